@@ -1,0 +1,66 @@
+"""The ``pacer`` console command.
+
+Each sub-command lives in its own module under :mod:`pacer.cli` with a ``register(sub)``
+function that adds its parser and sets ``handler``. Command modules import only argparse at
+module level; everything heavy (bleak, matplotlib, luma) is imported inside the handler, so
+``pacer --help`` and the daemon's first frame stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from pacer import __version__
+from pacer.errors import PacerError
+
+#: Sub-command modules, in the order ``pacer --help`` lists them.
+COMMANDS: tuple[str, ...] = ()
+
+EPILOG = """\
+examples:
+  pacer validate examples/*.yaml          check workout files, every error as FILE:LINE:COL
+  pacer show examples/step-up-run.yaml    the expanded steps with concrete targets
+  pacer sim examples/step-up-run.yaml --fast
+                                          run the workout on a simulated athlete
+
+Run 'pacer COMMAND --help' for the options of each command.
+"""
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pacer",
+        description="Pace a structured workout from a wearable Raspberry Pi: heart-rate zones, "
+        "foot pod, OLED and haptics. Every command also runs on a laptop with "
+        "simulated hardware.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"pacer {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        module = importlib.import_module(f"pacer.cli.{name.replace('-', '_')}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except PacerError as exc:
+        print(f"pacer: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -17,7 +17,10 @@ from pacer import __version__
 from pacer.errors import PacerError
 
 #: Sub-command modules, in the order ``pacer --help`` lists them.
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = ("import", "export-workout")
+
+#: Commands whose module cannot carry their name ('import' is a Python keyword).
+MODULES = {"import": "importer"}
 
 EPILOG = """\
 examples:
@@ -44,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pacer {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        module = importlib.import_module(f"pacer.cli.{name.replace('-', '_')}")
+        module_name = MODULES.get(name, name.replace("-", "_"))
+        module = importlib.import_module(f"pacer.cli.{module_name}")
         module.register(sub)
     return parser
 

@@ -63,6 +63,9 @@ from pacer.workout.syntax import format_duration, format_target
 
 Message = dict[str, Any]
 
+#: A watch knows five heart-rate zones; other zones are written as their bpm range.
+FIT_HR_ZONES = 5
+
 
 @dataclass(frozen=True, slots=True)
 class ExportWarning:
@@ -188,7 +191,7 @@ class _Writer:
         match t:
             case None:
                 return "open", None, None, None
-            case HrZone(zone, None) if zone.isdigit():
+            case HrZone(zone, None) if zone.isdigit() and 1 <= int(zone) <= FIT_HR_ZONES:
                 return "heart_rate", int(zone), None, None
             case HrRange(low, high):
                 return "heart_rate", 0, low + HR_BPM_OFFSET, high + HR_BPM_OFFSET

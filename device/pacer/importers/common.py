@@ -17,12 +17,19 @@ from pathlib import PurePath
 
 from pacer.errors import InputErrors, LocatedError, Location, ProfileError, WorkoutError
 from pacer.profile import Profile, Units
-from pacer.workout.fileformat import MAX_NAME, MAX_NOTE, check_duration, check_target
+from pacer.workout.fileformat import (
+    MAX_NAME,
+    MAX_NOTE,
+    MAX_STEPS,
+    check_duration,
+    check_target,
+)
 from pacer.workout.model import (
     DistanceDuration,
     DistanceUnit,
     Duration,
     Intensity,
+    Item,
     PaceRef,
     PaceUnit,
     PowerPercent,
@@ -31,6 +38,7 @@ from pacer.workout.model import (
     Strength,
     Target,
     Workout,
+    expand,
 )
 from pacer.workout.syntax import format_pace, format_target, num
 
@@ -113,6 +121,20 @@ class Collector:
 
     def warn(self, at: Where, message: str, step: int | None = None) -> None:
         self.warnings.append(ImportWarning(str(at), message, step))
+
+    def complete(self, at: Where, items: tuple[Item, ...], empty: str) -> bool:
+        """True when ``items`` make a workout: no errors so far, at least one step (else
+        the error ``empty``), at most the native limit of steps once repeats are expanded."""
+        if self.errors:
+            return False
+        if not items:
+            self.error(at, empty)
+            return False
+        n = len(expand(items))
+        if n > MAX_STEPS:
+            self.error(at, f"{n} steps once repeats are expanded; at most {MAX_STEPS}")
+            return False
+        return True
 
     # --- steps -------------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ from pacer.importers.common import (
     workout_name_from_source,
 )
 from pacer.profile import Profile, round_half_up
-from pacer.workout.fileformat import MAX_NAME, MAX_REPEAT, MAX_STEPS
+from pacer.workout.fileformat import MAX_NAME, MAX_REPEAT, MAX_REPS
 from pacer.workout.model import (
     MAX_REPEAT_DEPTH,
     CadenceRange,
@@ -64,7 +64,6 @@ from pacer.workout.model import (
     Target,
     TimeDuration,
     Workout,
-    expand,
     repeat_depth,
 )
 from pacer.workout.syntax import format_target, num
@@ -176,14 +175,7 @@ class _Reader:
                 head, f"num_valid_steps says {valid} but the file holds {len(msgs.steps)} steps"
             )
         items = tuple(item for _i, item in stack)
-        if self.c.errors:
-            return None
-        if not items:
-            self.c.error(head, "no step could be imported")
-            return None
-        n = len(expand(items))
-        if n > MAX_STEPS:
-            self.c.error(head, f"{n} steps once repeats are expanded; at most {MAX_STEPS}")
+        if not self.c.complete(head, items, "no step could be imported"):
             return None
         return Workout(
             name or workout_name_from_source(self.source), items, self.sport, description
@@ -322,7 +314,11 @@ class _Reader:
             self.c.warn(at, f"{value}% of max HR taken as {bpm} bpm (profile max HR)", n)
             return ConditionDuration(op, bpm), None
         if kind == "reps":
-            exercise = clean_text(name) or _exercise(m.get("exercise_category")) or "Exercise"
+            if not 1 <= value <= MAX_REPS:
+                self.c.error(at, f"{value} reps is not plausible (1 to {MAX_REPS})")
+                return None, None
+            written = clean_text(name) or _exercise(m.get("exercise_category")) or "Exercise"
+            exercise = self.c.text(at, n, written, MAX_NAME, "exercise") or "Exercise"
             weight = m.get("exercise_weight")
             load = f"{num(float(weight))} kg" if isinstance(weight, int | float) else None
             reps = IntRange(value, value)

@@ -45,7 +45,7 @@ from pacer.importers.common import (
     workout_name_from_source,
 )
 from pacer.profile import Profile
-from pacer.workout.fileformat import MAX_NAME, MAX_REPEAT, MAX_STEPS
+from pacer.workout.fileformat import MAX_NAME, MAX_REPEAT
 from pacer.workout.model import (
     CadenceRange,
     CadenceUnit,
@@ -70,7 +70,6 @@ from pacer.workout.model import (
     Target,
     TimeDuration,
     Workout,
-    expand,
 )
 from pacer.workout.syntax import format_duration, format_target
 from pacer.yamlnodes import decode_text
@@ -271,14 +270,8 @@ class _Parser:
                     description.append(stripped)
         close()
 
-        if self.c.errors:
-            return None
-        if not items:
-            self.c.error(self.loc(1), "no steps: intervals.icu steps are lines starting with '-'")
-            return None
-        n = len(expand(tuple(items)))
-        if n > MAX_STEPS:
-            self.c.error(self.loc(1), f"{n} steps once repeats are expanded; at most {MAX_STEPS}")
+        empty = "no steps: intervals.icu steps are lines starting with '-'"
+        if not self.c.complete(self.loc(1), tuple(items), empty):
             return None
         head = self.loc(1)
         title = self.c.text(head, None, name, MAX_NAME, "workout name")

@@ -45,7 +45,7 @@ from pacer.importers.common import (
     workout_name_from_source,
 )
 from pacer.profile import Profile
-from pacer.workout.fileformat import MAX_NAME, MAX_NOTE, MAX_REPEAT, MAX_STEPS
+from pacer.workout.fileformat import MAX_NAME, MAX_NOTE, MAX_REPEAT
 from pacer.workout.model import (
     CadenceRange,
     CadenceUnit,
@@ -61,7 +61,6 @@ from pacer.workout.model import (
     Target,
     TimeDuration,
     Workout,
-    expand,
 )
 from pacer.workout.syntax import format_target, num
 
@@ -323,16 +322,7 @@ class _Reader:
             self.c.error(self.loc(root), "no <workout> element: the file has no steps")
             return None
         items = self.segments(body)
-        if self.c.errors:
-            return None
-        if not items:
-            self.c.error(self.loc(body), "<workout> has no steps")
-            return None
-        n = len(expand(items))
-        if n > MAX_STEPS:
-            self.c.error(
-                self.loc(body), f"{n} steps once repeats are expanded; at most {MAX_STEPS}"
-            )
+        if not self.c.complete(self.loc(body), items, "<workout> has no steps"):
             return None
         return Workout(
             name or workout_name_from_source(self.source), items, self.sport, description

@@ -197,7 +197,7 @@ source_files() {
 
 # Copy the source tree to $PREFIX/src (one line for all of it, not one per file).
 sync_source() {
-  local dest=$PREFIX/src f before=$CHANGES copied removed=0 root_dest
+  local dest=$PREFIX/src f before=$CHANGES copied root_dest
   local -A keep=()
   QUIET=1
   while IFS= read -r f; do
@@ -205,21 +205,20 @@ sync_source() {
     put_file "$SRC/$f" "$dest/$f" "$(stat -c %a "$SRC/$f")"
   done < <(source_files)
   copied=$((CHANGES - before))
+  QUIET=0
   # Files a previous version installed that the source no longer has.
   root_dest=$(target "$dest")
   if [ -d "$root_dest" ]; then
     while IFS= read -r f; do
       if [ -z "${keep[$f]:-}" ]; then
         change "remove $dest/$f"
-        removed=$((removed + 1))
         if [ "$DRY_RUN" = 0 ]; then rm -f "$root_dest/$f"; fi
       fi
     done < <(cd "$root_dest" && find . -type f ! -path '*/__pycache__/*' ! -name '*.pyc' \
       ! -path '*.egg-info/*' | sed 's|^\./||' | LC_ALL=C sort)
   fi
-  QUIET=0
-  if ((copied + removed)); then
-    say "copy the source into $dest/ ($copied files new or changed, $removed removed)"
+  if ((copied)); then
+    say "copy the source into $dest/ ($copied files new or changed)"
   fi
 }
 

@@ -207,6 +207,8 @@ class Pinout:
     motor: Motor
     buttons: tuple[ButtonPart, ...]
     fuel_gauge: FuelGauge | None = None
+    #: Where a LiPo build's 5 V boost converter feeds the Pi (None with a PiSugar or USB).
+    power_in: Part | None = None
     #: I2C bus speed set in config.txt (``dtparam=i2c_arm_baudrate``).
     i2c_baudrate: int = 400_000
     notes: tuple[str, ...] = field(default=())
@@ -216,6 +218,8 @@ class Pinout:
         if self.fuel_gauge is not None:
             parts.append(self.fuel_gauge)
         parts.append(self.motor)
+        if self.power_in is not None:
+            parts.append(self.power_in)
         return tuple(parts)
 
     def part(self, key: str) -> Part:
@@ -259,9 +263,9 @@ class Pinout:
                 names = ", ".join(f"{p.key} {w.terminal}" for p, w in users)
                 problems.append(f"pin {pin} ({hp.label}) is wired to several signals: {names}")
             for p, w in users:
-                if w.terminal in {"GND", "-"} and hp.kind is not PinKind.GROUND:
+                if w.terminal in {"GND", "-", "OUT-"} and hp.kind is not PinKind.GROUND:
                     problems.append(f"{p.key} {w.terminal} is on pin {pin} ({hp.label})")
-                if w.terminal in {"VCC", "VIN", "+"} and hp.kind not in {
+                if w.terminal in {"VCC", "VIN", "+", "OUT+"} and hp.kind not in {
                     PinKind.POWER_3V3,
                     PinKind.POWER_5V,
                 }:
@@ -372,6 +376,23 @@ DEFAULT_PINOUT = Pinout(
             "drain to the motor, source to GND.",
             "The motor draws 60-100 mA: never straight from a GPIO pin.",
             "A motor rated 3 V only: take + from 3V3 (pin 17, with the gauge) instead of 5 V.",
+        ),
+    ),
+    power_in=Part(
+        key="power_in",
+        name="5 V boost converter output (LiPo builds)",
+        optional=True,
+        wires=(
+            Wire(4, "OUT+", RED, "5.1 V into the Pi's 5 V rail"),
+            Wire(6, "OUT-", BLACK),
+        ),
+        notes=(
+            "Set an adjustable boost (MT3608) to 5.1 V with a multimeter BEFORE connecting "
+            "the Pi: they often ship at 12 V or more.",
+            "The header's 5 V pins bypass the Pi's input fuse: keep the LiPo's protection "
+            "circuit and a switch between charger and boost.",
+            "Leave it off with a PiSugar (it feeds the Pi through its pogo pins) or when "
+            "running from a USB power bank.",
         ),
     ),
     notes=(

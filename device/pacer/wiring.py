@@ -293,7 +293,7 @@ def _box_title(part: Part) -> str:
         return "OLED 128x64"
     if isinstance(part, FuelGauge):
         return "MAX17048 fuel gauge (optional)"
-    return part.name.split(" (")[0]
+    return part.name.split(" (")[0] + (" (optional)" if part.optional else "")
 
 
 def _box_subtitle(part: Part) -> str:
@@ -303,6 +303,8 @@ def _box_subtitle(part: Part) -> str:
         return f"I2C {part.bus} · 0x{part.address:02X} · BAT pads to the LiPo"
     if isinstance(part, ButtonPart):
         return f"GPIO{part.bcm} · {part.notes[0].split(' (')[0] if part.notes else ''}"
+    if part.key == "power_in":
+        return "LiPo builds only · set to 5.1 V first"
     return ""
 
 
@@ -360,8 +362,13 @@ def _header(svg: _Svg, pinout: Pinout) -> None:
             svg.text(px + _PILL_W / 2, y + 4, name, size=10, anchor="middle", fill="#8a8a8a")
 
 
+def _on_right(part: Part) -> bool:
+    """Parts wired only to even (board-edge) pins are drawn right of the header."""
+    return all(w.pin % 2 == 0 for w in part.wires)
+
+
 def _left_side(svg: _Svg, pinout: Pinout) -> None:
-    parts = [p for p in pinout.parts() if not isinstance(p, Motor)]
+    parts = [p for p in pinout.parts() if not _on_right(p)]
     ends: dict[tuple[str, str], tuple[int, int]] = {}
     y = _Y0 - 28
     for p in parts:
@@ -392,6 +399,24 @@ def _left_side(svg: _Svg, pinout: Pinout) -> None:
                 svg.dot(lx, ty, col)
         if len(net.terminals) > 1:
             svg.dot(lx, py, col)
+
+
+def _right_side(svg: _Svg, pinout: Pinout, y: int) -> int:
+    """Right-side parts other than the motor, stacked from ``y``; return the y below them."""
+    parts = [p for p in pinout.parts() if _on_right(p) and not isinstance(p, Motor)]
+    x0, x1 = 800, 1040
+    lane = _PILL_R + 6
+    for p in parts:
+        h, ends = _part_box(svg, p, x0, x1, y, terminals_right=False)
+        for w in p.wires:
+            col = _hex(w.colour)
+            _, py = _pin_xy(w.pin)
+            tx, ty = ends[w.terminal]
+            svg.line([(_PILL_R, py), (lane, py), (lane, ty), (tx, ty)], col, dashed=p.optional)
+            svg.dot(lane, ty, col)
+            lane += _LANE_STEP
+        y += h + 18
+    return y
 
 
 def _terminal_optional(
@@ -494,8 +519,8 @@ def _legend(svg: _Svg, pinout: Pinout, y: int) -> None:
         + (f", fuel gauge 0x{pinout.fuel_gauge.address:02X}" if pinout.fuel_gauge else ""),
         "Buttons: GPIO to GND, internal pull-ups,",
         "  pressed reads low; one shared ground wire.",
-        "Dashed: optional. Button C may be left off; so may",
-        "  the gauge with a PiSugar (pogo pins, no wires).",
+        "Dashed: optional. Button C may be left off; the gauge",
+        "  and the boost too with a PiSugar (pogo pins, no wires).",
         "Dots join wires; crossings without a dot",
         "  do not connect.",
     ]
@@ -521,7 +546,7 @@ def render_svg(pinout: Pinout = DEFAULT_PINOUT) -> str:
     _header(svg, pinout)
     _left_side(svg, pinout)
     _motor_side(svg, pinout.motor)
-    _legend(svg, pinout, 410)
+    _legend(svg, pinout, _right_side(svg, pinout, 392) + 16)
     body = "\n".join(f"  {item}" for item in svg.items)
     return (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<!-- {GENERATED} -->\n'

@@ -383,6 +383,11 @@ step_files() {
 step_boot() {
   local boot
   boot=$(boot_dir)
+  if [ ! -f "$(target "$boot/config.txt")" ]; then
+    echo "note: no $boot/config.txt (not a Raspberry Pi OS root?); its lines would be:"
+    sed 's/^/  /' "$HERE/boot/config.txt.fragment"
+    return 0
+  fi
   edit_file "$boot/config.txt" "I2C at 400 kHz, dwc2 peripheral" with_config_block
   if [ -f "$(target "$boot/cmdline.txt")" ]; then
     edit_file "$boot/cmdline.txt" "modules-load=dwc2" with_modules_load

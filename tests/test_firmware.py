@@ -263,6 +263,16 @@ def test_chroot_dry_run_lists_the_commands_it_would_run(tmp_path: Path) -> None:
     assert snapshot(root) == before
 
 
+def test_a_root_without_raspberry_pi_boot_files_gets_no_config_txt(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    out = install("--root", root).stdout
+    assert "note: no /boot/firmware/config.txt (not a Raspberry Pi OS root?)" in out
+    assert "  dtoverlay=dwc2,dr_mode=peripheral" in out
+    assert not (root / "boot").exists()
+    assert (root / "etc/systemd/system/pacer.service").is_file()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -331,7 +331,7 @@ DEFAULT_PINOUT = Pinout(
         notes=(
             "Pad order differs between modules (GND-VCC-SCL-SDA or VCC-GND-SCL-SDA): "
             "follow the silk-screen, not the position.",
-            "A module jumpered to 0x3D needs `address = 0x3D` in the display configuration.",
+            "A module jumpered to 0x3D needs `i2c_address = 0x3D` under [display] in config.toml.",
         ),
     ),
     buttons=(

@@ -54,6 +54,8 @@ class SensorHealth:
     spikes: int
     looks_like_strides: bool
     last_error: str
+    #: The backoff chosen after the last failure or drop, s.
+    retry_delay_s: float | None
 
     def summary(self) -> str:
         """One line: ``hr F0:13:... connected, 3 connects, 1 drop, gaps p95 1.02 s``."""
@@ -70,6 +72,8 @@ class SensorHealth:
             parts.append("cadence looks like strides: pair with --cadence-unit strides")
         if self.last_error and self.state is not SensorState.CONNECTED:
             parts.append(f"last error: {self.last_error}")
+            if self.retry_delay_s is not None:
+                parts.append(f"retrying after {self.retry_delay_s:.1f} s")
         return ", ".join(parts)
 
 
@@ -88,6 +92,7 @@ class HealthCounters:
     notifications: int = 0
     battery_percent: int | None = None
     last_error: str = ""
+    retry_delay_s: float | None = None
     gaps_s: deque[float] = field(default_factory=lambda: deque(maxlen=GAP_WINDOW))
 
     def snapshot(
@@ -111,4 +116,5 @@ class HealthCounters:
             spikes=spikes,
             looks_like_strides=looks_like_strides,
             last_error=self.last_error,
+            retry_delay_s=self.retry_delay_s,
         )

@@ -178,6 +178,7 @@ class SensorSession:
                     else SensorState.WAITING
                 )
                 delay = backoff_delay(attempt, self._settings, self._rng)
+                self._health.retry_delay_s = delay
                 attempt += 1
                 await self._clock.sleep(delay)
         finally:

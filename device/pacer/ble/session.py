@@ -205,11 +205,11 @@ class SensorSession:
             self._health.last_error = ""
             self._last_rx = None
             await client.start_notify(self._measurement_uuid, self._on_measurement)
-            await self._start_battery(client)
             self._connected_at = self._clock.monotonic()
             self._set_state(SensorState.CONNECTED)
             self._emit(SensorStatus(t=self._connected_at, role=self.pairing.role, connected=True))
             connected = True
+            await self._start_battery(client)
             reason = await self._wait_until_lost()
             log.info("%s %s: %s", role, address, reason)
         finally:

@@ -470,6 +470,13 @@ class BlueZDouble:
                 await self._bus.wait_for_disconnect()
             self._bus = None
 
+    def tasks(self) -> set[asyncio.Task[None]]:
+        """The double's own running tasks (advertising, notifying)."""
+        running = {*self._tasks, *self._notifiers.values()}
+        if self._advertiser is not None:
+            running.add(self._advertiser)
+        return running
+
     @property
     def bus(self) -> MessageBus:
         assert self._bus is not None, "start() first"

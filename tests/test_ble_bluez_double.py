@@ -197,6 +197,7 @@ async def test_paired_strap_streams_at_1_hz(bluez: BlueZDouble) -> None:
 async def test_survives_the_strap_dropping_and_coming_back(bluez: BlueZDouble) -> None:
     strap = bluez.add(heart_rate_strap())
     strap.interval_s = 0.1
+    tasks_before = asyncio.all_tasks()
     async with streaming([Pairing(HR, SensorRole.HR)]) as (sensors, got):
         await until(lambda: len(heart_rates(got)) >= 5)
         fds_connected = open_fds()
@@ -224,6 +225,12 @@ async def test_survives_the_strap_dropping_and_coming_back(bluez: BlueZDouble) -
         assert bleak_watchers() == watchers_connected
     assert bleak_watchers() == 0
     assert not bluez.discovering
+    await asyncio.sleep(0.05)  # bleak's per-connection disconnect monitors finish
+    left = asyncio.all_tasks() - tasks_before - bluez.tasks()
+    # Only bleak's BlueZ manager stays: it watches its bus for the life of the loop.
+    assert [t.get_coro().__qualname__ for t in left] == [  # type: ignore[union-attr]
+        "BlueZManager._monitor_bus_disconnect"
+    ]
 
 
 async def test_a_silent_strap_is_reconnected(bluez: BlueZDouble) -> None:
@@ -234,6 +241,8 @@ async def test_a_silent_strap_is_reconnected(bluez: BlueZDouble) -> None:
         await until(lambda: hr_health(sensors).connects >= 2, within=4.0)
         assert hr_health(sensors).unexpected_disconnects == 0
     assert bluez.counters.disconnects >= 2  # pacer hung up each time
+    # Reconnected with the BLEDevice found by the first scan: no second scan.
+    assert bluez.counters.start_discovery == 1
 
 
 async def test_vanished_adapter_is_reported_cleanly(bluez: BlueZDouble) -> None:

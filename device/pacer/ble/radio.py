@@ -35,6 +35,9 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 log = logging.getLogger(__name__)
 
+#: Bound on starting discovery (a D-Bus call that should take milliseconds).
+SCAN_START_S = 10.0
+
 #: D-Bus errors that mean "there is no Bluetooth stack to talk to".
 _NO_BLUEZ_ERRORS = frozenset(
     {
@@ -172,8 +175,9 @@ class BleakRadio:
         event.clear()
         self._waiting += 1
         try:
-            await self._start_scanning()
             try:
+                async with asyncio.timeout(SCAN_START_S):
+                    await self._start_scanning()
                 async with asyncio.timeout(within_s):
                     await event.wait()
             except TimeoutError:

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from bleak.backends.characteristic import BleakGATTCharacteristic
     from bleak.backends.device import BLEDevice
 
-    from pacer.hardware import Clock
+    from pacer.hardware import Clock, Sensors
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,8 @@ class SessionSettings:
     backoff_max_s: float = 30.0
     backoff_factor: float = 2.0
     jitter: float = 0.2
+    #: Bound on subscribing (and reading the battery) once connected.
+    subscribe_timeout_s: float = 10.0
     #: Bound on the polite disconnect in the cleanup.
     disconnect_timeout_s: float = 5.0
 
@@ -204,12 +206,14 @@ class SensorSession:
             self._health.connects += 1
             self._health.last_error = ""
             self._last_rx = None
-            await client.start_notify(self._measurement_uuid, self._on_measurement)
+            async with asyncio.timeout(self._settings.subscribe_timeout_s):
+                await client.start_notify(self._measurement_uuid, self._on_measurement)
             self._connected_at = self._clock.monotonic()
             self._set_state(SensorState.CONNECTED)
             self._emit(SensorStatus(t=self._connected_at, role=self.pairing.role, connected=True))
             connected = True
-            await self._start_battery(client)
+            async with asyncio.timeout(self._settings.subscribe_timeout_s):
+                await self._start_battery(client)
             reason = await self._wait_until_lost()
             log.info("%s %s: %s", role, address, reason)
         finally:
@@ -417,3 +421,9 @@ class BleSensors:
             self._queue.get_nowait()
             self.dropped += 1
         self._queue.put_nowait(sample)
+
+
+if TYPE_CHECKING:  # pragma: no cover - mypy checks BleSensors against the protocol
+
+    def _is_sensors(sensors: BleSensors) -> Sensors:
+        return sensors

@@ -69,6 +69,9 @@ def register(sub: Any) -> None:
         description="Scan for devices advertising the heart rate (0x180D), running speed "
         "and cadence (0x1814), cycling speed and cadence (0x1816) or cycling power (0x1818) "
         "service, and print name, address, signal strength (RSSI, dBm) and services.",
+        epilog="examples:\n  pacer sensors scan\n"
+        "  pacer sensors scan --timeout 20 --adapter hci1\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     scan.add_argument(
         "--timeout",
@@ -84,7 +87,11 @@ def register(sub: Any) -> None:
         "pair",
         parents=[common],
         help="pair a sensor for a role (replaces the sensor paired for that role)",
-        description="Pair the sensor at ADDRESS (from 'pacer sensors scan') for a role.",
+        description="Pair the sensor at ADDRESS (from 'pacer sensors scan') for a role. "
+        "Each role has one sensor: pairing another replaces it.",
+        epilog="examples:\n  pacer sensors pair F0:13:C3:5A:2B:01 --as hr --name 'Polar H10'\n"
+        "  pacer sensors pair C4:7C:8D:6A:00:12 --as pod --cadence-unit strides\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     pair.add_argument("address", metavar="ADDRESS", help="e.g. F0:13:C3:5A:2B:01")
     pair.add_argument(
@@ -105,6 +112,9 @@ def register(sub: Any) -> None:
         parents=[common],
         help="unpair a sensor (or all of them)",
         description="Forget the sensor at ADDRESS, or every sensor with --all.",
+        epilog="examples:\n  pacer sensors forget F0:13:C3:5A:2B:01\n"
+        "  pacer sensors forget --all\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     which = forget.add_mutually_exclusive_group(required=True)
     which.add_argument("address", metavar="ADDRESS", nargs="?", help="the sensor to forget")
@@ -112,7 +122,13 @@ def register(sub: Any) -> None:
     forget.set_defaults(handler=run_forget)
 
     listing = actions.add_parser(
-        "list", parents=[common], help="show the paired sensors", description="Show pairings."
+        "list",
+        parents=[common],
+        help="show the paired sensors",
+        description="Show the paired sensors: role, address, name and, for a foot pod, what "
+        "its cadence counts.",
+        epilog="examples:\n  pacer sensors list\n  pacer sensors list --data-dir /var/lib/pacer\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     listing.set_defaults(handler=run_list)
 

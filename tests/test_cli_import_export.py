@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, REPO, require_fit_fixtures
 from pacer.cli import main
 from pacer.importers import import_workout
 from pacer.profile import load_profile
 from pacer.workout.fileformat import load_workout
+
+from .conftest import EXAMPLES, REPO, require_fit_fixtures
 
 PROFILE_PATH = str(EXAMPLES / "profile.yaml")
 
@@ -52,7 +53,7 @@ def test_import_of_a_malformed_file_names_the_line_and_writes_nothing(
 
 def test_import_of_a_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", "/nonexistent/w.fit"]) == 2
-    assert "/nonexistent/w.fit:1:1: cannot read the file" in capsys.readouterr().err
+    assert "/nonexistent/w.fit:1:1: cannot read: " in capsys.readouterr().err
 
 
 def test_export_writes_a_fit_file_next_to_the_input(
@@ -78,8 +79,20 @@ def test_export_resolves_against_the_profile_and_warns(
     assert out.read_bytes()[8:12] == b".FIT"
 
 
-def test_export_without_the_profile_it_needs_fails(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["export-workout", str(EXAMPLES / "step-up-run.yaml"), "-o", "-"]) == 2
+def test_export_takes_the_profile_beside_the_workout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run.fit"
+    assert main(["export-workout", str(EXAMPLES / "step-up-run.yaml"), "-o", str(out)]) == 0
+    assert "Z2 high written as the range 124-130 bpm" in capsys.readouterr().err
+
+
+def test_export_without_the_profile_it_needs_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "step-up-run.yaml"  # no profile.yaml beside it
+    shutil.copy(EXAMPLES / "step-up-run.yaml", src)
+    assert main(["export-workout", str(src), "-o", "-"]) == 2
     assert "step 2: Z2 high needs an athlete profile" in capsys.readouterr().err
 
 

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES
 from pacer.errors import InputErrors
 from pacer.exporters.fit_workout import encode_fit_workout, workout_messages
 from pacer.importers import import_workout
@@ -45,6 +44,8 @@ from pacer.workout.model import (
     expand,
 )
 from pacer.workout.resolve import resolve
+
+from .conftest import EXAMPLES
 
 PROFILE = load_profile((EXAMPLES / "profile.yaml").read_text(), "profile.yaml")
 CREATED = datetime(2024, 3, 1, 6, 30, tzinfo=UTC)

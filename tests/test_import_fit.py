@@ -7,8 +7,6 @@ from typing import Any
 
 import pytest
 
-from conftest import EXAMPLES, require_fit_fixtures
-from fitfiles import STEP_UP_FIT, fit_workout, step_up_run_fit
 from pacer.errors import InputErrors
 from pacer.importers import ImportKind, detect_kind, import_workout
 from pacer.profile import load_profile
@@ -37,6 +35,9 @@ from pacer.workout.model import (
     Strength,
     TimeDuration,
 )
+
+from .conftest import EXAMPLES, require_fit_fixtures
+from .fitfiles import STEP_UP_FIT, fit_workout, step_up_run_fit
 
 PROFILE = load_profile((EXAMPLES / "profile.yaml").read_text(), "profile.yaml")
 MIN = 60_000

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import EXAMPLES
 from pacer.errors import InputErrors
 from pacer.importers import ImportKind, detect_kind, import_workout
 from pacer.importers.icu import tokenize
@@ -31,6 +30,8 @@ from pacer.workout.model import (
     Step,
     TimeDuration,
 )
+
+from .conftest import EXAMPLES
 
 PROFILE = load_profile((EXAMPLES / "profile.yaml").read_text(), "profile.yaml")
 

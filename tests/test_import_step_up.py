@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import EXAMPLES
 from pacer.importers import ImportKind, detect_kind, import_workout
 from pacer.profile import load_profile
 from pacer.workout.fileformat import dump_workout, load_workout
 from pacer.workout.model import Workout
 from pacer.workout.resolve import ResolvedTarget, resolve
+
+from .conftest import EXAMPLES
 
 PROFILE = load_profile((EXAMPLES / "profile.yaml").read_text(), "profile.yaml")
 IMPORTS = EXAMPLES / "import"

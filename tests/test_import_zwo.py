@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from conftest import EXAMPLES
 from pacer.errors import InputErrors
 from pacer.importers import ImportKind, detect_kind, import_workout
 from pacer.profile import load_profile
@@ -26,6 +25,8 @@ from pacer.workout.model import (
     Step,
     TimeDuration,
 )
+
+from .conftest import EXAMPLES
 
 PROFILE = load_profile((EXAMPLES / "profile.yaml").read_text(), "profile.yaml")
 

@@ -17,7 +17,13 @@ from pacer import __version__
 from pacer.errors import PacerError
 
 #: Sub-command modules, in the order ``pacer --help`` lists them.
-COMMANDS: tuple[str, ...] = ("import", "export-workout")
+COMMANDS: tuple[str, ...] = (
+    "validate",
+    "show",
+    "sensors",
+    "import",
+    "export-workout",
+)
 
 #: Commands whose module cannot carry their name ('import' is a Python keyword).
 MODULES = {"import": "importer"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 DESCRIPTION = """\
 Write a pacer workout (YAML) as a FIT workout file that a Garmin watch accepts (copy it to
@@ -44,25 +45,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="where to write (default: FILE with the format's suffix; '-' is standard output)",
     )
     parser.add_argument(
-        "--profile", metavar="P", help="athlete profile (YAML) to resolve targets against"
+        "--profile",
+        metavar="P",
+        type=Path,
+        help="athlete profile (YAML) to resolve targets against (default: profile.yaml "
+        "beside FILE)",
     )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
-    from pathlib import Path
 
-    from pacer.cli.files import read_bytes, write_bytes
-    from pacer.errors import ProfileError, WorkoutError
+    from pacer.cli.files import write_bytes
+    from pacer.cli.validate import profile_for, read_bytes
     from pacer.exporters.fit_workout import encode_fit_workout
-    from pacer.profile import load_profile
     from pacer.workout.fileformat import load_workout
 
-    profile = None
-    if args.profile:
-        profile = load_profile(read_bytes(args.profile, ProfileError), args.profile)
-    workout = load_workout(read_bytes(args.file, WorkoutError), args.file, profile=profile)
+    source = Path(args.file)
+    profile = profile_for(source, args.profile)
+    workout = load_workout(read_bytes(source), args.file, profile=profile)
     export = encode_fit_workout(workout, profile, created=datetime.now(UTC))
     for warning in export.warnings:
         print(f"{args.file}: warning: {warning}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Reading inputs and writing outputs for the command modules (stdlib only)."""
+"""Writing the output files of the command modules (stdlib only)."""
 
 from __future__ import annotations
 
@@ -6,20 +6,6 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-
-from pacer.errors import InputErrors, LocatedError, Location
-
-
-def read_bytes(path: str, error: type[LocatedError]) -> bytes:
-    """The bytes of ``path`` (``-`` is standard input); a located error if unreadable."""
-    if path == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise InputErrors(
-            [error(f"cannot read the file: {exc.strerror or exc}", Location(path, 1, 1))]
-        ) from None
 
 
 def write_bytes(path: str, data: bytes) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 DESCRIPTION = """\
 Convert a workout from another tool to pacer's workout format (YAML). The kind is read
@@ -45,8 +46,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--profile",
         metavar="P",
-        help="athlete profile (YAML): turns %% of threshold or race pace into paces, checks "
-        "that every target resolves",
+        type=Path,
+        help="athlete profile (YAML; default: profile.yaml beside FILE): turns %% of "
+        "threshold or race pace into paces, checks that every target resolves",
     )
     parser.add_argument(
         "--pace-unit",
@@ -57,17 +59,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pacer.cli.files import read_bytes, write_bytes
-    from pacer.errors import InputErrors, ProfileError, WorkoutError
+    from pacer.cli.files import write_bytes
+    from pacer.cli.validate import profile_for, read_bytes
+    from pacer.errors import InputErrors
     from pacer.importers import import_workout
-    from pacer.profile import load_profile
     from pacer.workout.fileformat import dump_workout, load_workout
     from pacer.workout.model import PaceUnit
 
-    profile = None
-    if args.profile:
-        profile = load_profile(read_bytes(args.profile, ProfileError), args.profile)
-    data = read_bytes(args.file, WorkoutError)
+    source = Path(args.file)
+    profile = profile_for(source, args.profile)
+    data = sys.stdin.buffer.read() if args.file == "-" else read_bytes(source)
     result = import_workout(
         data,
         args.file,

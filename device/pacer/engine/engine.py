@@ -30,7 +30,7 @@ from pacer.engine.policy import (
     seconds_to_cross,
 )
 from pacer.engine.snapshot import RunState, Snapshot, StrengthView, TargetStatus
-from pacer.engine.summary import StepTally, WorkoutSummary, summarize
+from pacer.engine.summary import StepTally, WorkoutSummary, format_reps, summarize
 from pacer.errors import WorkoutError
 from pacer.hardware import ButtonAction, Clock
 from pacer.samples import (
@@ -49,7 +49,7 @@ from pacer.workout.model import (
     TimeDuration,
 )
 from pacer.workout.resolve import Metric, ResolvedStep, ResolvedTarget, ResolvedWorkout
-from pacer.workout.syntax import format_duration, format_int_range
+from pacer.workout.syntax import format_duration
 
 #: Heart-rate readings outside this range are strap noise, not a heart.
 HR_PLAUSIBLE = (25, 250)
@@ -362,6 +362,12 @@ class Engine:
     def _tally(self) -> StepTally:
         return self._tallies[self._run.index]
 
+    def _event_t(self, ts: float) -> float:
+        """Workout time of a sample stamped ``ts`` (never before the last tick)."""
+        if self.state is not RunState.RUNNING:
+            return self._t
+        return max(self._t, ts - self._start_mono - self._paused_total)
+
     def _workout_t(self, now: float) -> float:
         if self.state is RunState.PAUSED and self._pause_mono is not None:
             now = self._pause_mono
@@ -600,7 +606,9 @@ class Engine:
             s.lost = False
             if self.state in (RunState.RUNNING, RunState.PAUSED):
                 away = None if s.lost_at is None else round(ts - s.lost_at, 1)
-                self._emit(out, self._t, EventType.SENSOR_BACK, role=role.value, away_s=away)
+                self._emit(
+                    out, self._event_t(ts), EventType.SENSOR_BACK, role=role.value, away_s=away
+                )
 
     def _lose(self, role: SensorRole, ts: float, reason: str, out: list[EngineEvent]) -> None:
         s = self._sensors[role]
@@ -616,7 +624,9 @@ class Engine:
             self._cadence_hist.clear()
             self._speed_t = None
         if self.state in (RunState.RUNNING, RunState.PAUSED):
-            self._emit(out, self._t, EventType.SENSOR_LOST, role=role.value, reason=reason)
+            self._emit(
+                out, self._event_t(ts), EventType.SENSOR_LOST, role=role.value, reason=reason
+            )
 
     def _speed(self, ts: float, speed: float, distance: float | None) -> None:
         self._signals[Metric.SPEED].update(ts, speed)
@@ -845,12 +855,11 @@ class Engine:
         if step.strength is None or not isinstance(step.duration, SetsDuration):
             return None
         s = step.strength
-        reps = format_int_range(s.reps) + (" / leg" if s.per_leg else "")
         return StrengthView(
             exercise=s.exercise,
             set_index=run.set_index,
             sets=step.duration.sets.high,
-            reps=reps,
+            reps=format_reps(s),
             resting=run.resting,
             rest_remaining_s=None if run.rest_end_t is None else max(0.0, run.rest_end_t - self._t),
             load=s.load,

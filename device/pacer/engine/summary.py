@@ -15,17 +15,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pacer.profile import Units
-from pacer.workout.model import Intensity, SetsDuration, TimeDuration
+from pacer.workout.model import Intensity, SetsDuration, Strength, TimeDuration
 from pacer.workout.resolve import (
     ResolvedStep,
     ResolvedTarget,
     format_speed_as_pace,
     pace_unit_label,
 )
-from pacer.workout.syntax import format_clock, format_duration
+from pacer.workout.syntax import format_clock, format_duration, format_int_range
 
 #: Why a step ended, as ``step_start`` events and summaries report it.
 ENDED_NATURALLY = frozenset({"time", "distance", "condition", "cap", "sets", "lap"})
+
+
+def format_reps(s: Strength) -> str:
+    """``6-8 / leg``: the reps of one set."""
+    return format_int_range(s.reps) + (" / leg" if s.per_leg else "")
 
 
 @dataclass
@@ -98,6 +103,8 @@ class StepSummary:
     alerts_by_type: tuple[tuple[str, int], ...]
     sets_done: int
     completion: float
+    #: strength steps: the reps of a set, as written ("6-8 / leg")
+    reps: str | None = None
 
     @property
     def in_target_after_ramp(self) -> float | None:
@@ -155,6 +162,7 @@ def summarize(name: str, tallies: list[StepTally], completed: bool) -> WorkoutSu
                 alerts_by_type=tuple(sorted(t.alerts.items())),
                 sets_done=t.sets_done,
                 completion=t.completion(),
+                reps=None if t.step.strength is None else format_reps(t.step.strength),
             )
         )
     measured = sum(r.measured_after_ramp_s for r in rows if r.target is not None)
@@ -185,6 +193,14 @@ def _num(x: float | None, fmt: str = "{:.0f}") -> str:
     return "-" if x is None else fmt.format(x)
 
 
+def _target_text(r: StepSummary) -> str:
+    if r.target is not None:
+        return r.target.label
+    if r.reps is not None:
+        return r.reps
+    return "open"
+
+
 def format_summary(summary: WorkoutSummary, units: Units) -> str:
     """The per-step table and the compliance line, columns aligned."""
     pace_head = "Pace" + pace_unit_label(units)
@@ -203,7 +219,7 @@ def format_summary(summary: WorkoutSummary, units: Units) -> str:
             (
                 str(r.number),
                 r.name,
-                r.target.label if targeted and r.target else "open",
+                _target_text(r),
                 time,
                 _pct(r.in_s, with_data) if targeted else "-",
                 _pct(r.over_s, with_data) if targeted else "-",

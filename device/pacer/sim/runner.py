@@ -19,12 +19,15 @@ from dataclasses import dataclass
 
 from pacer.engine.engine import Engine
 from pacer.engine.events import EngineEvent
+from pacer.engine.policy import AlertPolicy
 from pacer.engine.snapshot import Snapshot
 from pacer.engine.summary import WorkoutSummary
 from pacer.errors import PacerError
 from pacer.hardware import ButtonAction
-from pacer.sim.athlete import Athlete
+from pacer.sim.athlete import Athlete, Behaviour
 from pacer.sim.clock import SimClock
+from pacer.workout.model import Sport
+from pacer.workout.resolve import ResolvedWorkout
 
 EventObserver = Callable[[EngineEvent], Awaitable[None] | None]
 SnapshotObserver = Callable[[Snapshot], Awaitable[None] | None]
@@ -126,4 +129,24 @@ class SimRunner:
         return SimResult(summary, engine.events, summary.completed, clock.monotonic() - start)
 
 
-__all__ = ["SimResult", "SimRunner", "SimulationError"]
+def default_behaviour(workout: ResolvedWorkout) -> Behaviour:
+    return Behaviour.STRENGTH if workout.sport is Sport.STRENGTH else Behaviour.DISCIPLINED
+
+
+def simulation(
+    workout: ResolvedWorkout,
+    behaviour: Behaviour | None = None,
+    *,
+    seed: int = 1,
+    hills: bool = False,
+    speed: float | None = None,
+    policy: AlertPolicy | None = None,
+) -> SimRunner:
+    """A runner wired to a fresh clock, engine and athlete: ``await sim.run()``."""
+    clock = SimClock()
+    engine = Engine(workout, policy, clock)
+    athlete = Athlete(workout, behaviour or default_behaviour(workout), seed=seed, hills=hills)
+    return SimRunner(engine, athlete, clock, speed=speed)
+
+
+__all__ = ["SimResult", "SimRunner", "SimulationError", "default_behaviour", "simulation"]

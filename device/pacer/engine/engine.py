@@ -165,6 +165,15 @@ class Engine:
             for i, s in enumerate(self._steps)
         ]
         self._events: list[EngineEvent] = []
+        #: planned seconds of the timed steps after each step
+        self._timed_after = [
+            sum(
+                s.duration.seconds
+                for s in self._steps[i + 1 :]
+                if isinstance(s.duration, TimeDuration)
+            )
+            for i in range(len(self._steps))
+        ]
         self._t = 0.0
         self._start_mono = 0.0
         self._paused_total = 0.0
@@ -299,11 +308,7 @@ class Engine:
         if isinstance(step.duration, DistanceDuration):
             done_m = self._distance_m - run.start_distance
             remaining_m = max(0.0, step.duration.meters - done_m)
-        timed_after = sum(
-            s.duration.seconds
-            for s in self._steps[run.index + 1 :]
-            if isinstance(s.duration, TimeDuration)
-        )
+        timed_after = self._timed_after[run.index]
         if self.state is RunState.DONE:
             total: float | None = 0.0
         elif remaining_s is None and not timed_after:
@@ -674,7 +679,7 @@ class Engine:
                 reason = "no_contact" if s.no_contact else "no_data"
                 self._lose(role, now, reason, out)
         pts = self._hr_points
-        slope = least_squares_slope(list(pts)) if pts and pts[-1][0] - pts[0][0] >= 5 else None
+        slope = least_squares_slope(pts) if pts and pts[-1][0] - pts[0][0] >= 5 else None
         self._hr_slope = None if slope is None else slope * 60.0
         self._check_duration(out)
         if self.state is RunState.RUNNING:

@@ -24,6 +24,7 @@ keeps the state and calls them.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 
@@ -228,17 +229,23 @@ def seconds_to_cross(
     return eta if eta <= policy.predict_horizon_s else None
 
 
-def least_squares_slope(points: list[tuple[float, float]]) -> float | None:
+def least_squares_slope(points: Sequence[tuple[float, float]]) -> float | None:
     """Slope (y per x) of the least-squares line through ``points``; None under 3 points."""
     n = len(points)
     if n < 3:
         return None
-    mx = sum(p[0] for p in points) / n
-    my = sum(p[1] for p in points) / n
-    sxx = sum((p[0] - mx) ** 2 for p in points)
-    if sxx <= 0:
+    x0 = points[0][0]  # shift x for precision
+    sx = sy = sxx = sxy = 0.0
+    for x, y in points:
+        x -= x0
+        sx += x
+        sy += y
+        sxx += x * x
+        sxy += x * y
+    den = n * sxx - sx * sx
+    if den <= 0:
         return None
-    return sum((p[0] - mx) * (p[1] - my) for p in points) / sxx
+    return (n * sxy - sx * sy) / den
 
 
 class Verdict(StrEnum):

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES
 from pacer.cli import main
+
+from .conftest import EXAMPLES
 
 STEP_UP = str(EXAMPLES / "step-up-run.yaml")
 PROFILE = str(EXAMPLES / "profile.yaml")
@@ -35,11 +36,11 @@ def test_prints_steps_alerts_and_an_aligned_summary(capsys: pytest.CaptureFixtur
     assert clock[-1].endswith("workout completed, compliance 100/100")
     # the table: a header and one row per step, every column lined up
     head = next(i for i, ln in enumerate(lines) if ln.startswith("#  Step"))
-    table = lines[head : head + 6]
-    assert [row.split()[0] for row in table] == ["#", "1", "2", "3", "4", "5"]
+    table = lines[head : head + 7]
+    assert [row.split()[0] for row in table] == ["#", "-", "1", "2", "3", "4", "5"]
     alerts_col = table[0].index("Alerts") + len("Alerts")
     assert all(len(row) == alerts_col for row in table)
-    assert "Z4 148-167 bpm" in table[4]
+    assert "Z4 148-167 bpm" in table[5]
     assert lines[-1].startswith("Compliance ")
 
 
@@ -85,6 +86,7 @@ def test_quiet_prints_only_the_summary(capsys: pytest.CaptureFixture[str]) -> No
     code, out, _ = sim(capsys, str(EXAMPLES / "strength-b.yaml"), "--quiet")
     assert code == 0
     assert out.splitlines()[0].startswith("#  Step")
+    assert out.splitlines()[1].startswith("-  ----")
     assert "6-8 / leg" in out
     assert "(3 sets)" in out
     assert "Compliance 100/100: no target" in out
@@ -96,22 +98,25 @@ def test_speed_paces_the_run(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Compliance" in out
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["missing.yaml"], "cannot read workout missing.yaml"),
-        ([STEP_UP, "--profile", "nope.yaml"], "cannot read profile nope.yaml"),
-        ([str(EXAMPLES / "step-up-run-pace.yaml")], "MP"),  # needs paces from a profile
-    ],
-)
 def test_bad_input_exits_2_and_says_where(
-    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, out, err = sim(capsys, *args)
+    code, out, err = sim(capsys, str(tmp_path / "missing.yaml"))
     assert code == 2
     assert out == ""
     assert err.startswith("pacer: ")
-    assert message in err
+    assert "missing.yaml:1:1: cannot read" in err
+    code, out, err = sim(capsys, STEP_UP, "--profile", str(tmp_path / "nope.yaml"))
+    assert code == 2
+    assert "nope.yaml:1:1: cannot read" in err
+    # marathon-pace targets with no profile beside the file and none given
+    pace = tmp_path / "pace.yaml"
+    pace.write_bytes((EXAMPLES / "step-up-run-pace.yaml").read_bytes())
+    code, out, err = sim(capsys, str(pace))
+    assert code == 2
+    assert out == ""
+    assert f"{pace}:" in err
+    assert "MP" in err
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,8 @@ from pacer.engine.events import EventType
 from pacer.engine.policy import AlertPolicy
 from pacer.engine.snapshot import TargetStatus, Trend
 from pacer.samples import SensorRole, SensorStatus
-from scripted import POLICY, Script, Trace, const, first_above
+
+from .scripted import POLICY, Script, Trace, const, first_above
 
 ONE_STEP = """
 name: one step

@@ -9,7 +9,8 @@ from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.snapshot import RunState
 from pacer.hardware import ButtonAction
 from pacer.samples import HeartRateSample, StrideSample
-from scripted import POLICY, Script, const
+
+from .scripted import POLICY, Script, const
 
 THREE_STEPS = """
 name: timing

@@ -6,7 +6,6 @@ import asyncio
 
 import pytest
 
-from conftest import EXAMPLES
 from pacer.engine import feel
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.snapshot import Snapshot
@@ -17,6 +16,8 @@ from pacer.sim.runner import SimResult, SimulationError, simulation
 from pacer.workout.fileformat import load_workout
 from pacer.workout.model import Intensity
 from pacer.workout.resolve import ResolvedWorkout, resolve
+
+from .conftest import EXAMPLES
 
 PROFILE = load_profile((EXAMPLES / "profile.yaml").read_bytes(), "profile.yaml")
 ALERTS = {EventType.ALERT_OVER, EventType.ALERT_UNDER, EventType.ALERT_PREDICTED_OVER}

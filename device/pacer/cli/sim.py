@@ -37,7 +37,7 @@ athletes:
 
 EPILOG = """\
 examples:
-  pacer sim examples/step-up-run.yaml --profile examples/profile.yaml --fast
+  pacer sim examples/step-up-run.yaml --fast
   pacer sim examples/step-up-run.yaml --athlete eager --seed 7 --events run.jsonl
   pacer sim examples/step-up-run-pace.yaml --profile examples/profile.yaml --hills
   pacer sim examples/strength-b.yaml --speed 30      watch it at 30x real time
@@ -56,8 +56,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("workout", metavar="WORKOUT", help="workout file (YAML)")
-    p.add_argument("--profile", metavar="P", help="athlete profile (YAML); default: built-in")
+    p.add_argument("workout", metavar="WORKOUT", type=Path, help="workout file (YAML)")
+    p.add_argument(
+        "--profile",
+        metavar="P",
+        type=Path,
+        help="athlete profile (default: profile.yaml beside WORKOUT, else built-in defaults)",
+    )
     p.add_argument(
         "--athlete",
         choices=ATHLETES,
@@ -89,24 +94,14 @@ def _positive(text: str) -> float:
     return value
 
 
-def _read(path: str, what: str) -> bytes:
-    from pacer.errors import ConfigError
-
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
-
-
 def load(args: argparse.Namespace) -> tuple[ResolvedWorkout, Profile]:
-    from pacer.profile import Profile, load_profile
+    from pacer.cli.validate import profile_for, read_bytes
+    from pacer.profile import Profile
     from pacer.workout.fileformat import load_workout
     from pacer.workout.resolve import resolve
 
-    profile = Profile()
-    if args.profile:
-        profile = load_profile(_read(args.profile, "profile"), args.profile)
-    workout = load_workout(_read(args.workout, "workout"), args.workout, profile=profile)
+    profile = profile_for(args.workout, args.profile) or Profile()
+    workout = load_workout(read_bytes(args.workout), str(args.workout), profile=profile)
     return resolve(workout, profile), profile
 
 

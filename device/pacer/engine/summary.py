@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pacer.profile import Units
+from pacer.textable import table
 from pacer.workout.model import Intensity, SetsDuration, Strength, TimeDuration
 from pacer.workout.resolve import (
     ResolvedStep,
@@ -206,7 +207,7 @@ def format_summary(summary: WorkoutSummary, units: Units) -> str:
     pace_head = "Pace" + pace_unit_label(units)
     head: tuple[str, ...] = ("#", "Step", "Target", "Time", "In", "Over", "Under", "HR", "Max")
     head += (pace_head, "Cad", "W", "Alerts")
-    table: list[tuple[str, ...]] = [head]
+    rows: list[tuple[str, ...]] = []
     for r in summary.steps:
         with_data = r.in_s + r.over_s + r.under_s
         targeted = r.target is not None
@@ -215,7 +216,7 @@ def format_summary(summary: WorkoutSummary, units: Units) -> str:
             time += f" ({r.sets_done} sets)"
         if r.ended not in (None, *ENDED_NATURALLY):
             time += f" {r.ended}"
-        table.append(
+        rows.append(
             (
                 str(r.number),
                 r.name,
@@ -232,15 +233,7 @@ def format_summary(summary: WorkoutSummary, units: Units) -> str:
                 str(r.alerts),
             )
         )
-    widths = [max(len(row[c]) for row in table) for c in range(len(head))]
-    left = {1, 2}
-    lines = []
-    for row in table:
-        cells = [
-            cell.ljust(widths[c]) if c in left else cell.rjust(widths[c])
-            for c, cell in enumerate(row)
-        ]
-        lines.append("  ".join(cells).rstrip())
+    lines = [table(head, rows, right=[0, *range(3, len(head))])]
     minutes = summary.elapsed_s / 60
     in_text = (
         "no target"

@@ -154,6 +154,17 @@ def test_eager_runner_is_alerted_early_in_each_hard_step(seed: int) -> None:
         assert any(e.type is EventType.BACK_IN_ZONE and e.step == step for e in result.events)
 
 
+def test_jumping_in_too_hard_costs_compliance_lagging_does_not() -> None:
+    disciplined = simulate("step-up-run.yaml", Behaviour.DISCIPLINED).summary
+    eager = simulate("step-up-run.yaml", Behaviour.EAGER).summary
+    # the disciplined runner's slow climb into each step is the lag the ramp-in allows for
+    assert sum(r.excused_s for r in disciplined.steps) > 60
+    assert disciplined.compliance >= 95
+    # the eager runner's overshoot in the same window counts against it
+    assert sum(r.over_s for r in eager.steps) > 60
+    assert eager.compliance < disciplined.compliance
+
+
 def test_fader_gets_a_turnover_cue_in_the_last_step() -> None:
     workout = example("step-up-run.yaml")
     result = simulate("step-up-run.yaml", Behaviour.FADER)

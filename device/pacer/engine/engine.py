@@ -480,6 +480,8 @@ class Engine:
             tally.measured_after_ramp_s += dt
             if status is TargetStatus.IN:
                 tally.in_after_ramp_s += dt
+        elif status is (TargetStatus.UNDER if run.lag is Lag.UP else TargetStatus.OVER):
+            tally.excused_s += dt  # the lag the ramp-in allows for
 
     def _value(self, metric: Metric) -> float | None:
         return self._signals[metric].value

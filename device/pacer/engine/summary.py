@@ -4,8 +4,10 @@ compliance score (pure).
 The engine fills one :class:`StepTally` per step as the run goes; :func:`summarize` turns them
 into frozen :class:`StepSummary` rows and a :class:`WorkoutSummary`.
 
-Compliance (0-100) is the share of time in target after each step's ramp-in (over every step
-with a target and data) times the share of the workout done (each step counts as the fraction
+Compliance (0-100) is the share of time in target over every step with a target and data,
+leaving out only the ramp-in's allowance (time under the range while HR catches up on a step
+up, over it on a step down: jumping in too hard does count), times the share of the workout
+done (each step counts as the fraction
 of it completed: time run of a timed step, sets of a strength step, 1 for a step that ended on
 its own or on lap, 0 for steps never reached). A workout without targets scores its completion.
 """
@@ -49,6 +51,8 @@ class StepTally:
     nodata_s: float = 0.0
     in_after_ramp_s: float = 0.0
     measured_after_ramp_s: float = 0.0
+    #: ramp-in time beyond the range in the direction HR lags (not held against the athlete)
+    excused_s: float = 0.0
     hr_sum: float = 0.0
     hr_n: int = 0
     hr_max: int | None = None
@@ -94,6 +98,7 @@ class StepSummary:
     nodata_s: float
     in_after_ramp_s: float
     measured_after_ramp_s: float
+    excused_s: float
     avg_hr: float | None
     max_hr: int | None
     avg_speed_mps: float | None
@@ -121,7 +126,8 @@ class WorkoutSummary:
     steps: tuple[StepSummary, ...]
     completed: bool
     elapsed_s: float
-    #: time in target after ramp-in over all steps with a target, percent (None: no target)
+    #: time in target over all steps with a target, less the ramp-in allowance, percent
+    #: (None: no target)
     in_target_pct: float | None
     completion_pct: float
     compliance: int
@@ -153,6 +159,7 @@ def summarize(name: str, tallies: list[StepTally], completed: bool) -> WorkoutSu
                 nodata_s=t.nodata_s,
                 in_after_ramp_s=t.in_after_ramp_s,
                 measured_after_ramp_s=t.measured_after_ramp_s,
+                excused_s=t.excused_s,
                 avg_hr=_mean(t.hr_sum, t.hr_n),
                 max_hr=t.hr_max,
                 avg_speed_mps=_mean(t.speed_sum, t.speed_n),
@@ -166,8 +173,9 @@ def summarize(name: str, tallies: list[StepTally], completed: bool) -> WorkoutSu
                 reps=None if t.step.strength is None else format_reps(t.step.strength),
             )
         )
-    measured = sum(r.measured_after_ramp_s for r in rows if r.target is not None)
-    inside = sum(r.in_after_ramp_s for r in rows if r.target is not None)
+    scored = [r for r in rows if r.target is not None]
+    measured = sum(r.in_s + r.over_s + r.under_s - r.excused_s for r in scored)
+    inside = sum(r.in_s for r in scored)
     in_pct = 100.0 * inside / measured if measured > 0 else None
     completion = 100.0 * sum(r.completion for r in rows) / len(rows) if rows else 0.0
     score = completion if in_pct is None else in_pct * completion / 100.0
@@ -238,7 +246,7 @@ def format_summary(summary: WorkoutSummary, units: Units) -> str:
     in_text = (
         "no target"
         if summary.in_target_pct is None
-        else f"{summary.in_target_pct:.0f}% of the time in target after ramp-in"
+        else f"{summary.in_target_pct:.0f}% of the time in target"
     )
     lines.append("")
     lines.append(

@@ -321,6 +321,7 @@ class Engine:
             countdown = left if 0 < left <= p.countdown_s else None
         hr = self._signals[Metric.HR]
         speed = self._signals[Metric.SPEED]
+        power = self._signals[Metric.POWER].raw
         cue = self._cue[0] if self._cue and self._cue[1] > self._t else None
         return Snapshot(
             state=self.state,
@@ -339,9 +340,7 @@ class Engine:
             speed_mps=speed.raw,
             smooth_speed_mps=speed.value,
             cadence=self._signals[Metric.CADENCE].raw,
-            power_w=None
-            if self._signals[Metric.POWER].raw is None
-            else round(self._signals[Metric.POWER].raw or 0),
+            power_w=None if power is None else round(power),
             distance_m=self._distance_m,
             step_elapsed_s=elapsed,
             step_remaining_s=remaining_s,

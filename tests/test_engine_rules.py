@@ -16,7 +16,7 @@ from pacer.engine.engine import EASE_TURNOVER, TURNOVER_UP
 from pacer.engine.events import EventType
 from pacer.engine.policy import AlertPolicy
 from pacer.engine.snapshot import TargetStatus, Trend
-from pacer.samples import SensorRole, SensorStatus
+from pacer.samples import HeartRateSample, SensorRole, SensorStatus
 
 from .scripted import POLICY, Script, Trace, const, first_above
 
@@ -308,6 +308,15 @@ def test_a_dropout_mid_step_gives_one_sensor_lost_and_no_zone_alerts() -> None:
     assert s.engine.done  # the 10 min step ended on time without heart rate
     row = s.engine.summary().step(1)
     assert row.nodata_s == pytest.approx(55 + 31, abs=2)
+
+
+def test_a_strap_lost_before_the_start_is_not_announced() -> None:
+    s = Script(ONE_STEP)
+    s.engine.on_sample(HeartRateSample(0.0, 70, contact=True))
+    assert s.engine.on_sample(SensorStatus(0.0, SensorRole.HR, connected=False)) == []
+    s.start().run(60, None).run(60, const(145))
+    assert s.of(EventType.SENSOR_LOST, EventType.SENSOR_BACK) == []
+    assert s.snaps[120].hr == 145
 
 
 def test_readings_without_skin_contact_do_not_count() -> None:

@@ -108,6 +108,8 @@ class _Sensor:
     lost_at: float | None = None
     #: the last reading came without skin contact
     no_contact: bool = False
+    #: ``sensor_lost`` was emitted for the current loss (so ``sensor_back`` will be)
+    announced: bool = False
 
 
 @dataclass(slots=True)
@@ -610,7 +612,8 @@ class Engine:
         s.no_contact = False
         if s.lost:
             s.lost = False
-            if self.state in (RunState.RUNNING, RunState.PAUSED):
+            if s.announced:
+                s.announced = False
                 away = None if s.lost_at is None else round(ts - s.lost_at, 1)
                 self._emit(
                     out, self._event_t(ts), EventType.SENSOR_BACK, role=role.value, away_s=away
@@ -630,6 +633,7 @@ class Engine:
             self._cadence_hist.clear()
             self._speed_t = None
         if self.state in (RunState.RUNNING, RunState.PAUSED):
+            s.announced = True
             self._emit(
                 out, self._event_t(ts), EventType.SENSOR_LOST, role=role.value, reason=reason
             )

@@ -69,7 +69,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="NAME",
         help="simulated behaviour: " + ", ".join(ATHLETES),
     )
-    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default 1)")
     pace = p.add_mutually_exclusive_group()
     pace.add_argument(
         "--speed",

@@ -20,6 +20,7 @@ from pacer.errors import PacerError
 COMMANDS: tuple[str, ...] = (
     "validate",
     "show",
+    "sim",
     "sensors",
     "import",
     "export-workout",

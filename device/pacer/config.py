@@ -29,7 +29,7 @@ working simulated device; on the Pi the defaults match the wiring in ``hardware/
     gauge = "none"         # none | max17048 | pisugar
 
     [alerts]               # any AlertPolicy parameter, see docs/engine.md
-    over_dwell_s = 6
+    hr_over_dwell_s = 6    # <metric>_<rule> for hr, speed, cadence, power
 """
 
 from __future__ import annotations
@@ -192,6 +192,17 @@ def _type_ok(value: Any, default: Any) -> bool:
     return isinstance(value, type(default))
 
 
+def _alert_problem(key: str, value: float) -> str | None:
+    """What is wrong with one ``[alerts]`` override, checked by the engine's own policy."""
+    from pacer.engine.policy import policy_with
+
+    try:
+        policy_with([(key, value)])
+    except ConfigError as exc:
+        return exc.message
+    return None
+
+
 def load_config(text: str, source: str = "<config>") -> Config:
     """Parse and check a config; raises InputErrors naming every bad key with its line."""
     try:
@@ -211,9 +222,13 @@ def load_config(text: str, source: str = "<config>") -> Config:
                 continue
             alerts = []
             for k, v in value.items():
+                where = _position(text, source, section, k)
                 if isinstance(v, bool) or not isinstance(v, int | float):
-                    where = _position(text, source, section, k)
                     errors.append(ConfigError(f"alerts.{k} must be a number", where))
+                    continue
+                problem = _alert_problem(k, float(v))
+                if problem is not None:
+                    errors.append(ConfigError(problem, where))
                 else:
                     alerts.append((k, float(v)))
             built["alerts"] = tuple(alerts)

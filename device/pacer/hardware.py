@@ -11,7 +11,7 @@ guarantees the motor is off and the display blank on the way out, whatever happe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -21,7 +21,10 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from PIL.Image import Image
 
+    from pacer.engine.events import EngineEvent
+    from pacer.engine.snapshot import Snapshot
     from pacer.samples import Sample
+    from pacer.workout.resolve import ResolvedWorkout
 
 
 class Clock(Protocol):
@@ -87,6 +90,25 @@ class Link(Protocol):
     async def readline(self) -> bytes: ...
 
     async def write(self, data: bytes) -> None: ...
+
+
+@runtime_checkable
+class Runs(Protocol):
+    """A part that needs a task of its own in the daemon's loop (the haptic player's
+    timeline): the daemon runs ``run()`` in its TaskGroup and cancels it on the way out."""
+
+    async def run(self) -> None: ...
+
+
+@runtime_checkable
+class FollowsRun(Protocol):
+    """A part that follows the workout being run: the simulated athlete behind the
+    simulated sensors. The daemon calls ``follow`` when a workout starts (None when it
+    ends) and ``on_tick`` with each second's snapshot and events."""
+
+    def follow(self, workout: ResolvedWorkout | None) -> None: ...
+
+    def on_tick(self, snapshot: Snapshot, events: Sequence[EngineEvent]) -> None: ...
 
 
 @runtime_checkable

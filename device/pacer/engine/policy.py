@@ -172,6 +172,58 @@ class AlertPolicy:
         return tuple(sorted({self.countdown_s, *self.countdown_final}, reverse=True))
 
 
+#: The metric-rule sets of :class:`AlertPolicy`, by the prefix their override keys use.
+_METRIC_FIELDS = ("hr", "speed", "cadence", "power")
+
+
+def override_keys() -> tuple[str, ...]:
+    """Every key ``[alerts]`` accepts: a plain :class:`AlertPolicy` field
+    (``sensor_timeout_s``), ``<metric>_<rule>`` for a per-metric rule (``hr_over_dwell_s``,
+    ``speed_tolerance``), or a bare rule name (``over_dwell_s``), which means heart rate's."""
+    plain = [
+        f.name
+        for f in fields(AlertPolicy)
+        if f.name not in _METRIC_FIELDS and f.name != "countdown_final"
+    ]
+    rules = [f.name for f in fields(MetricRules) if f.name != "per_step"]
+    return (*plain, *(f"{m}_{r}" for m in _METRIC_FIELDS for r in rules), *rules)
+
+
+def policy_with(overrides: Sequence[tuple[str, float]], base: AlertPolicy | None = None) -> AlertPolicy:
+    """``base`` (the defaults) with ``[alerts]`` overrides; ConfigError naming a bad key.
+
+    Whole-number fields (``countdown_s``, ``max_alerts_per_excursion``...) take whole
+    numbers only; every value is checked by :class:`AlertPolicy` itself.
+    """
+    policy = base or AlertPolicy()
+    plain: dict[str, object] = {}
+    per_metric: dict[str, dict[str, float]] = {}
+    known = set(override_keys())
+    for key, value in overrides:
+        if key not in known:
+            import difflib
+
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ConfigError(f"unknown alert parameter alerts.{key}{hint}")
+        metric, _, rule = key.partition("_")
+        if metric in _METRIC_FIELDS and rule in {f.name for f in fields(MetricRules)}:
+            per_metric.setdefault(metric, {})[rule] = float(value)
+        elif key in {f.name for f in fields(MetricRules)}:
+            per_metric.setdefault("hr", {})[key] = float(value)
+        else:
+            default = getattr(policy, key)
+            if isinstance(default, int) and not isinstance(default, bool):
+                if value != int(value):
+                    raise ConfigError(f"alerts.{key} must be a whole number, not {value:g}")
+                plain[key] = int(value)
+            else:
+                plain[key] = float(value)
+    for metric, changes in per_metric.items():
+        plain[metric] = replace(getattr(policy, metric), **changes)
+    return replace(policy, **plain)  # type: ignore[arg-type]
+
+
 # --- decisions -------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""A clock that only moves when told to: :class:`pacer.hardware.Clock` for simulations.
+"""Clocks for simulations: :class:`SimClock` only moves when told to; :class:`ScaledClock`
+is real time sped up (the simulated device run live).
 
 ``advance`` moves time forward and wakes every ``sleep`` whose deadline has come, in deadline
 order, so tasks that sleep on this clock (a haptic timeline, a display refresh) run at the
@@ -10,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import time
+from collections.abc import Callable
 
 #: 2024-01-01T00:00:00Z: a fixed wall clock, so simulated runs are reproducible.
 DEFAULT_EPOCH = 1_704_067_200.0
@@ -68,4 +71,30 @@ class SimClock:
         await asyncio.sleep(0)
 
 
-__all__ = ["DEFAULT_EPOCH", "SimClock"]
+class ScaledClock:
+    """Real time sped up ``speed`` times: the simulated device running live (``pacer run
+    --hardware sim --speed 60`` lives a minute a second). Monotonic time starts at 0; the
+    wall clock starts at the real one and runs at the same pace."""
+
+    def __init__(self, speed: float = 1.0, *, real: Callable[[], float] = time.monotonic) -> None:
+        if not speed > 0:
+            raise ValueError(f"speed must be positive, not {speed}")
+        self.speed = float(speed)
+        self._real = real
+        self._t0 = real()
+        self._epoch = time.time()
+
+    def monotonic(self) -> float:
+        return (self._real() - self._t0) * self.speed
+
+    def wall(self) -> float:
+        return self._epoch + self.monotonic()
+
+    def set_wall(self, epoch: float) -> None:
+        self._epoch = float(epoch) - self.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds) / self.speed)
+
+
+__all__ = ["DEFAULT_EPOCH", "ScaledClock", "SimClock"]

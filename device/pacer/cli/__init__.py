@@ -17,7 +17,7 @@ from pacer import __version__
 from pacer.errors import PacerError
 
 #: Sub-command modules, in the order ``pacer --help`` lists them.
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = ("device",)
 
 EPILOG = """\
 examples:

@@ -79,11 +79,20 @@ def test_framer_reset_drops_partial_line() -> None:
 
 VALID = [
     (b'{"id":1,"op":"hello"}', Request(1, "hello", {})),
-    (b'{"id":"a-7","op":"workout.get","args":{"name":"tempo"}}', Request("a-7", "workout.get", {"name": "tempo"})),
-    (b'{"op":"time.set","id":9007199254740992,"args":{"wall":1.7e9}}', Request(2**53, "time.set", {"wall": 1.7e9})),
-    ('{"id":3,"op":"workout.put","args":{"name":"z","text":"é ✓ 🏃"}}'.encode(), Request(3, "workout.put", {"name": "z", "text": "é ✓ 🏃"})),
+    (
+        b'{"id":"a-7","op":"workout.get","args":{"name":"tempo"}}',
+        Request("a-7", "workout.get", {"name": "tempo"}),
+    ),
+    (
+        b'{"op":"time.set","id":9007199254740992,"args":{"wall":1.7e9}}',
+        Request(2**53, "time.set", {"wall": 1.7e9}),
+    ),
+    (
+        '{"id":3,"op":"workout.put","args":{"name":"z","text":"é ✓ 🏃"}}'.encode(),
+        Request(3, "workout.put", {"name": "z", "text": "é ✓ 🏃"}),
+    ),
     (b' {"id":0,"op":"status.get"} ', Request(0, "status.get", {})),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("line", "request_"), VALID)

@@ -115,7 +115,7 @@ def test_newer_database_is_refused(tmp_path: Path) -> None:
 def test_not_a_database_is_a_store_error(tmp_path: Path) -> None:
     path = tmp_path / "pacer.db"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="pacer.db"):
+    with pytest.raises(StoreError, match=r"pacer\.db"):
         Store(path)
 
 

@@ -17,7 +17,11 @@ from pacer import __version__
 from pacer.errors import PacerError
 
 #: Sub-command modules, in the order ``pacer --help`` lists them.
-COMMANDS: tuple[str, ...] = ("device",)
+COMMANDS: tuple[str, ...] = (
+    "validate",
+    "show",
+    "device",
+)
 
 EPILOG = """\
 examples:

@@ -1,0 +1,474 @@
+"""The native workout file: YAML read through positioned nodes (see docs/workout-format.md).
+
+    name: Step-up run 1:20
+    sport: run
+    steps:
+      - warmup: 20m
+        note: easy, good form
+      - active: 20m
+        target: Z2 high
+        also: 170-180 spm
+        note: ease in
+      - repeat: 3
+        steps:
+          - active: 800m
+            target: MP-20s..MP-15s/mi
+          - recovery: until HR < 120 bpm, max 3m
+
+A step is a mapping with exactly one intensity key (``warmup``, ``active``, ``rest``,
+``recovery``, ``cooldown``) whose value is the duration. :func:`load_workout` reports every
+problem with ``FILE:LINE:COL``; :func:`dump_workout` writes the canonical form, which loads
+back to an equal :class:`~pacer.workout.model.Workout`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import yaml
+
+from pacer.errors import Location, ProfileError, WorkoutError
+from pacer.profile import Profile
+from pacer.workout.model import (
+    MAX_REPEAT_DEPTH,
+    CadenceRange,
+    CadenceUnit,
+    ConditionDuration,
+    DistanceDuration,
+    Duration,
+    HrBasis,
+    HrPercent,
+    HrRange,
+    HrZone,
+    Intensity,
+    Item,
+    PaceRange,
+    PaceUnit,
+    PowerPercent,
+    PowerRange,
+    RelativePace,
+    Repeat,
+    SetsDuration,
+    Sport,
+    Step,
+    Strength,
+    Target,
+    TimeDuration,
+    Workout,
+    expand,
+)
+from pacer.workout.resolve import resolve_target
+from pacer.workout.syntax import (
+    TermError,
+    format_duration,
+    format_int_range,
+    format_rest,
+    format_target,
+    parse_duration,
+    parse_int_range,
+    parse_rest,
+    parse_target,
+)
+from pacer.yamlnodes import NodeReader, compose, decode_text, quote
+
+# --- limits: what a sane workout can hold ----------------------------------------------
+
+MAX_NAME = 60
+MAX_NOTE = 120
+MAX_STEPS = 500
+MAX_REPEAT = 100
+MAX_STEP_SECONDS = 24 * 3600
+MAX_DISTANCE_M = 500_000.0
+MAX_SETS = 50
+MAX_REPS = 200
+MAX_REST_SECONDS = 3600
+HR_BOUNDS = (30, 240)
+PACE_BOUNDS_S_PER_KM = (90, 1200)
+CADENCE_BOUNDS = {CadenceUnit.SPM: (60, 260), CadenceUnit.RPM: (20, 200)}
+POWER_BOUNDS = (1, 2500)
+PERCENT_BOUNDS = {
+    HrBasis.MAX: (30.0, 100.0),
+    HrBasis.RESERVE: (0.0, 100.0),
+    HrBasis.LTHR: (50.0, 120.0),
+}
+FTP_PERCENT_BOUNDS = (10.0, 250.0)
+MAX_PACE_OFFSET = 300
+
+STEP_KEYS = ("name", "target", "also", "note", "exercise", "reps", "load", "rest_between")
+INTENSITY_KEYS = tuple(i.value for i in Intensity)
+TOP_KEYS = ("name", "sport", "description", "steps")
+
+
+def _within(value: float, bounds: tuple[float, float], what: str) -> str | None:
+    low, high = bounds
+    if not low <= value <= high:
+        return f"{what} {value:g} is not plausible ({low:g} to {high:g})"
+    return None
+
+
+def check_duration(d: Duration) -> str | None:
+    """A message when a duration is absurd, else None."""
+    match d:
+        case TimeDuration(seconds):
+            if seconds <= 0:
+                return "a step must last longer than 0 seconds"
+            return _within(seconds, (1, MAX_STEP_SECONDS), "step time (s)")
+        case DistanceDuration():
+            if d.meters <= 0:
+                return "a distance step must be longer than 0 m"
+            return _within(d.meters, (1, MAX_DISTANCE_M), "step distance (m)")
+        case SetsDuration(sets):
+            return _within(sets.high, (1, MAX_SETS), "sets") or (
+                "at least 1 set" if sets.low < 1 else None
+            )
+        case ConditionDuration(_op, bpm, cap):
+            return _within(bpm, HR_BOUNDS, "heart rate (bpm)") or (
+                None if cap is None else _within(cap, (1, MAX_STEP_SECONDS), "cap (s)")
+            )
+    return None
+
+
+def check_target(t: Target) -> str | None:
+    """A message when a target's numbers are absurd, else None."""
+    match t:
+        case HrRange(low, high):
+            return _within(low, HR_BOUNDS, "heart rate (bpm)") or _within(
+                high, HR_BOUNDS, "heart rate (bpm)"
+            )
+        case HrPercent(low, high, basis):
+            b = PERCENT_BOUNDS[basis]
+            return _within(low, b, f"% {basis.value}") or _within(high, b, f"% {basis.value}")
+        case PaceRange(fast, slow, unit):
+            per_km = 1000.0 / unit.meters
+            return _within(fast * per_km, PACE_BOUNDS_S_PER_KM, "pace (s/km)") or _within(
+                slow * per_km, PACE_BOUNDS_S_PER_KM, "pace (s/km)"
+            )
+        case RelativePace(_ref, fast, slow, _unit):
+            b = (-MAX_PACE_OFFSET, MAX_PACE_OFFSET)
+            return _within(fast, b, "pace offset (s)") or _within(slow, b, "pace offset (s)")
+        case CadenceRange(low, high, unit):
+            b = CADENCE_BOUNDS[unit]
+            return _within(low, b, f"cadence ({unit})") or _within(high, b, f"cadence ({unit})")
+        case PowerRange(low, high):
+            return _within(low, POWER_BOUNDS, "power (W)") or _within(
+                high, POWER_BOUNDS, "power (W)"
+            )
+        case PowerPercent(low, high):
+            return _within(low, FTP_PERCENT_BOUNDS, "% FTP") or _within(
+                high, FTP_PERCENT_BOUNDS, "% FTP"
+            )
+    return None
+
+
+T = TypeVar("T")
+
+
+class _WorkoutReader(NodeReader):
+    def __init__(self, source: str, profile: Profile | None) -> None:
+        super().__init__(source, WorkoutError)
+        self.profile = profile
+
+    def term(self, node: yaml.Node, what: str, parse: Callable[[str], T]) -> T | None:
+        text = self.scalar(node, what)
+        if text is None:
+            return None
+        try:
+            return parse(text)
+        except TermError as exc:
+            self.fail(node, str(exc))
+            return None
+
+    def target(self, node: yaml.Node, what: str) -> tuple[bool, Target | None]:
+        """(ok, target); target None with ok=True is open effort."""
+        text = self.scalar(node, what)
+        if text is None:
+            return False, None
+        try:
+            t = parse_target(text)
+        except TermError as exc:
+            self.fail(node, str(exc))
+            return False, None
+        if t is None:
+            return True, None
+        problem = check_target(t)
+        if problem:
+            self.fail(node, problem)
+            return False, None
+        # Without a profile only zone names can be checked (against the default model);
+        # with one, every target must resolve (reference paces, FTP, LTHR present).
+        profile = self.profile if self.profile is not None else Profile()
+        if self.profile is not None or isinstance(t, HrZone):
+            try:
+                resolve_target(t, profile)
+            except ProfileError as exc:
+                self.fail(node, exc.message)
+                return False, None
+        return True, t
+
+    def workout(self, root: yaml.Node | None) -> Workout | None:
+        if root is None:
+            self.errors.append(WorkoutError("empty workout file", self._start()))
+            return None
+        entries = self.mapping(root, "a workout")
+        if entries is None:
+            return None
+        self.unknown_keys(entries, TOP_KEYS, "a workout")
+        name = None
+        if "name" in entries:
+            name = self.text(entries["name"][1], "the workout name", MAX_NAME)
+        else:
+            self.fail(root, "a workout needs a name")
+        sport = Sport.RUN
+        if "sport" in entries:
+            node = entries["sport"][1]
+            value = self.scalar(node, "sport")
+            if value is not None:
+                try:
+                    sport = Sport(value.strip().lower())
+                except ValueError:
+                    self.fail(node, f"sport must be one of run, bike, strength, not '{value}'")
+        description = None
+        if "description" in entries:
+            description = self.text(entries["description"][1], "the description", 2000)
+        items: tuple[Item, ...] = ()
+        if "steps" not in entries:
+            self.fail(root, "a workout needs steps")
+        else:
+            items = self.items(entries["steps"][1], depth=0)
+            if not items and not self.errors:
+                self.fail(entries["steps"][1], "the workout has no steps")
+        if self.errors or name is None:
+            return None
+        workout = Workout(name, items, sport, description)
+        n = len(expand(items))
+        if n > MAX_STEPS:
+            self.fail(
+                entries["steps"][1], f"{n} steps once repeats are expanded; at most {MAX_STEPS}"
+            )
+            return None
+        return workout
+
+    def _start(self) -> Location:
+        return Location(self.source, 1, 1)
+
+    def items(self, node: yaml.Node, depth: int) -> tuple[Item, ...]:
+        if not isinstance(node, yaml.SequenceNode):
+            self.fail(node, "steps must be a list (each step starts with '- ')")
+            return ()
+        if not node.value:
+            self.fail(node, "the list of steps is empty")
+            return ()
+        out: list[Item] = []
+        for child in node.value:
+            item = self.item(child, depth)
+            if item is not None:
+                out.append(item)
+        return tuple(out)
+
+    def item(self, node: yaml.Node, depth: int) -> Item | None:
+        entries = self.mapping(node, "a step")
+        if entries is None:
+            return None
+        if "repeat" in entries:
+            return self.repeat(node, entries, depth)
+        return self.step(node, entries)
+
+    def repeat(
+        self, node: yaml.Node, entries: dict[str, tuple[yaml.Node, yaml.Node]], depth: int
+    ) -> Repeat | None:
+        self.unknown_keys(entries, ("repeat", "steps"), "a repeat")
+        if depth + 1 > MAX_REPEAT_DEPTH:
+            self.fail(node, f"repeats nest too deeply (at most {MAX_REPEAT_DEPTH} levels)")
+            return None
+        count = self.integer(entries["repeat"][1], "the repeat count", 1, MAX_REPEAT)
+        if "steps" not in entries:
+            self.fail(node, "a repeat needs steps")
+            return None
+        items = self.items(entries["steps"][1], depth + 1)
+        if count is None or not items:
+            return None
+        return Repeat(count, items)
+
+    def step(self, node: yaml.Node, entries: dict[str, tuple[yaml.Node, yaml.Node]]) -> Step | None:
+        kinds = [k for k in entries if k in INTENSITY_KEYS]
+        self.unknown_keys(entries, (*INTENSITY_KEYS, *STEP_KEYS, "repeat"), "a step")
+        if len(kinds) != 1:
+            what = "none" if not kinds else ", ".join(kinds)
+            self.fail(
+                node,
+                "a step needs exactly one of warmup, active, rest, recovery, cooldown "
+                f"with its duration (found {what})",
+            )
+            return None
+        intensity = Intensity(kinds[0])
+        dnode = entries[kinds[0]][1]
+        duration = self.term(dnode, "the duration", parse_duration)
+        if duration is not None and (problem := check_duration(duration)):
+            self.fail(dnode, problem)
+            duration = None
+        ok = True
+        target: Target | None = None
+        if "target" in entries:
+            ok, target = self.target(entries["target"][1], "the target")
+        secondary: list[Target] = []
+        if "also" in entries:
+            anode = entries["also"][1]
+            nodes = anode.value if isinstance(anode, yaml.SequenceNode) else [anode]
+            for n in nodes:
+                good, t = self.target(n, "a secondary target")
+                if t is not None:
+                    secondary.append(t)
+                elif good:
+                    self.fail(n, "a secondary target cannot be open")
+                    ok = False
+                else:
+                    ok = False
+        name = note = None
+        if "name" in entries:
+            name = self.text(entries["name"][1], "the step name", MAX_NAME)
+            ok = ok and name is not None
+        if "note" in entries:
+            note = self.text(entries["note"][1], "the note", MAX_NOTE)
+            ok = ok and note is not None
+        strength = self.strength(node, entries, duration)
+        if duration is None or not ok or strength is False:
+            return None
+        return Step(
+            intensity,
+            duration,
+            target,
+            tuple(secondary),
+            name,
+            note,
+            strength if isinstance(strength, Strength) else None,
+        )
+
+    def strength(
+        self,
+        node: yaml.Node,
+        entries: dict[str, tuple[yaml.Node, yaml.Node]],
+        duration: Duration | None,
+    ) -> Strength | bool | None:
+        """Strength fields; None if the step has none, False after an error."""
+        keys = [k for k in ("exercise", "reps", "load", "rest_between") if k in entries]
+        is_sets = isinstance(duration, SetsDuration)
+        if not keys and not is_sets:
+            return None
+        if not is_sets:
+            if duration is not None:
+                self.fail(
+                    entries[keys[0]][0], f"'{keys[0]}' belongs to a sets step (active: 3 sets)"
+                )
+            return False
+        missing = [k for k in ("exercise", "reps") if k not in entries]
+        if missing:
+            self.fail(node, f"a sets step needs {' and '.join(missing)}")
+            return False
+        exercise = self.text(entries["exercise"][1], "the exercise", MAX_NAME)
+        reps_node = entries["reps"][1]
+        reps_text = self.scalar(reps_node, "reps")
+        reps = None
+        per_leg = False
+        if reps_text is not None:
+            t = " ".join(reps_text.lower().split())
+            for suffix in (" per leg", "/leg", " / leg"):
+                if t.endswith(suffix):
+                    per_leg, t = True, t[: -len(suffix)]
+                    break
+            try:
+                reps = parse_int_range(t)
+            except TermError as exc:
+                self.fail(reps_node, str(exc))
+            else:
+                if reps.low < 1 or reps.high > MAX_REPS:
+                    self.fail(
+                        reps_node,
+                        f"reps {format_int_range(reps)} is not plausible (1 to {MAX_REPS})",
+                    )
+                    reps = None
+        load = self.text(entries["load"][1], "the load", MAX_NOTE) if "load" in entries else None
+        rest = None
+        if "rest_between" in entries:
+            rest = self.term(entries["rest_between"][1], "rest_between", parse_rest)
+            if rest is not None and rest.high > MAX_REST_SECONDS:
+                self.fail(
+                    entries["rest_between"][1], f"rest longer than {MAX_REST_SECONDS // 60} minutes"
+                )
+                rest = None
+            elif rest is None:
+                return False
+        if exercise is None or reps is None or ("load" in entries and load is None):
+            return False
+        return Strength(exercise, reps, per_leg, load, rest)
+
+
+def load_workout(
+    data: str | bytes, source: str = "<input>", *, profile: Profile | None = None
+) -> Workout:
+    """Parse and validate a workout file. Raises :class:`pacer.errors.InputErrors` with every
+    problem found; with a profile, also checks that every target resolves against it."""
+    text = decode_text(data, source, WorkoutError)
+    root = compose(text, source, WorkoutError)
+    reader = _WorkoutReader(source, profile)
+    workout = reader.workout(root)
+    reader.raise_if_errors()
+    assert workout is not None
+    return workout
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def _step_lines(step: Step) -> list[str]:
+    lines = [f"{step.intensity.value}: {format_duration(step.duration)}"]
+    if step.name is not None:
+        lines.append(f"name: {quote(step.name)}")
+    if step.target is not None:
+        lines.append(f"target: {format_target(step.target)}")
+    if step.secondary:
+        lines.append("also: [" + ", ".join(format_target(t) for t in step.secondary) + "]")
+    if step.strength is not None:
+        s = step.strength
+        lines.append(f"exercise: {quote(s.exercise)}")
+        lines.append(f"reps: {format_int_range(s.reps)}{' per leg' if s.per_leg else ''}")
+        if s.load is not None:
+            lines.append(f"load: {quote(s.load)}")
+        if s.rest is not None:
+            lines.append(f"rest_between: {format_rest(s.rest)}")
+    if step.note is not None:
+        lines.append(f"note: {quote(step.note)}")
+    return lines
+
+
+def _item_lines(item: Item, indent: str) -> list[str]:
+    if isinstance(item, Step):
+        first, *rest = _step_lines(item)
+    else:
+        first, rest = f"repeat: {item.count}", ["steps:"]
+        for child in item.items:
+            rest.extend(_item_lines(child, "  "))
+    out = [f"{indent}- {first}"]
+    out.extend(f"{indent}  {line}" for line in rest)
+    return out
+
+
+def dump_workout(workout: Workout) -> str:
+    """The canonical file text of ``workout``."""
+    lines = [f"name: {quote(workout.name)}", f"sport: {workout.sport.value}"]
+    if workout.description is not None:
+        lines.append(f"description: {quote(workout.description)}")
+    lines.append("steps:")
+    for item in workout.items:
+        lines.extend(_item_lines(item, "  "))
+    return "\n".join(lines) + "\n"
+
+
+__all__ = [
+    "CadenceUnit",
+    "PaceUnit",
+    "check_duration",
+    "check_target",
+    "dump_workout",
+    "load_workout",
+]

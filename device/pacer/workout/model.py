@@ -1,0 +1,283 @@
+"""The workout model: plain, typed, frozen dataclasses with no behaviour beyond arithmetic.
+
+A :class:`Workout` is a named list of :class:`Step` and :class:`Repeat` items. A step has an
+intensity, a duration, an optional primary target (``None`` is "open effort"), optional
+secondary targets (cues shown alongside), optional strength fields, and a short note.
+
+Targets here are *as written*: a zone, a percentage, a pace relative to marathon pace. They
+become concrete numbers only against an athlete profile (:mod:`pacer.workout.resolve`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+#: Repeats may nest, but not deeper than this (a repeat inside a repeat is depth 2).
+MAX_REPEAT_DEPTH = 3
+
+
+class Sport(StrEnum):
+    RUN = "run"
+    BIKE = "bike"
+    STRENGTH = "strength"
+
+
+class Intensity(StrEnum):
+    WARMUP = "warmup"
+    ACTIVE = "active"
+    REST = "rest"
+    RECOVERY = "recovery"
+    COOLDOWN = "cooldown"
+
+
+class DistanceUnit(StrEnum):
+    M = "m"
+    KM = "km"
+    MI = "mi"
+
+    @property
+    def meters(self) -> float:
+        return {"m": 1.0, "km": 1000.0, "mi": 1609.344}[self.value]
+
+
+# --- durations -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TimeDuration:
+    seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class DistanceDuration:
+    value: float
+    unit: DistanceUnit
+
+    @property
+    def meters(self) -> float:
+        return self.value * self.unit.meters
+
+
+@dataclass(frozen=True, slots=True)
+class OpenDuration:
+    """Ends when the athlete presses lap."""
+
+
+@dataclass(frozen=True, slots=True)
+class IntRange:
+    low: int
+    high: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetsDuration:
+    """Strength: each set ends on the button, then a rest timer runs."""
+
+    sets: IntRange
+
+
+class Comparison(StrEnum):
+    BELOW = "<"
+    ABOVE = ">"
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionDuration:
+    """Until heart rate is below (or above) ``bpm``; ``cap_seconds`` ends it regardless."""
+
+    op: Comparison
+    bpm: int
+    cap_seconds: int | None = None
+
+
+Duration = TimeDuration | DistanceDuration | OpenDuration | SetsDuration | ConditionDuration
+
+
+# --- targets ---------------------------------------------------------------------------
+
+
+class ZonePosition(StrEnum):
+    LOW = "low"
+    MID = "mid"
+    HIGH = "high"
+
+
+@dataclass(frozen=True, slots=True)
+class HrZone:
+    """A heart-rate zone of the profile's zone model by name ("2", "5a"), maybe a third of it."""
+
+    zone: str
+    position: ZonePosition | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HrRange:
+    low: int
+    high: int
+
+
+class HrBasis(StrEnum):
+    MAX = "HRmax"
+    RESERVE = "HRR"
+    LTHR = "LTHR"
+
+
+@dataclass(frozen=True, slots=True)
+class HrPercent:
+    low: float
+    high: float
+    basis: HrBasis
+
+
+class PaceUnit(StrEnum):
+    KM = "km"
+    MI = "mi"
+
+    @property
+    def meters(self) -> float:
+        return 1000.0 if self is PaceUnit.KM else 1609.344
+
+
+@dataclass(frozen=True, slots=True)
+class PaceRange:
+    """Seconds per ``unit``; ``fast`` <= ``slow``."""
+
+    fast: int
+    slow: int
+    unit: PaceUnit
+
+
+class PaceRef(StrEnum):
+    """Reference paces kept in the profile."""
+
+    MARATHON = "MP"
+    HALF = "HMP"
+    TEN_K = "10K"
+    FIVE_K = "5K"
+    THRESHOLD = "TP"
+
+
+@dataclass(frozen=True, slots=True)
+class RelativePace:
+    """``ref`` plus offsets in seconds per ``unit`` (negative is faster): MP+5s..MP+10s/mi."""
+
+    ref: PaceRef
+    fast_offset: int
+    slow_offset: int
+    unit: PaceUnit
+
+
+class CadenceUnit(StrEnum):
+    SPM = "spm"
+    RPM = "rpm"
+
+
+@dataclass(frozen=True, slots=True)
+class CadenceRange:
+    low: int
+    high: int
+    unit: CadenceUnit
+
+
+@dataclass(frozen=True, slots=True)
+class PowerRange:
+    low: int
+    high: int
+
+
+@dataclass(frozen=True, slots=True)
+class PowerPercent:
+    """Percent of FTP."""
+
+    low: float
+    high: float
+
+
+Target = (
+    HrZone
+    | HrRange
+    | HrPercent
+    | PaceRange
+    | RelativePace
+    | CadenceRange
+    | PowerRange
+    | PowerPercent
+)
+
+
+# --- steps -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Strength:
+    """The strength fields of a step (seed 2): sets live in the step's SetsDuration."""
+
+    exercise: str
+    reps: IntRange
+    per_leg: bool = False
+    load: str | None = None
+    #: Rest between sets as a range in seconds (2-3 min is (120, 180)).
+    rest: IntRange | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    intensity: Intensity
+    duration: Duration
+    target: Target | None = None
+    secondary: tuple[Target, ...] = ()
+    name: str | None = None
+    note: str | None = None
+    strength: Strength | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Repeat:
+    count: int
+    items: tuple[Step | Repeat, ...]
+
+
+Item = Step | Repeat
+
+
+@dataclass(frozen=True, slots=True)
+class Workout:
+    name: str
+    items: tuple[Item, ...]
+    sport: Sport = Sport.RUN
+    description: str | None = None
+
+
+def repeat_depth(items: tuple[Item, ...]) -> int:
+    """How deeply repeats nest in ``items`` (0 without repeats)."""
+    depth = 0
+    for item in items:
+        if isinstance(item, Repeat):
+            depth = max(depth, 1 + repeat_depth(item.items))
+    return depth
+
+
+@dataclass(frozen=True, slots=True)
+class FlatStep:
+    """A step of the expanded workout, with its repeat iterations (outermost first)."""
+
+    step: Step
+    #: (iteration, count) for each enclosing repeat, 1-based.
+    repeats: tuple[tuple[int, int], ...] = ()
+
+
+def expand(items: tuple[Item, ...]) -> list[FlatStep]:
+    """The steps in the order the athlete does them, repeats unrolled."""
+    out: list[FlatStep] = []
+
+    def walk(its: tuple[Item, ...], outer: tuple[tuple[int, int], ...]) -> None:
+        for item in its:
+            if isinstance(item, Step):
+                out.append(FlatStep(item, outer))
+            else:
+                for i in range(item.count):
+                    walk(item.items, (*outer, (i + 1, item.count)))
+
+    walk(items, ())
+    return out

@@ -1,0 +1,239 @@
+"""Resolve a workout against a profile: every target becomes a concrete range (pure).
+
+Ranges are kept in base units that grow with effort, so "over" always means "above
+``high``": bpm for heart rate, metres per second for pace (a faster pace is a higher
+speed), steps or revolutions per minute for cadence, watts for power. ``label`` is what a
+person reads: ``Z2 high 137-143 bpm``, ``7:05-7:10/mi``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pacer.profile import Profile, Units, round_half_up
+from pacer.workout.model import (
+    CadenceRange,
+    DistanceDuration,
+    Duration,
+    FlatStep,
+    HrBasis,
+    HrPercent,
+    HrRange,
+    HrZone,
+    Intensity,
+    PaceRange,
+    PaceUnit,
+    PowerPercent,
+    PowerRange,
+    RelativePace,
+    Sport,
+    Step,
+    Strength,
+    Target,
+    TimeDuration,
+    Workout,
+    expand,
+)
+from pacer.workout.syntax import format_pace, format_target
+
+MILE = 1609.344
+
+
+class Metric(StrEnum):
+    HR = "hr"
+    SPEED = "speed"
+    CADENCE = "cadence"
+    POWER = "power"
+
+    @property
+    def unit(self) -> str:
+        return {"hr": "bpm", "speed": "m/s", "cadence": "/min", "power": "W"}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedTarget:
+    metric: Metric
+    low: float
+    high: float
+    label: str
+
+    def contains(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+
+def pace_of(speed_mps: float, units: Units) -> float | None:
+    """Seconds per km (metric) or per mile (imperial); None when standing still."""
+    if speed_mps <= 0.1:
+        return None
+    per = MILE if units is Units.IMPERIAL else 1000.0
+    return per / speed_mps
+
+
+def format_speed_as_pace(speed_mps: float | None, units: Units) -> str:
+    pace = pace_of(speed_mps or 0.0, units)
+    return "--:--" if pace is None else format_pace(pace)
+
+
+def pace_unit_label(units: Units) -> str:
+    return "/mi" if units is Units.IMPERIAL else "/km"
+
+
+def _hr(low: float, high: float, written: str) -> ResolvedTarget:
+    lo, hi = round_half_up(low), round_half_up(high)
+    return ResolvedTarget(Metric.HR, lo, hi, f"{written} {lo}-{hi} bpm".strip())
+
+
+def _speed(fast_s: float, slow_s: float, per_m: float, profile: Profile) -> ResolvedTarget:
+    """From paces in seconds per ``per_m`` metres to a speed range, labelled in profile units."""
+    low_speed, high_speed = per_m / slow_s, per_m / fast_s
+    label = (
+        f"{format_speed_as_pace(high_speed, profile.units)}-"
+        f"{format_speed_as_pace(low_speed, profile.units)}{pace_unit_label(profile.units)}"
+    )
+    return ResolvedTarget(Metric.SPEED, low_speed, high_speed, label)
+
+
+def resolve_target(t: Target, profile: Profile) -> ResolvedTarget:
+    """Raises :class:`pacer.errors.ProfileError` when the profile lacks what ``t`` needs."""
+    from pacer.errors import ProfileError
+
+    match t:
+        case HrZone(zone, pos):
+            z = profile.zone(zone)
+            if pos is None:
+                return _hr(z.low, z.high, format_target(t))
+            a, b = profile.position(pos)
+            width = z.high - z.low
+            return _hr(z.low + a * width, z.low + b * width, format_target(t))
+        case HrRange(low, high):
+            return _hr(low, high, "")
+        case HrPercent(low, high, basis):
+            if basis is HrBasis.MAX:
+                base, offset = float(profile.max_hr), 0.0
+            elif basis is HrBasis.RESERVE:
+                base, offset = float(profile.hr_reserve), float(profile.resting_hr)
+            else:
+                if profile.lthr is None:
+                    raise ProfileError("a % LTHR target needs lthr in the profile")
+                base, offset = float(profile.lthr), 0.0
+            return _hr(offset + base * low / 100, offset + base * high / 100, format_target(t))
+        case PaceRange(fast, slow, unit):
+            return _speed(fast, slow, unit.meters, profile)
+        case RelativePace(ref, fast_off, slow_off, unit):
+            ref_per_unit = profile.pace(ref) * unit.meters / 1000.0
+            fast_s, slow_s = ref_per_unit + fast_off, ref_per_unit + slow_off
+            if fast_s <= 0:
+                raise ProfileError(f"{format_target(t)} is faster than any pace")
+            res = _speed(fast_s, slow_s, unit.meters, profile)
+            return ResolvedTarget(res.metric, res.low, res.high, f"{format_target(t)} {res.label}")
+        case CadenceRange(low, high, unit):
+            return ResolvedTarget(Metric.CADENCE, low, high, f"{low}-{high} {unit.value}")
+        case PowerRange(low, high):
+            return ResolvedTarget(Metric.POWER, low, high, f"{low}-{high} W")
+        case PowerPercent(low, high):
+            if profile.ftp is None:
+                raise ProfileError("a % FTP target needs ftp in the profile")
+            lo, hi = round_half_up(profile.ftp * low / 100), round_half_up(profile.ftp * high / 100)
+            return ResolvedTarget(Metric.POWER, lo, hi, f"{format_target(t)} {lo}-{hi} W")
+    raise AssertionError(t)  # pragma: no cover
+
+
+_DEFAULT_NAMES = {
+    Intensity.WARMUP: "Warm-up",
+    Intensity.COOLDOWN: "Cool-down",
+    Intensity.REST: "Rest",
+    Intensity.RECOVERY: "Recovery",
+    Intensity.ACTIVE: "Active",
+}
+
+
+def step_name(step: Step) -> str:
+    if step.name:
+        return step.name
+    if step.strength is not None:
+        return step.strength.exercise
+    if step.intensity is Intensity.ACTIVE and step.target is not None:
+        return format_target(step.target)
+    return _DEFAULT_NAMES[step.intensity]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedStep:
+    index: int
+    name: str
+    intensity: Intensity
+    duration: Duration
+    target: ResolvedTarget | None
+    secondary: tuple[ResolvedTarget, ...]
+    note: str | None
+    strength: Strength | None
+    repeats: tuple[tuple[int, int], ...]
+    written: Step
+
+    @property
+    def open_effort(self) -> bool:
+        return self.target is None
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedWorkout:
+    name: str
+    sport: Sport
+    steps: tuple[ResolvedStep, ...]
+    profile: Profile
+
+    @property
+    def total_seconds(self) -> int | None:
+        """Planned time when every step is timed, else None."""
+        total = 0
+        for s in self.steps:
+            if not isinstance(s.duration, TimeDuration):
+                return None
+            total += s.duration.seconds
+        return total
+
+    @property
+    def timed_seconds(self) -> int:
+        return sum(s.duration.seconds for s in self.steps if isinstance(s.duration, TimeDuration))
+
+    @property
+    def total_meters(self) -> float:
+        return sum(
+            s.duration.meters for s in self.steps if isinstance(s.duration, DistanceDuration)
+        )
+
+
+def resolve_step(flat: FlatStep, index: int, profile: Profile) -> ResolvedStep:
+    step = flat.step
+    return ResolvedStep(
+        index=index,
+        name=step_name(step),
+        intensity=step.intensity,
+        duration=step.duration,
+        target=None if step.target is None else resolve_target(step.target, profile),
+        secondary=tuple(resolve_target(t, profile) for t in step.secondary),
+        note=step.note,
+        strength=step.strength,
+        repeats=flat.repeats,
+        written=step,
+    )
+
+
+def resolve(workout: Workout, profile: Profile) -> ResolvedWorkout:
+    steps = tuple(resolve_step(f, i, profile) for i, f in enumerate(expand(workout.items)))
+    return ResolvedWorkout(workout.name, workout.sport, steps, profile)
+
+
+__all__ = [
+    "Metric",
+    "PaceUnit",
+    "ResolvedStep",
+    "ResolvedTarget",
+    "ResolvedWorkout",
+    "format_speed_as_pace",
+    "pace_of",
+    "resolve",
+    "resolve_target",
+    "step_name",
+]

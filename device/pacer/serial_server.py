@@ -24,6 +24,7 @@ import base64
 import contextlib
 import hashlib
 import logging
+import os
 import re
 import time
 import zlib
@@ -34,6 +35,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from pacer import __version__
+from pacer.config import Config
 from pacer.errors import InputErrors, ProtocolError, StoreError
 from pacer.hardware import Clock
 from pacer.protocol import (
@@ -309,6 +311,7 @@ class DeviceService:
         scanner: SensorScanner | None = None,
         service: ServiceControl | None = None,
         on_change: Callable[[str], None] | None = None,
+        config: Config | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -318,6 +321,8 @@ class DeviceService:
         self.scanner = scanner
         self.service = service
         self._on_change = on_change
+        #: The device config the settings override (for the effective values shown).
+        self.config = config or Config()
         self._payload: tuple[int, bytes, str] | None = None  # activity id, bytes, sha256
         self._handlers: dict[str, Handler] = {
             "hello": self._hello,
@@ -635,7 +640,7 @@ class DeviceService:
     async def _settings_get(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
         args.done()
         stored = self.store.get_settings()
-        return {"settings": effective(stored), "set": sorted(stored)}
+        return {"settings": effective(stored, self.config), "set": sorted(stored)}
 
     async def _settings_set(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
         values = args.mapping("values", max_items=self.limits.max_items)
@@ -650,7 +655,7 @@ class DeviceService:
                 raise args.error(f"values.{key}", exc.message) from None
         self.store.update_settings(checked)
         self._changed("settings")
-        return {"settings": effective(self.store.get_settings())}
+        return {"settings": effective(self.store.get_settings(), self.config)}
 
     # --- activities ---------------------------------------------------------------------
 
@@ -829,6 +834,10 @@ class SerialServer:
             if self.opened == 0 and self.sessions_ended == 0:
                 log.debug("serial port %s not available yet: %s", self.port, exc)
             return None
+        # A new session starts clean: requests a stalled or vanished host left unread are
+        # not answered to whoever comes next.
+        with contextlib.suppress(serial.SerialException, OSError):
+            port.reset_input_buffer()
         self.opened += 1
         log.info("serial port %s open", self.port)
         return port
@@ -892,28 +901,33 @@ class SerialServer:
                 await session.feed(data)
 
     async def _writer(self, port: serial.Serial, session: Session) -> None:
-        import os
-
-        fd = port.fileno()
+        # A session opens with a bare newline: it ends any half line an earlier session
+        # left on the host's side, so the first reply is read whole (hosts skip blank lines).
+        await self._write_all(port, b"\n")
         while True:
             data, after = await session.outbox.get()
-            view = memoryview(data)
-            while view:
-                try:
-                    n = os.write(fd, view)
-                except BlockingIOError:
-                    n = 0
-                if n:
-                    view = view[n:]
-                    continue
-                try:
-                    await self._wait_fd(fd, write=True, limit_s=self.write_stall_s)
-                except TimeoutError:
-                    with contextlib.suppress(Exception):
-                        port.reset_output_buffer()
-                    raise HostGone(f"output stalled for {self.write_stall_s} s") from None
+            await self._write_all(port, data)
             if after is not None:
                 after()
+
+    async def _write_all(self, port: serial.Serial, data: bytes) -> None:
+        """Write without blocking the loop; HostGone if nothing drains for write_stall_s."""
+        fd = port.fileno()
+        view = memoryview(data)
+        while view:
+            try:
+                n = os.write(fd, view)
+            except BlockingIOError:
+                n = 0
+            if n:
+                view = view[n:]
+                continue
+            try:
+                await self._wait_fd(fd, write=True, limit_s=self.write_stall_s)
+            except TimeoutError:
+                with contextlib.suppress(Exception):
+                    port.reset_output_buffer()
+                raise HostGone(f"output stalled for {self.write_stall_s} s") from None
 
 
 def _close_quietly(port: serial.Serial) -> None:

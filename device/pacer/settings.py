@@ -1,114 +1,132 @@
-"""Device settings a user may change over serial: a typed table with defaults and bounds.
+"""Device settings changed over serial: overrides of the device config, kept in the store.
 
-The store keeps only the values a user set (``settings`` table, JSON values); everything
-else reads its default from :data:`SETTINGS`. Checking is pure: :func:`check_value` for a
-JSON value from the host, :func:`parse_text` for ``pacer device settings set KEY=VALUE``.
+A setting is ``section.key`` of :class:`pacer.config.Config` (``display.contrast``,
+``haptics.strength``, ``buttons.pins``, ``battery.warn_percent``...) or ``alerts.<param>``
+(an engine alert parameter). Values are checked with the config's own types and checks, so a
+setting can never hold what the config file could not. The config file stays the base (the
+wiring); the store keeps only the values a user set; :func:`apply_settings` overlays them
+into the :class:`~pacer.config.Config` the daemon runs with.
+
+Sections that name a place (``serial``: the port this link runs on; ``storage``: a
+directory) cannot be set from a host. Units live in the athlete profile (``units``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Final
 
+from pacer.config import CHECKS, KINDS, SECTIONS, Config, _type_ok
 from pacer.errors import ConfigError
 
-
-@dataclass(frozen=True, slots=True)
-class Setting:
-    key: str
-    default: int | bool | str
-    help: str
-    minimum: int | None = None
-    maximum: int | None = None
-    choices: tuple[str, ...] = ()
-
-    @property
-    def kind(self) -> str:
-        if isinstance(self.default, bool):
-            return "boolean"
-        if isinstance(self.default, int):
-            return "integer"
-        return "string"
-
-    def describe(self) -> str:
-        if self.choices:
-            return " | ".join(self.choices)
-        if self.kind == "integer":
-            return f"integer {self.minimum}..{self.maximum}"
-        return self.kind
+#: The config sections a host may change.
+SETTABLE: Final = ("display", "haptics", "buttons", "battery", "sensors")
+_ALERT_RE: Final = re.compile(r"alerts\.[a-z][a-z0-9_]{0,47}")
 
 
-SETTINGS: Final[tuple[Setting, ...]] = (
-    Setting("display.contrast", 200, "OLED contrast", 0, 255),
-    Setting("display.flip", False, "rotate the display 180 degrees (worn upside down)"),
-    Setting("display.i2c_address", 0x3C, "I2C address of the SSD1306 panel", 0x3C, 0x3D),
-    Setting("haptics.strength", 80, "vibration strength, percent", 0, 100),
-    Setting("units.distance", "km", "distance and pace units on the display", choices=("km", "mi")),
-    Setting("units.speed", "pace", "show pace or speed", choices=("pace", "speed")),
-    Setting("alerts.hr_margin_bpm", 2, "beats outside the zone before an alert", 0, 20),
-    Setting("alerts.repeat_s", 30, "seconds between repeated alerts", 5, 600),
-    Setting("alerts.predictive", True, "warn before the heart rate leaves the zone"),
-    Setting("alerts.countdown_s", 10, "countdown before a step ends, seconds", 0, 60),
-    Setting("pins.button_a", 5, "BCM pin of button A (start/pause)", 2, 27),
-    Setting("pins.button_b", 6, "BCM pin of button B (lap/next)", 2, 27),
-    Setting("pins.haptic", 18, "BCM pin of the vibration motor (PWM)", 2, 27),
-)
-
-BY_KEY: Final[Mapping[str, Setting]] = {s.key: s for s in SETTINGS}
+def _default(key: str, base: Config | None = None) -> Any:
+    section, _, name = key.partition(".")
+    return getattr(getattr(base or Config(), section), name)
 
 
-def defaults() -> dict[str, Any]:
-    return {s.key: s.default for s in SETTINGS}
+def settable_keys() -> list[str]:
+    return [
+        f"{section}.{f.name}" for section in SETTABLE for f in dataclasses.fields(SECTIONS[section])
+    ]
 
 
-def effective(stored: Mapping[str, Any]) -> dict[str, Any]:
-    """Defaults overlaid with the stored values (unknown stored keys are ignored)."""
-    out = defaults()
-    out.update({k: v for k, v in stored.items() if k in BY_KEY})
-    return out
+def describe(key: str) -> str:
+    """What a good value looks like, for ``settings get``."""
+    if _ALERT_RE.fullmatch(key):
+        return "a number"
+    section, _, name = key.partition(".")
+    check = CHECKS.get((section, name))
+    if check is not None:
+        return str(check[1])
+    return KINDS[type(_default(key)).__name__]
 
 
-def _setting(key: str) -> Setting:
-    setting = BY_KEY.get(key)
-    if setting is None:
-        raise ConfigError(f"unknown setting {key!r} (known: {', '.join(BY_KEY)})")
-    return setting
-
-
-def check_value(key: str, value: Any) -> int | bool | str:
-    """A JSON value for ``key``, checked; raises ConfigError naming the key."""
-    s = _setting(key)
-    if s.kind == "boolean":
-        if not isinstance(value, bool):
-            raise ConfigError(f"{key} must be true or false")
+def check_value(key: str, value: Any) -> Any:
+    """A JSON value for ``key``, checked and normalised; ConfigError naming the key."""
+    if _ALERT_RE.fullmatch(key):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{key} must be a number")
         return value
-    if s.kind == "integer":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{key} must be an integer")
-        assert s.minimum is not None
-        assert s.maximum is not None
-        if not s.minimum <= value <= s.maximum:
-            raise ConfigError(f"{key} must be within {s.minimum}..{s.maximum}, not {value}")
-        return value
-    if not isinstance(value, str) or value not in s.choices:
-        raise ConfigError(f"{key} must be one of {', '.join(s.choices)}")
+    section, _, name = key.partition(".")
+    if section not in SETTABLE or name not in {
+        f.name for f in dataclasses.fields(SECTIONS[section])
+    }:
+        why = " (it names a place: edit the config file)" if section in SECTIONS else ""
+        raise ConfigError(f"unknown setting {key!r}{why}; see 'pacer device settings get'")
+    default = _default(key)
+    if not _type_ok(value, default):
+        raise ConfigError(f"{key} must be {KINDS[type(default).__name__]}, not {value!r}")
+    check = CHECKS.get((section, name))
+    if check is not None and not check[0](value):
+        raise ConfigError(f"{key} = {value!r}: expected {check[1]}")
     return value
 
 
-def parse_text(key: str, text: str) -> int | bool | str:
-    """``KEY=VALUE`` from a command line to a checked value (``0x3c`` and ``yes`` work)."""
-    s = _setting(key)
-    raw: Any = text
-    if s.kind == "boolean":
-        lowered = text.strip().lower()
-        if lowered in ("true", "yes", "on", "1"):
-            raw = True
-        elif lowered in ("false", "no", "off", "0"):
-            raw = False
-    elif s.kind == "integer":
-        try:
-            raw = int(text.strip(), 0)
-        except ValueError:
-            raise ConfigError(f"{key} must be an integer, not {text!r}") from None
+def parse_text(key: str, text: str) -> Any:
+    """``KEY=VALUE`` from a command line to a checked value (``0x3c``, ``yes``, ``17,27``)."""
+    raw: Any = text.strip()
+    if _ALERT_RE.fullmatch(key):
+        kind: Any = 0.0
+    else:
+        check_value(key, _default(key))  # unknown key: the same error as the device's
+        kind = _default(key)
+    try:
+        if isinstance(kind, bool):
+            lowered = raw.lower()
+            if lowered in ("true", "yes", "on", "1"):
+                raw = True
+            elif lowered in ("false", "no", "off", "0"):
+                raw = False
+        elif isinstance(kind, float):
+            raw = float(int(raw, 0)) if raw.lower().startswith("0x") else float(raw)
+        elif isinstance(kind, int):
+            raw = int(raw, 0)
+        elif isinstance(kind, tuple):
+            raw = json.loads(raw) if raw.startswith("[") else [int(p, 0) for p in raw.split(",")]
+    except ValueError:
+        raise ConfigError(f"{key}: cannot read {text!r} as {describe(key)}") from None
     return check_value(key, raw)
+
+
+def effective(stored: Mapping[str, Any], base: Config | None = None) -> dict[str, Any]:
+    """Every settable key with the value in force: the stored override, else the base."""
+    out: dict[str, Any] = {}
+    for key in settable_keys():
+        value = stored.get(key, _default(key, base))
+        out[key] = list(value) if isinstance(value, tuple) else value
+    for key in sorted(k for k in stored if _ALERT_RE.fullmatch(k)):
+        out[key] = stored[key]
+    return out
+
+
+def apply_settings(base: Config, stored: Mapping[str, Any]) -> Config:
+    """``base`` with the stored overrides applied; keys no longer valid are ignored."""
+    sections: dict[str, dict[str, Any]] = {}
+    alerts = dict(base.alerts)
+    for key, value in stored.items():
+        try:
+            value = check_value(key, value)
+        except ConfigError:
+            continue  # written by an older release; the config value stays
+        section, _, name = key.partition(".")
+        if section == "alerts":
+            alerts[name] = float(value)
+            continue
+        default = _default(key)
+        if isinstance(default, tuple):
+            value = tuple(value)
+        elif isinstance(default, float):
+            value = float(value)
+        sections.setdefault(section, {})[name] = value
+    changes: dict[str, Any] = {
+        s: dataclasses.replace(getattr(base, s), **kw) for s, kw in sections.items()
+    }
+    return dataclasses.replace(base, **changes, alerts=tuple(sorted(alerts.items())))

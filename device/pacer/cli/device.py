@@ -133,11 +133,9 @@ def _size(n: int) -> str:
 
 
 def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    )
+    from pacer.textable import table
+
+    return table(rows[0], rows[1:])
 
 
 def _pairs(items: list[str]) -> Iterator[tuple[str, str]]:
@@ -188,24 +186,17 @@ def _time_sync(client: DeviceClient, args: argparse.Namespace) -> int:
     return 0
 
 
-def _local_profile(client: DeviceClient, path: Path | None) -> Any:
-    from pacer.profile import load_profile
-
-    if path is not None:
-        return load_profile(path.read_bytes(), source=str(path))
-    stored = client.profile_get()
-    if stored["text"] is None:
-        return None
-    return load_profile(stored["text"], source="device profile")
-
-
 def _push(client: DeviceClient, args: argparse.Namespace) -> int:
+    from pacer.cli.validate import profile_for, read_bytes
     from pacer.errors import InputErrors
+    from pacer.profile import load_profile
     from pacer.protocol import NAME_RE, NAME_RULE, ErrorCode, RequestError
+    from pacer.workout.describe import summary
     from pacer.workout.fileformat import load_workout
 
-    profile = _local_profile(client, args.profile)
-    texts: list[tuple[Path, str, str]] = []
+    stored = client.profile_get()["text"]
+    device_profile = None if stored is None else load_profile(stored, source="device profile")
+    checked: list[tuple[Path, str, str, str]] = []
     failed = False
     for path in args.files:
         name = path.stem
@@ -214,36 +205,35 @@ def _push(client: DeviceClient, args: argparse.Namespace) -> int:
             failed = True
             continue
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            print(f"{path}: {exc}", file=sys.stderr)
-            failed = True
-            continue
-        try:
-            load_workout(text, source=str(path), profile=profile)
+            data = read_bytes(path)
+            # The same validator as 'pacer validate': --profile, else a profile.yaml beside
+            # the file, else the profile on the device.
+            profile = profile_for(path, args.profile) or device_profile
+            workout = load_workout(data, str(path), profile=profile)
+            text = data.decode("utf-8")
         except InputErrors as exc:
             for error in exc.errors:
-                print(str(error), file=sys.stderr)
+                print(error, file=sys.stderr)
             failed = True
             continue
-        texts.append((path, name, text))
+        checked.append((path, name, text, summary(workout)))
     if failed:
         print("nothing pushed: fix the errors above", file=sys.stderr)
-        return 1
+        return 2
     status = 0
-    for path, name, text in texts:
+    for path, name, text, line in checked:
         try:
             result = client.workout_put(name, text)
         except RequestError as exc:
-            status = 1
-            if exc.code in (ErrorCode.INVALID_WORKOUT,) and exc.details:
+            status = 2
+            if exc.code == ErrorCode.INVALID_WORKOUT and exc.details:
                 for d in exc.details:
                     print(f"{path}:{d.line}:{d.col}: {d.message} (on the device)", file=sys.stderr)
             else:
                 print(f"{path}: {exc}", file=sys.stderr)
             continue
         verb = "replaced" if result["replaced"] else "added"
-        print(f"{verb} {name} ({_size(int(result['bytes']))})")
+        print(f"{verb} {name} ({_size(int(result['bytes']))}): {line}")
     return status
 
 
@@ -365,15 +355,14 @@ def edit_yaml(text: str, changes: Mapping[str, str]) -> str:
 
 def _settings(client: DeviceClient, args: argparse.Namespace) -> int:
     from pacer.errors import ConfigError
-    from pacer.settings import BY_KEY, parse_text
+    from pacer.settings import describe, parse_text
 
     if args.verb == "get":
         result = client.settings_get()
         rows = [["KEY", "VALUE", "", "ALLOWED"]]
         for key, value in result["settings"].items():
-            setting = BY_KEY.get(key)
             mark = "(set)" if key in result["set"] else ""
-            rows.append([key, json.dumps(value), mark, setting.describe() if setting else "?"])
+            rows.append([key, json.dumps(value), mark, describe(key)])
         print(_table(rows))
         return 0
     if not args.items:

@@ -1,0 +1,163 @@
+"""Test doubles for the serial link: a hand-driven clock, a fake engine, a device rig.
+
+The fake engine stands in for the real one (not on main yet): each second of the injected
+clock it advances a status dict and pushes it to subscribers, as the engine's 1 Hz tick will.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pacer.errors import ProtocolError
+from pacer.protocol import ErrorCode, Limits
+from pacer.serial_server import DeviceService, SerialServer
+from pacer.serial_sim import PtyCable
+from pacer.store import Store
+
+
+class ManualClock:
+    """monotonic() moves only when the test calls :meth:`advance`; sleepers wake then."""
+
+    def __init__(self, wall: float = 1_700_000_000.0) -> None:
+        self._mono = 0.0
+        self._wall0 = wall
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+
+    def monotonic(self) -> float:
+        return self._mono
+
+    def wall(self) -> float:
+        return self._wall0 + self._mono
+
+    def set_wall(self, t: float) -> bool:
+        self._wall0 = t - self._mono
+        return False
+
+    async def sleep(self, seconds: float) -> None:
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self._mono + seconds, next(self._seq), fut))
+        await fut
+
+    def advance(self, seconds: float) -> None:
+        self._mono += seconds
+        while self._sleepers and self._sleepers[0][0] <= self._mono:
+            _, _, fut = heapq.heappop(self._sleepers)
+            if not fut.done():
+                fut.set_result(None)
+
+
+class FakeEngine:
+    """EngineControl: 'runs' a workout by counting seconds of the injected clock."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock = clock
+        self.workout: str | None = None
+        self.source: str | None = None
+        self.selected: str | None = None
+        self.t = 0
+        self.ticks = 0
+        self._subscribers: dict[int, Callable[[dict[str, Any]], None]] = {}
+        self._ids = itertools.count()
+
+    def running(self) -> str | None:
+        return self.workout
+
+    async def start(self, name: str, source: str) -> None:
+        if self.workout is not None:
+            raise ProtocolError(ErrorCode.CONFLICT, "already running")
+        self.workout, self.source, self.t = name, source, 0
+
+    async def stop(self) -> None:
+        self.workout = None
+
+    def select(self, name: str | None) -> None:
+        self.selected = name
+
+    def status(self) -> dict[str, Any]:
+        if self.workout is None:
+            return {"state": "idle"}
+        return {
+            "state": "running",
+            "workout": self.workout,
+            "t": self.t,
+            "step": 1 + self.t // 60,
+            "hr": 120 + self.t % 40,
+        }
+
+    def subscribe(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        key = next(self._ids)
+        self._subscribers[key] = callback
+        return lambda: self._subscribers.pop(key, None) and None
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subscribers)
+
+    async def run(self) -> None:
+        while True:
+            await self.clock.sleep(1.0)
+            self.ticks += 1
+            if self.workout is not None:
+                self.t += 1
+            for callback in list(self._subscribers.values()):
+                callback(self.status())
+
+
+@dataclass
+class Rig:
+    cable: PtyCable
+    store: Store
+    clock: ManualClock
+    engine: FakeEngine
+    service: DeviceService
+    server: SerialServer
+
+    @property
+    def port(self) -> str:
+        return self.cable.host_path
+
+
+@asynccontextmanager
+async def device_rig(
+    tmp_path: Path,
+    *,
+    port: str | None = None,
+    limits: Limits | None = None,
+    write_stall_s: float = 2.0,
+) -> AsyncIterator[Rig]:
+    """A device (store, fake engine, serial server) on one end of a simulated cable."""
+    with PtyCable() as cable, Store(tmp_path / "pacer.db") as store:
+        clock = ManualClock()
+        engine = FakeEngine(clock)
+        service = DeviceService(
+            store, clock, engine, device_id="test-device", **({"limits": limits} if limits else {})
+        )
+        server = SerialServer(
+            service, port or cable.device_path, retry_s=0.05, write_stall_s=write_stall_s
+        )
+        async with asyncio.TaskGroup() as tg:
+            tasks = [tg.create_task(server.run()), tg.create_task(engine.run())]
+            try:
+                yield Rig(cable, store, clock, engine, service, server)
+            finally:
+                for task in tasks:
+                    task.cancel()
+
+
+def db_dump(path: Path) -> list[str]:
+    """Every row of the database as SQL, from a separate connection."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    try:
+        return list(db.iterdump())
+    finally:
+        db.close()

@@ -143,13 +143,18 @@ async def device_rig(
         server = SerialServer(
             service, port or cable.device_path, retry_s=0.05, write_stall_s=write_stall_s
         )
-        async with asyncio.TaskGroup() as tg:
-            tasks = [tg.create_task(server.run()), tg.create_task(engine.run())]
-            try:
-                yield Rig(cable, store, clock, engine, service, server)
-            finally:
-                for task in tasks:
-                    task.cancel()
+        # Plain tasks rather than a TaskGroup, so a failing assertion in the test is
+        # reported as itself, not inside an ExceptionGroup; a crashed server fails the test.
+        tasks = [asyncio.create_task(server.run()), asyncio.create_task(engine.run())]
+        try:
+            yield Rig(cable, store, clock, engine, service, server)
+        finally:
+            for task in tasks:
+                task.cancel()
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+        for result in results:
+            if not isinstance(result, asyncio.CancelledError):
+                raise AssertionError(f"device task ended: {result!r}")
 
 
 def db_dump(path: Path) -> list[str]:

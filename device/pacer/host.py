@@ -19,7 +19,7 @@ import random
 import time
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -277,7 +277,7 @@ class DeviceClient:
     def status(self) -> dict[str, Any]:
         return dict(self.request("status.get")["status"])
 
-    def follow_status(self, *, idle_timeout: float = 5.0) -> Iterator[dict[str, Any]]:
+    def follow_status(self, *, idle_timeout: float = 5.0) -> Generator[dict[str, Any]]:
         """Subscribe and yield each status as it arrives (about 1 Hz) until the consumer
         stops; LinkError when nothing comes for ``idle_timeout`` seconds."""
         first = self.request("status.subscribe")

@@ -49,6 +49,17 @@ def describe(key: str) -> str:
     return KINDS[type(_default(key)).__name__]
 
 
+def _known_default(key: str) -> Any:
+    """The config default of a settable key; ConfigError for any other key."""
+    section, _, name = key.partition(".")
+    if section not in SETTABLE or name not in {
+        f.name for f in dataclasses.fields(SECTIONS[section])
+    }:
+        why = " (it names a place: edit the config file)" if section in SECTIONS else ""
+        raise ConfigError(f"unknown setting {key!r}{why}; see 'pacer device settings get'")
+    return _default(key)
+
+
 def check_value(key: str, value: Any) -> Any:
     """A JSON value for ``key``, checked and normalised; ConfigError naming the key."""
     if _ALERT_RE.fullmatch(key):
@@ -56,12 +67,7 @@ def check_value(key: str, value: Any) -> Any:
             raise ConfigError(f"{key} must be a number")
         return value
     section, _, name = key.partition(".")
-    if section not in SETTABLE or name not in {
-        f.name for f in dataclasses.fields(SECTIONS[section])
-    }:
-        why = " (it names a place: edit the config file)" if section in SECTIONS else ""
-        raise ConfigError(f"unknown setting {key!r}{why}; see 'pacer device settings get'")
-    default = _default(key)
+    default = _known_default(key)
     if not _type_ok(value, default):
         raise ConfigError(f"{key} must be {KINDS[type(default).__name__]}, not {value!r}")
     check = CHECKS.get((section, name))
@@ -73,11 +79,7 @@ def check_value(key: str, value: Any) -> Any:
 def parse_text(key: str, text: str) -> Any:
     """``KEY=VALUE`` from a command line to a checked value (``0x3c``, ``yes``, ``17,27``)."""
     raw: Any = text.strip()
-    if _ALERT_RE.fullmatch(key):
-        kind: Any = 0.0
-    else:
-        check_value(key, _default(key))  # unknown key: the same error as the device's
-        kind = _default(key)
+    kind: Any = 0.0 if _ALERT_RE.fullmatch(key) else _known_default(key)
     try:
         if isinstance(kind, bool):
             lowered = raw.lower()

@@ -107,6 +107,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--dir", type=Path, default=Path("."), help="where to save them (.)")
     p = action("status", _status, "the device's state; --follow for a live view")
     p.add_argument("--follow", "-f", action="store_true", help="keep updating (Ctrl-C stops)")
+    p.add_argument("--count", type=int, metavar="N", help="with --follow: stop after N updates")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -459,19 +460,24 @@ def _status(client: DeviceClient, args: argparse.Namespace) -> int:
     if not args.follow:
         print(render_status(client.status()))
         return 0
+    from contextlib import closing
+
     live = sys.stdout.isatty()
     drawn = 0
     try:
-        for status in client.follow_status():
-            if not live:  # piped: one JSON object per line
-                print(json.dumps(status), flush=True)
-                continue
-            block = render_status(status)
-            if drawn:
-                sys.stdout.write(f"\x1b[{drawn}F\x1b[J")  # back to the block's top, clear
-            sys.stdout.write(block + "\n")
-            sys.stdout.flush()
-            drawn = block.count("\n") + 1
+        with closing(client.follow_status()) as statuses:  # unsubscribes on the way out
+            for n, status in enumerate(statuses, start=1):
+                if live:  # redraw the block in place
+                    block = render_status(status)
+                    if drawn:
+                        sys.stdout.write(f"\x1b[{drawn}F\x1b[J")  # back to the block's top, clear
+                    sys.stdout.write(block + "\n")
+                    drawn = block.count("\n") + 1
+                else:  # piped: one JSON object per line
+                    sys.stdout.write(json.dumps(status) + "\n")
+                sys.stdout.flush()
+                if args.count is not None and n >= args.count:
+                    break
     except KeyboardInterrupt:
         pass
     return 0

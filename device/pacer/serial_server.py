@@ -32,6 +32,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from pacer import __version__
@@ -57,7 +58,7 @@ from pacer.protocol import (
 )
 from pacer.samples import SensorRole
 from pacer.settings import check_value, effective
-from pacer.store import ActivityStatus, Pairing, Store, StoreFull
+from pacer.store import ActivityStatus, Pairing, Store, StoreFull, read_activity_payload
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import serial
@@ -670,10 +671,12 @@ class DeviceService:
             raise args.error(key, f"no activity {activity}", ErrorCode.NOT_FOUND)
         return activity, info.status
 
-    def _payload_of(self, activity: int) -> tuple[bytes, str]:
+    async def _payload_of(self, activity: int) -> tuple[bytes, str]:
+        """The activity's bytes and sha256, built once per activity in a worker thread (a
+        long run takes a while on a Pi Zero; the loop keeps serving the workout)."""
         if self._payload is None or self._payload[0] != activity:
-            data = self.store.activity_payload(activity)
-            self._payload = (activity, data, hashlib.sha256(data).hexdigest())
+            data, sha = await asyncio.to_thread(_export, self.store.path, activity)
+            self._payload = (activity, data, sha)
         return self._payload[1], self._payload[2]
 
     async def _activity_get(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
@@ -688,7 +691,7 @@ class DeviceService:
         args.done()
         if status is ActivityStatus.RECORDING:
             raise args.error("id", f"activity {activity} is still recording", ErrorCode.CONFLICT)
-        data, sha = self._payload_of(activity)
+        data, sha = await self._payload_of(activity)
         if offset > len(data):
             raise args.error("offset", f"offset {offset} is past the end ({len(data)} bytes)")
         chunk = data[offset : offset + length]
@@ -709,7 +712,7 @@ class DeviceService:
         args.done()
         if status is ActivityStatus.RECORDING:
             raise args.error("id", f"activity {activity} is still recording", ErrorCode.CONFLICT)
-        _, expected = self._payload_of(activity)
+        _, expected = await self._payload_of(activity)
         if sha != expected:
             raise args.error("sha256", "does not match the activity; download it again")
         self.store.mark_downloaded(activity)
@@ -771,6 +774,11 @@ class DeviceService:
         self._service_action(args, "shut down")
         assert self.service is not None
         return _Result({"shutting_down": True}, self.service.shutdown)
+
+
+def _export(path: Path, activity: int) -> tuple[bytes, str]:
+    data = read_activity_payload(path, activity)
+    return data, hashlib.sha256(data).hexdigest()
 
 
 def _invalid(code: ErrorCode, what: str, exc: InputErrors) -> RequestError:

@@ -520,53 +520,75 @@ class Store:
         order, samples first at equal times. Fields that are null are left out.
         StoreError when there is no such activity.
         """
-        info = self.get_activity(activity)
-        if info is None:
-            raise StoreError(f"no activity {activity}")
-        status = status_override or info.status
-        header = {
-            "format": ACTIVITY_FORMAT,
-            "version": ACTIVITY_FORMAT_VERSION,
-            "id": info.id,
-            "started": info.started,
-            "workout": info.workout,
-            "status": status.value,
-        }
-        samples = self._db.execute(
-            "SELECT t, 0, rowid, hr, rr, speed, cadence, distance, power, step, status "
-            "FROM samples WHERE activity = ? ORDER BY t, rowid",
-            (activity,),
-        )
-        events = self._db.execute(
-            "SELECT t, 1, rowid, type, step, data FROM events WHERE activity = ? ORDER BY t, rowid",
-            (activity,),
-        )
-        out = [_json_line(header)]
-        for row in heapq.merge(samples, events, key=lambda r: (r[0], r[1], r[2])):
-            if row[1] == 0:
-                t, _, _, hr, rr, speed, cadence, distance, power, step, st = row
-                sample = {
-                    "t": t,
-                    "hr": hr,
-                    "rr": None if rr is None else json.loads(rr),
-                    "speed": speed,
-                    "cadence": cadence,
-                    "distance": distance,
-                    "power": power,
-                    "step": step,
-                    "status": st,
-                }
-                out.append(_json_line({"sample": _drop_none(sample)}))
-            else:
-                t, _, _, type_, step, data = row
-                event = {
-                    "t": t,
-                    "type": type_,
-                    "step": step,
-                    "data": None if data is None else json.loads(data),
-                }
-                out.append(_json_line({"event": _drop_none(event)}))
-        return b"".join(out)
+        return _payload(self._db, activity, status_override)
+
+
+def read_activity_payload(path: Path, activity: int) -> bytes:
+    """:meth:`Store.activity_payload` on a connection of its own, read-only: safe to call
+    from a worker thread while the event loop keeps the main connection (WAL lets a reader
+    run beside the writer)."""
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    try:
+        db.execute("BEGIN")  # one snapshot for every query of the export
+        return _payload(db, activity, None)
+    finally:
+        db.close()
+
+
+def _payload(
+    db: sqlite3.Connection, activity: int, status_override: ActivityStatus | None
+) -> bytes:
+    row = db.execute(
+        "SELECT id, started, workout, status, downloaded, bytes FROM activities WHERE id = ?",
+        (activity,),
+    ).fetchone()
+    if row is None:
+        raise StoreError(f"no activity {activity}")
+    info = _activity(row)
+    status = status_override or info.status
+    header = {
+        "format": ACTIVITY_FORMAT,
+        "version": ACTIVITY_FORMAT_VERSION,
+        "id": info.id,
+        "started": info.started,
+        "workout": info.workout,
+        "status": status.value,
+    }
+    samples = db.execute(
+        "SELECT t, 0, rowid, hr, rr, speed, cadence, distance, power, step, status "
+        "FROM samples WHERE activity = ? ORDER BY t, rowid",
+        (activity,),
+    )
+    events = db.execute(
+        "SELECT t, 1, rowid, type, step, data FROM events WHERE activity = ? ORDER BY t, rowid",
+        (activity,),
+    )
+    out = [_json_line(header)]
+    for row in heapq.merge(samples, events, key=lambda r: (r[0], r[1], r[2])):
+        if row[1] == 0:
+            t, _, _, hr, rr, speed, cadence, distance, power, step, st = row
+            sample = {
+                "t": t,
+                "hr": hr,
+                "rr": None if rr is None else json.loads(rr),
+                "speed": speed,
+                "cadence": cadence,
+                "distance": distance,
+                "power": power,
+                "step": step,
+                "status": st,
+            }
+            out.append(_json_line({"sample": _drop_none(sample)}))
+        else:
+            t, _, _, type_, step, data = row
+            event = {
+                "t": t,
+                "type": type_,
+                "step": step,
+                "data": None if data is None else json.loads(data),
+            }
+            out.append(_json_line({"event": _drop_none(event)}))
+    return b"".join(out)
 
 
 def _activity(row: tuple[Any, ...]) -> ActivityInfo:

@@ -22,8 +22,9 @@ from pathlib import Path
 
 import serial
 
+from pacer.clock import SystemClock
 from pacer.host import DeviceClient
-from pacer.serial_server import DeviceService, SerialServer, SystemClock
+from pacer.serial_server import DeviceService, SerialServer
 from pacer.serial_sim import IdleEngine, PtyCable
 from pacer.store import SampleRow, Store
 

@@ -1,13 +1,13 @@
 """Test doubles for the serial link: a hand-driven clock, a fake engine, a device rig.
 
-The fake engine stands in for the real one (not on main yet): each second of the injected
-clock it advances a status dict and pushes it to subscribers, as the engine's 1 Hz tick will.
+The fake engine is a fast, deterministic stand-in for most link tests: each second of the
+injected clock it advances a status dict and pushes it to subscribers, as the engine's 1 Hz
+tick does. (The status-streaming test also runs the real engine, through SimEngineControl.)
 """
 
 from __future__ import annotations
 
 import asyncio
-import heapq
 import itertools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -17,47 +17,16 @@ from typing import Any
 
 from pacer.errors import ProtocolError
 from pacer.protocol import ErrorCode, Limits
-from pacer.serial_server import DeviceService, SerialServer
+from pacer.serial_server import DeviceService, EngineControl, SerialServer
 from pacer.serial_sim import PtyCable
+from pacer.sim.clock import SimClock
 from pacer.store import Store
-
-
-class ManualClock:
-    """monotonic() moves only when the test calls :meth:`advance`; sleepers wake then."""
-
-    def __init__(self, wall: float = 1_700_000_000.0) -> None:
-        self._mono = 0.0
-        self._wall0 = wall
-        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
-        self._seq = itertools.count()
-
-    def monotonic(self) -> float:
-        return self._mono
-
-    def wall(self) -> float:
-        return self._wall0 + self._mono
-
-    def set_wall(self, t: float) -> bool:
-        self._wall0 = t - self._mono
-        return False
-
-    async def sleep(self, seconds: float) -> None:
-        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._sleepers, (self._mono + seconds, next(self._seq), fut))
-        await fut
-
-    def advance(self, seconds: float) -> None:
-        self._mono += seconds
-        while self._sleepers and self._sleepers[0][0] <= self._mono:
-            _, _, fut = heapq.heappop(self._sleepers)
-            if not fut.done():
-                fut.set_result(None)
 
 
 class FakeEngine:
     """EngineControl: 'runs' a workout by counting seconds of the injected clock."""
 
-    def __init__(self, clock: ManualClock) -> None:
+    def __init__(self, clock: SimClock) -> None:
         self.clock = clock
         self.workout: str | None = None
         self.source: str | None = None
@@ -115,10 +84,11 @@ class FakeEngine:
 class Rig:
     cable: PtyCable
     store: Store
-    clock: ManualClock
+    clock: SimClock
     engine: FakeEngine
     service: DeviceService
     server: SerialServer
+    control: EngineControl
 
     @property
     def port(self) -> str:
@@ -132,13 +102,16 @@ async def device_rig(
     port: str | None = None,
     limits: Limits | None = None,
     write_stall_s: float = 2.0,
+    control: Callable[[Store], EngineControl] | None = None,
 ) -> AsyncIterator[Rig]:
-    """A device (store, fake engine, serial server) on one end of a simulated cable."""
+    """A device (store, fake engine, serial server) on one end of a simulated cable;
+    ``control`` builds another EngineControl from the store instead of the fake engine."""
     with PtyCable() as cable, Store(tmp_path / "pacer.db") as store:
-        clock = ManualClock()
+        clock = SimClock()
         engine = FakeEngine(clock)
+        chosen = engine if control is None else control(store)
         service = DeviceService(
-            store, clock, engine, device_id="test-device", **({"limits": limits} if limits else {})
+            store, clock, chosen, device_id="test-device", **({"limits": limits} if limits else {})
         )
         server = SerialServer(
             service, port or cable.device_path, retry_s=0.05, write_stall_s=write_stall_s
@@ -147,7 +120,9 @@ async def device_rig(
         # reported as itself, not inside an ExceptionGroup; a crashed server fails the test.
         tasks = [asyncio.create_task(server.run()), asyncio.create_task(engine.run())]
         try:
-            yield Rig(cable, store, clock, engine, service, server)
+            if port is None:  # the cable's port exists: wait until the device listens
+                await asyncio.wait_for(server.connected.wait(), 5)
+            yield Rig(cable, store, clock, engine, service, server, chosen)
         finally:
             for task in tasks:
                 task.cancel()

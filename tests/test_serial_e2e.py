@@ -13,6 +13,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import serial
@@ -20,9 +21,11 @@ from serial.tools.list_ports_common import ListPortInfo
 
 from pacer.errors import ProtocolError
 from pacer.host import DeviceClient, LinkError, find_port, is_pacer
+from pacer.profile import Profile, load_profile
 from pacer.protocol import PROTOCOL_VERSION, ErrorCode, RequestError
-from pacer.serial_sim import TO_DEVICE, TO_HOST
-from pacer.store import SampleRow
+from pacer.serial_sim import TO_DEVICE, TO_HOST, SimEngineControl
+from pacer.sim.clock import DEFAULT_EPOCH
+from pacer.store import SampleRow, Store
 
 from .conftest import EXAMPLES
 from .serial_rig import Rig, db_dump, device_rig
@@ -53,10 +56,10 @@ async def test_hello_and_time_sync(tmp_path: Path) -> None:
         assert "sensors.scan" not in info["capabilities"]  # no scanner on this rig
         assert info["limits"]["max_line_bytes"] == rig.service.limits.max_line_bytes
 
-        assert abs(rig.clock.wall() - time.time()) > 1000  # the rig starts in 2023
+        assert abs(rig.clock.wall() - time.time()) > 1000  # the rig starts in 2024
         result = await t(dev.time_sync)
         assert abs(rig.clock.wall() - time.time()) < 2
-        assert abs(result["previous"] - 1_700_000_000) < 5
+        assert abs(result["previous"] - DEFAULT_EPOCH) < 5
         assert abs(await t(dev.time_get) - time.time()) < 2
 
         with pytest.raises(RequestError) as err:
@@ -111,33 +114,46 @@ async def test_invalid_workout_is_refused_with_positions(tmp_path: Path) -> None
         dev.close()
 
 
+def _sim_control(store: Store) -> SimEngineControl:
+    """The real engine on a simulated athlete, 20 simulated seconds per real second."""
+
+    def profile() -> Profile:
+        stored = store.get_profile()
+        return Profile() if stored is None else load_profile(stored.source, "profile")
+
+    return SimEngineControl(profile, speed=20.0)
+
+
 async def test_stream_status_during_a_simulated_workout(tmp_path: Path) -> None:
-    async with device_rig(tmp_path) as rig:
+    async with device_rig(tmp_path, control=_sim_control) as rig:
+        control = rig.control
+        assert isinstance(control, SimEngineControl)
         dev = await t(client, rig)
+        await t(dev.profile_put, (EXAMPLES / "profile.yaml").read_text())
         await t(dev.workout_put, "step-up-run", RUN)
         await t(dev.select, "step-up-run")
         assert (await t(dev.start))["running"] == "step-up-run"
-        assert rig.engine.source == RUN
 
-        statuses: list[dict[str, object]] = []
+        statuses: list[dict[str, Any]] = []
 
         def follow() -> None:
-            for status in dev.follow_status(idle_timeout=3.0):
+            for status in dev.follow_status():
                 statuses.append(status)
-                if len(statuses) == 6:
+                if len(statuses) == 8:
                     break
 
-        follower = asyncio.create_task(t(follow))
-        while not follower.done():  # the workout's seconds pass on the injected clock
-            await asyncio.sleep(0.05)
-            rig.clock.advance(1.0)
-        await follower
-        assert all(s["state"] == "running" for s in statuses)
-        assert all(s["workout"] == "step-up-run" for s in statuses)
-        ts = [s["t"] for s in statuses]
+        await t(follow)
+        live = statuses[1:]  # the first is the snapshot at subscribe time
+        assert all(s["state"] == "running" for s in live), live[0]
+        assert all(s["workout"] == "step-up-run" for s in live)
+        assert live[0]["step_name"] == "Warm-up"
+        assert live[0]["step"] == 1
+        assert live[0]["step_count"] == 5
+        ts = [s["t"] for s in live]
         assert ts == sorted(ts)
         assert ts[-1] > ts[0]
-        assert rig.engine.subscribers == 0  # follow_status unsubscribed on the way out
+        assert isinstance(live[-1]["sensors"], dict)
+        json.dumps(live)  # plain JSON all the way down
 
         # The running workout cannot be deleted or replaced; starting again is a conflict.
         for call, args in ((dev.workout_delete, ()), (dev.workout_put, (RUN,))):
@@ -149,7 +165,25 @@ async def test_stream_status_during_a_simulated_workout(tmp_path: Path) -> None:
         assert err.value.code == ErrorCode.CONFLICT
         assert (await t(dev.status))["state"] == "running"
         assert (await t(dev.stop))["stopped"] == "step-up-run"
+        assert (await t(dev.status))["state"] == "idle"
         await t(dev.workout_delete, "step-up-run")
+        dev.close()
+        await control.aclose()
+
+
+async def test_status_follow_on_an_idle_device_polls(tmp_path: Path) -> None:
+    async with device_rig(tmp_path) as rig:
+        dev = await t(client, rig)
+
+        def follow() -> list[dict[str, Any]]:
+            out = []
+            for status in dev.follow_status(poll_s=0.1):
+                out.append(status)
+                if len(out) == 3:
+                    break
+            return out
+
+        assert [s["state"] for s in await t(follow)] == ["idle"] * 3
         dev.close()
 
 

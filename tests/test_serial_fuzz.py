@@ -23,10 +23,11 @@ from hypothesis import strategies as st
 
 from pacer.protocol import ErrorReply, Limits, Reply, decode_message
 from pacer.serial_server import DeviceService, Session
+from pacer.sim.clock import SimClock
 from pacer.store import SampleRow, Store
 
 from .conftest import EXAMPLES
-from .serial_rig import FakeEngine, ManualClock
+from .serial_rig import FakeEngine
 
 SHORT = (EXAMPLES / "step-up-run-30min.yaml").read_text()
 PROFILE = (EXAMPLES / "profile.yaml").read_text()
@@ -219,7 +220,7 @@ def run_fuzz(tmp_path: Path, max_examples: int, record: Callable[[str, object], 
         pristine.backup(store._db)
 
         async def go() -> None:
-            clock = ManualClock()
+            clock = SimClock()
             service = DeviceService(
                 store, clock, FakeEngine(clock), device_id="fuzz", limits=LIMITS
             )

@@ -11,9 +11,10 @@ import pytest
 
 from pacer.protocol import ErrorCode, Request, encode_request
 from pacer.serial_server import DeviceService, Outbox, Session
+from pacer.sim.clock import SimClock
 from pacer.store import Store
 
-from .serial_rig import FakeEngine, ManualClock
+from .serial_rig import FakeEngine
 
 
 class Scanner:
@@ -47,7 +48,7 @@ def store(tmp_path: Path) -> Store:
 
 
 def make(store: Store, **kw: Any) -> tuple[DeviceService, FakeEngine, Session]:
-    clock = ManualClock()
+    clock = SimClock()
     engine = FakeEngine(clock)
     service = DeviceService(store, clock, engine, device_id="t", **kw)
     return service, engine, service.session()

@@ -225,8 +225,20 @@ class DeviceClient:
     # --- requests -----------------------------------------------------------------------
 
     def hello(self) -> dict[str, Any]:
-        self.info = self.request("hello", {"protocol": PROTOCOL_VERSION, "client": "pacer-cli"})
-        return self.info
+        """Start the conversation. Asked again every second until ``timeout``: a device
+        that is just opening its port drops what arrived before (a new session starts
+        clean), and a late answer to an earlier try is ignored."""
+        deadline = time.monotonic() + self.timeout
+        args = {"protocol": PROTOCOL_VERSION, "client": "pacer-cli"}
+        while True:
+            wait = min(1.0, max(0.05, deadline - time.monotonic()))
+            try:
+                self.info = self.request("hello", args, timeout=wait)
+            except LinkError:
+                if time.monotonic() >= deadline:
+                    raise
+                continue
+            return self.info
 
     def time_get(self) -> float:
         return float(self.request("time.get")["wall"])
@@ -277,17 +289,18 @@ class DeviceClient:
     def status(self) -> dict[str, Any]:
         return dict(self.request("status.get")["status"])
 
-    def follow_status(self, *, idle_timeout: float = 5.0) -> Generator[dict[str, Any]]:
-        """Subscribe and yield each status as it arrives (about 1 Hz) until the consumer
-        stops; LinkError when nothing comes for ``idle_timeout`` seconds."""
+    def follow_status(self, *, poll_s: float = 2.0) -> Generator[dict[str, Any]]:
+        """Subscribe and yield each status as it arrives (about 1 Hz while the engine
+        ticks) until the consumer stops; when no event comes for ``poll_s`` seconds (an
+        idle device), ask for the status instead, which also notices a device gone."""
         first = self.request("status.subscribe")
         try:
             yield dict(first["status"])
             while True:
-                event = self.next_event(idle_timeout)
+                event = self.next_event(poll_s)
                 if event is None:
-                    raise LinkError(f"no status from the pacer for {idle_timeout:g} s")
-                if event.event == "status":
+                    yield self.status()
+                elif event.event == "status":
                     yield event.data
         finally:
             if self._serial is not None:

@@ -22,16 +22,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import hashlib
 import logging
+import math
 import os
 import re
-import time
 import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
@@ -62,6 +63,8 @@ from pacer.store import ActivityStatus, Pairing, Store, StoreFull, read_activity
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import serial
+
+    from pacer.engine.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +120,10 @@ class EngineControl(Protocol):
 
 
 class SettableClock(Clock, Protocol):
-    def set_wall(self, t: float) -> bool:
-        """Set the wall clock; True if the system clock was set (not only this process)."""
-        ...
+    """The clock with a settable wall time (:class:`pacer.clock.SystemClock`, and
+    :class:`pacer.sim.clock.SimClock`): a Pi Zero has no real-time clock."""
+
+    def set_wall(self, epoch_seconds: float) -> None: ...
 
 
 class SensorScanner(Protocol):
@@ -136,30 +140,29 @@ class ServiceControl(Protocol):
     def shutdown(self) -> None: ...
 
 
-class SystemClock:
-    """The real clock. ``set_wall`` sets the system clock (needs CAP_SYS_TIME) and falls
-    back to an offset kept in this process when it may not."""
+def status_json(snapshot: Snapshot, workout: str | None = None) -> dict[str, Any]:
+    """An engine snapshot as the link streams it: plain JSON (enums as their values, tuples
+    as lists, non-finite numbers as null), ``sensors`` as ``{role: connected}``, plus the
+    ``workout`` name and the 1-based ``step``."""
+    data = dataclasses.asdict(snapshot)
+    data["sensors"] = {str(role): connected for role, connected in snapshot.sensors}
+    data["step"] = snapshot.step_number
+    data["workout"] = workout
+    plain = _plain(data)
+    assert isinstance(plain, dict)
+    return plain
 
-    def __init__(self) -> None:
-        self._offset = 0.0
 
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def wall(self) -> float:
-        return time.time() + self._offset
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-
-    def set_wall(self, t: float) -> bool:
-        try:
-            time.clock_settime(time.CLOCK_REALTIME, t)
-        except (PermissionError, OSError, AttributeError):
-            self._offset = t - time.time()
-            return False
-        self._offset = 0.0
-        return True
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(_plain(k)): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def read_device_id() -> str:
@@ -439,9 +442,9 @@ class DeviceService:
         wall = args.number("wall", minimum=MIN_WALL, maximum=MAX_WALL)
         args.done()
         previous = self.clock.wall()
-        system = self.clock.set_wall(wall)
+        self.clock.set_wall(wall)
         self._changed("time")
-        return {"wall": self.clock.wall(), "previous": previous, "system": system}
+        return {"wall": self.clock.wall(), "previous": previous}
 
     # --- profile ------------------------------------------------------------------------
 

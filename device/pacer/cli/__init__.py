@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "sensors",
     "import",
     "export-workout",
+    "device",
 )
 
 #: Commands whose module cannot carry their name ('import' is a Python keyword).

@@ -18,6 +18,7 @@ from pacer.errors import PacerError
 
 #: Sub-command modules, in the order ``pacer --help`` lists them.
 COMMANDS: tuple[str, ...] = (
+    "run",
     "validate",
     "show",
     "sim",

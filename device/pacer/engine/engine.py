@@ -258,52 +258,6 @@ class Engine:
                 self._extend(out)
         return out
 
-    def restore(
-        self,
-        step: int,
-        step_elapsed: float,
-        timer: float,
-        distance_m: float = 0.0,
-        now: float | None = None,
-    ) -> list[EngineEvent]:
-        """Continue an interrupted run (the device restarted mid-workout): RUNNING in step
-        ``step`` (0-based) with ``step_elapsed`` workout seconds already spent in it, the
-        workout clock at ``timer`` and ``distance_m`` covered. Only from IDLE.
-
-        The earlier steps count as done (their figures left with the process that ran
-        them); countdowns already past in the step are not given again; a strength step
-        starts again at its first set. Emits ``step_start`` with reason ``resume``.
-        """
-        if self.state is not RunState.IDLE:
-            raise WorkoutError(f"workout '{self.workout.name}' is already {self.state.value}")
-        if not 0 <= step < len(self._steps):
-            raise WorkoutError(
-                f"workout '{self.workout.name}' has {len(self._steps)} steps, no step {step + 1}"
-            )
-        if now is None:
-            if self._clock is None:
-                raise TypeError("restore needs now= when the engine has no clock")
-            now = self._clock.monotonic()
-        timer = max(0.0, timer)
-        step_start = max(0.0, timer - max(0.0, step_elapsed))
-        self.state = RunState.RUNNING
-        self._start_mono = now - timer
-        self._distance_m = max(0.0, distance_m)
-        for tally in self._tallies[:step]:
-            tally.started = True
-            tally.ended = "resume"
-            tally.elapsed_s = tally.planned_s or 0.0
-        out: list[EngineEvent] = []
-        self._begin_step(step, step_start, "resume", out)
-        self._t = timer
-        self._tally.elapsed_s = timer - step_start
-        run = self._run
-        if run.end_t is not None:
-            run.countdown_fired.update(
-                v for v in self.policy.countdown_marks if run.end_t - v <= timer
-            )
-        return out
-
     def on_sample(self, sample: Sample) -> list[EngineEvent]:
         """A sensor reading or a connection change."""
         out: list[EngineEvent] = []

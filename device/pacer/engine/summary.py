@@ -27,9 +27,8 @@ from pacer.workout.resolve import (
 )
 from pacer.workout.syntax import format_clock, format_duration, format_int_range
 
-#: Why a step ended, as ``step_start`` events and summaries report it. ``resume``: a step
-#: before the one an interrupted run was resumed in (the athlete had got past it).
-ENDED_NATURALLY = frozenset({"time", "distance", "condition", "cap", "sets", "lap", "resume"})
+#: Why a step ended, as ``step_start`` events and summaries report it.
+ENDED_NATURALLY = frozenset({"time", "distance", "condition", "cap", "sets", "lap"})
 
 
 def format_reps(s: Strength) -> str:

@@ -77,7 +77,15 @@ class LiveRun:
         """Continue the interrupted recording ``offer`` in its step."""
         p = offer.point
         self.recorder.resume(offer.activity, p, offer.started)
-        return self._note(self.engine.restore(p.step, p.step_elapsed, p.timer, p.distance, now))
+        events = self.engine.restore(
+            p.step,
+            p.step_elapsed,
+            p.timer,
+            now,
+            distance_m=p.distance,
+            step_distance_m=p.step_distance,
+        )
+        return self._note(events)
 
     def feed_sample(self, sample: Sample) -> list[EngineEvent]:
         self.recorder.on_sample(sample)

@@ -91,7 +91,8 @@ def test_summary_counts_time_in_over_under_and_alerts() -> None:
     assert (s.in_s, s.over_s, s.under_s, s.none_s) == (5.0, 2.0, 3.0, 0.0)
     assert s.share(s.in_s) == pytest.approx(0.5)
     assert (s.alerts_over, s.alerts_under) == (2, 1)
-    assert s.hr.max == 157 and s.hr.min == 130
+    assert s.hr.max == 157
+    assert s.hr.min == 130
     assert s.hr.avg == pytest.approx(sum(130 + 3 * i for i in range(10)) / 10)
 
 

@@ -21,7 +21,8 @@ def test_table_has_a_row_per_step_and_a_total() -> None:
     assert rows[2][7] == str(round(z3.hr.avg or 0))
     assert rows[0][4] == "-"  # no target, no share
     text = report_text(activity)
-    assert "Step-up run" in text and "Z3 mid 154-160 bpm" in text
+    assert "Step-up run" in text
+    assert "Z3 mid 154-160 bpm" in text
 
 
 def test_figure_is_a_png_of_the_expected_size() -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from pacer.engine.snapshot import TargetStatus
 from pacer.profile import Units
 from pacer.recording.model import Activity, Lap, Record, pause_intervals
 from pacer.recording.summary import Summary, activity_summary, lap_summaries
+from pacer.textable import table
 from pacer.workout.model import Intensity, Sport
 from pacer.workout.resolve import Metric, format_speed_as_pace, pace_of, pace_unit_label
 from pacer.workout.syntax import format_clock
@@ -49,11 +49,6 @@ def _distance(meters: float | None, units: Units) -> str:
     return f"{meters / 1000:.2f} km"
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    cells: tuple[str, ...]
-
-
 HEADERS = (
     "#",
     "Step",
@@ -69,6 +64,8 @@ HEADERS = (
     "Power",
     "Alerts",
 )
+#: columns aligned right (the numbers)
+RIGHT = (0, *range(3, len(HEADERS)))
 
 
 def step_rows(activity: Activity) -> list[tuple[str, ...]]:
@@ -123,23 +120,6 @@ def _row(activity: Activity, number: str, name: str, target: str, s: Summary) ->
     )
 
 
-def format_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    left = {1, 2}
-
-    def line(cells: tuple[str, ...]) -> str:
-        out = []
-        for i, (cell, w) in enumerate(zip(cells, widths, strict=True)):
-            out.append(cell.ljust(w) if i in left else cell.rjust(w))
-        return "  ".join(out).rstrip()
-
-    sep = "  ".join("-" * w for w in widths)
-    body = [line(r) for r in rows]
-    if len(body) > 1:
-        body.insert(len(body) - 1, sep)
-    return "\n".join([line(headers), sep, *body])
-
-
 def title(activity: Activity) -> str:
     when = datetime.fromtimestamp(activity.start, UTC).strftime("%Y-%m-%d %H:%M UTC")
     name = activity.workout or f"{activity.sport.value} activity"
@@ -155,7 +135,7 @@ def report_text(activity: Activity) -> str:
         f"avg HR {_int(total.hr.avg)}, max HR {_int(total.hr.max)}"
         + ("" if activity.ended else "  [interrupted: not stopped by the athlete]"),
         "",
-        format_table(HEADERS, step_rows(activity)),
+        table(HEADERS, step_rows(activity), right=RIGHT),
         "",
         "In/Over/Under: share of the step's time with data against its target. "
         "Alerts: ▲ over, ▼ under, △ predicted over.",
@@ -407,4 +387,4 @@ def render_png(activity: Activity, path: Path | None = None) -> bytes:
     return data
 
 
-__all__ = ["HEADERS", "draw_figure", "format_table", "render_png", "report_text", "step_rows"]
+__all__ = ["HEADERS", "draw_figure", "render_png", "report_text", "step_rows"]

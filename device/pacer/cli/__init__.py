@@ -20,6 +20,8 @@ from pacer.errors import PacerError
 COMMANDS: tuple[str, ...] = (
     "validate",
     "show",
+    "export",
+    "report",
 )
 
 EPILOG = """\

@@ -57,3 +57,24 @@ def test_wrong_types_and_syntax() -> None:
         load_config("[display]\nrotation = '2'\n", "c")
     with pytest.raises(InputErrors, match=r"c:2:\d+: TOML syntax error"):
         load_config("[display]\nrotation = \n", "c")
+
+
+def test_installed_template_lists_every_key_with_its_default() -> None:
+    import dataclasses
+    import re
+
+    from .conftest import REPO
+
+    template = (REPO / "firmware" / "etc" / "config.toml").read_text()
+    assert load_config(template) == Config()  # everything is commented out
+    uncommented = load_config(re.sub(r"^# ([a-z_]+ = )", r"\1", template, flags=re.M))
+    expected = dataclasses.replace(
+        Config(),
+        storage=dataclasses.replace(Config().storage, data_dir="/var/lib/pacer"),
+        alerts=(("over_dwell_s", 6.0),),
+    )
+    assert uncommented == expected
+    for section in ("display", "haptics", "buttons", "serial", "storage", "battery", "sensors"):
+        body = template.split(f"[{section}]", 1)[1].split("\n[", 1)[0]
+        for f in dataclasses.fields(getattr(Config(), section)):
+            assert re.search(rf"^# {f.name} = ", body, re.M), (section, f.name)

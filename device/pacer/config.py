@@ -42,13 +42,20 @@ from pathlib import Path
 from typing import Any
 
 from pacer.errors import ConfigError, InputErrors, Location
+from pacer.pinout import DEFAULT_PINOUT
+
+# Defaults come from the one source of truth for the wiring (hardware/wiring.md is generated
+# from it too).
+_OLED = DEFAULT_PINOUT.oled
+_MOTOR = DEFAULT_PINOUT.motor
+_BUTTONS = tuple(b.bcm for b in DEFAULT_PINOUT.buttons)
 
 
 @dataclass(frozen=True, slots=True)
 class DisplayConfig:
-    driver: str = "ssd1306"
-    i2c_port: int = 1
-    i2c_address: int = 0x3C
+    driver: str = _OLED.controller
+    i2c_port: int = _OLED.bus
+    i2c_address: int = _OLED.address
     rotation: int = 0
     max_fps: float = 2.0
     dim_after_s: float = 30.0
@@ -58,14 +65,14 @@ class DisplayConfig:
 @dataclass(frozen=True, slots=True)
 class HapticsConfig:
     enabled: bool = True
-    pin: int = 18
+    pin: int = _MOTOR.bcm
     strength: float = 0.8
-    frequency_hz: int = 200
+    frequency_hz: int = _MOTOR.pwm_hz
 
 
 @dataclass(frozen=True, slots=True)
 class ButtonsConfig:
-    pins: tuple[int, ...] = (17, 27, 22)
+    pins: tuple[int, ...] = _BUTTONS
     bounce_ms: int = 30
     hold_s: float = 1.2
     double_s: float = 0.35

@@ -20,6 +20,7 @@ from pacer.errors import PacerError
 COMMANDS: tuple[str, ...] = (
     "validate",
     "show",
+    "sensors",
     "export",
     "report",
 )

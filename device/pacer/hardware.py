@@ -64,6 +64,8 @@ class ButtonAction(StrEnum):
     LAP = "lap"
     STOP = "stop"
     EXTEND = "extend"
+    #: end the current step now, whatever its duration (strength: skip the remaining sets)
+    SKIP = "skip"
     NEXT_SCREEN = "next_screen"
 
 

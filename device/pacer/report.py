@@ -193,6 +193,19 @@ def _series(
     return xs, ys
 
 
+def _robust_ylim(ax: Axes, values: list[float], *, margin: float, invert: bool = False) -> None:
+    """Fit the axis to the 1st..99th percentile, so a standing start does not squash it."""
+    if not values:
+        return
+    ordered = sorted(values)
+    lo = ordered[int((len(ordered) - 1) * 0.01)]
+    hi = ordered[int((len(ordered) - 1) * 0.99)]
+    if invert:
+        ax.set_ylim(hi + margin, lo - margin)
+    else:
+        ax.set_ylim(lo - margin, hi + margin)
+
+
 def _band(ax: Axes, activity: Activity, metric: Metric, convert: Any = None) -> None:
     """Each lap's target band for ``metric``, shaded in the step's colour."""
     for lap in activity.laps:
@@ -259,7 +272,8 @@ def draw_figure(activity: Activity, *, width: float = 11.0, height: float = 7.5)
             continue
         segments.append([(ra.t / 60, ra.hr), (rb.t / 60, rb.hr)])
         colours.append(STATUS_COLOURS[ra.status])
-    ax_hr.add_collection(LineCollection(segments, colors=colours, linewidths=1.6, zorder=3))
+    width_hr = 1.6 if activity.duration < 30 * 60 else 1.0
+    ax_hr.add_collection(LineCollection(segments, colors=colours, linewidths=width_hr, zorder=3))
     hrs = [r.hr for r in records if r.hr is not None]
     bands = [
         v
@@ -318,6 +332,10 @@ def draw_figure(activity: Activity, *, width: float = 11.0, height: float = 7.5)
     if EventType.ALERT_OVER in kinds:
         over = STATUS_COLOURS[TargetStatus.OVER]
         handles.append(Line2D([], [], marker="v", ls="", color=over, label="alert: slow down"))
+    if EventType.ALERT_PREDICTED_OVER in kinds:
+        handles.append(
+            Line2D([], [], marker="v", ls="", color="#ff9896", label="alert: about to go over")
+        )
     if EventType.ALERT_UNDER in kinds:
         under = STATUS_COLOURS[TargetStatus.UNDER]
         handles.append(Line2D([], [], marker="^", ls="", color=under, label="alert: speed up"))
@@ -342,11 +360,7 @@ def draw_figure(activity: Activity, *, width: float = 11.0, height: float = 7.5)
         ]
         _band(ax_pace, activity, Metric.SPEED, convert=to_pace)
         ax_pace.plot(*_series(records, paces), color="#6a51a3", linewidth=1.3, zorder=3)
-        values = sorted(p for p in paces if p is not None)
-        if values:
-            lo = values[int(len(values) * 0.02)]
-            hi = values[int(len(values) * 0.98) - 1] if len(values) > 1 else values[0]
-            ax_pace.set_ylim(hi + 0.3, lo - 0.3)
+        _robust_ylim(ax_pace, [p for p in paces if p is not None], margin=0.3, invert=True)
         ax_pace.yaxis.set_major_formatter(
             lambda v, _pos: f"{round(v * 60) // 60}:{round(v * 60) % 60:02d}"
         )
@@ -361,6 +375,7 @@ def draw_figure(activity: Activity, *, width: float = 11.0, height: float = 7.5)
     _band(ax_cad, activity, Metric.CADENCE)
     cad = _smooth([r.cadence if r.cadence else None for r in records], 5)
     ax_cad.plot(*_series(records, cad), color="#8c6d31", linewidth=1.2, zorder=3)
+    _robust_ylim(ax_cad, [c for c in cad if c is not None], margin=4.0)
     ax_cad.set_ylabel("cadence (spm)" if run else "cadence (rpm)")
     if any(r.power is not None for r in records):
         ax_pow = ax_cad.twinx()

@@ -69,21 +69,19 @@ def encode(activity: Activity, fmt: str) -> bytes:
 
 def run(args: argparse.Namespace) -> int:
     from pacer.cli.activity_arg import open_activity
+    from pacer.cli.files import write_bytes
 
     activity = open_activity(args.activity, args.data_dir)
     data = encode(activity, args.format)
-    if args.output == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return 0
-    out = Path(args.output) if args.output else Path(f"{activity.id}.{args.format}")
-    if out.resolve() == Path(args.activity).resolve():
+    out = args.output or f"{activity.id}.{args.format}"
+    if out != "-" and Path(out).resolve() == Path(args.activity).resolve():
         print(f"pacer: {out} is the input; choose another -o", file=sys.stderr)
         return 2
-    out.write_bytes(data)
-    print(
-        f"{out}: {args.format.upper()}, {len(activity.laps)} laps, "
-        f"{len(activity.records)} records, {len(data):,} bytes",
-        file=sys.stderr,
-    )
+    write_bytes(out, data)
+    if out != "-":
+        print(
+            f"{out}: {args.format.upper()}, {len(activity.laps)} laps, "
+            f"{len(activity.records)} records, {len(data):,} bytes",
+            file=sys.stderr,
+        )
     return 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from pacer.cli.activity_arg import add_argument
 
@@ -43,11 +42,9 @@ def run(args: argparse.Namespace) -> int:
     to_stdout = args.png == "-"
     print(report_text(activity), file=sys.stderr if to_stdout else sys.stdout)
     if args.png:
-        data = render_png(activity)
-        if to_stdout:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-        else:
-            Path(args.png).write_bytes(data)
+        from pacer.cli.files import write_bytes
+
+        write_bytes(args.png, render_png(activity))
+        if not to_stdout:
             print(f"\nfigure: {args.png}")
     return 0

@@ -42,7 +42,10 @@ class Tick:
 
     t: float
     samples: tuple[Sample, ...] = ()
+    #: presses before this second's samples (start, resume) ...
     actions: tuple[ButtonAction, ...] = ()
+    #: ... and after them (a pause: the record written as the timer stopped still counts)
+    late_actions: tuple[ButtonAction, ...] = ()
     #: a recorded lap ended here (a lap press, if the engine's step waits for one)
     lap: bool = False
 
@@ -94,11 +97,13 @@ def replay_feed(activity: Activity, *, hold_s: float = HOLD_S) -> Iterator[Tick]
     for second in range(end + 1):
         t = float(second)
         actions: list[ButtonAction] = []
+        late: list[ButtonAction] = []
         if second == 0:
             actions.append(ButtonAction.START_PAUSE)
         in_pause = any(a <= t < b for a, b in pauses)
+        pausing = in_pause and not paused
         if in_pause != paused:
-            actions.append(ButtonAction.START_PAUSE)
+            (late if pausing else actions).append(ButtonAction.START_PAUSE)
             paused = in_pause
         samples: list[Sample] = []
         while s_i < len(sensor_events) and sensor_events[s_i].t <= t:
@@ -112,11 +117,11 @@ def replay_feed(activity: Activity, *, hold_s: float = HOLD_S) -> Iterator[Tick]
             current = records[i]
             fresh = True
             i += 1
-        if current is not None and not paused:
+        if current is not None and (not paused or pausing):
             gap_to_next = (records[i].t - current.t) if i < len(records) else 1.0
             if t - current.t < min(max(gap_to_next, 1.0), hold_s):
                 samples.extend(_samples(current, t, activity.sport, fresh=fresh))
-        yield Tick(t, tuple(samples), tuple(actions), lap=second in lap_ends)
+        yield Tick(t, tuple(samples), tuple(actions), tuple(late), lap=second in lap_ends)
 
 
 __all__ = ["HOLD_S", "Tick", "replay_feed"]

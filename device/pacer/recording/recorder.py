@@ -89,6 +89,44 @@ class RowWriter(Protocol):
     def end(self, *, ended: bool) -> None: ...
 
 
+class MemoryWriter:
+    """A :class:`RowWriter` that keeps the rows in lists (simulations, tests, benchmarks)."""
+
+    def __init__(self) -> None:
+        self.started: float | None = None
+        self.workout: str | None = None
+        self.records: list[Record] = []
+        self.events: list[ActivityEvent] = []
+        self.ended: bool | None = None
+
+    def create(self, started: float, workout: str | None) -> None:
+        self.started, self.workout = started, workout
+
+    def reopen(self, activity: int) -> None:
+        self.ended = None
+
+    def record(self, row: Record) -> None:
+        self.records.append(row)
+
+    def event(self, row: ActivityEvent) -> None:
+        self.events.append(row)
+
+    def end(self, *, ended: bool) -> None:
+        self.ended = ended
+
+    def activity(self, activity_id: str = "memory") -> Activity:
+        from pacer.recording.payload import assemble
+
+        return assemble(
+            activity_id=activity_id,
+            started=self.started or 0.0,
+            workout=self.workout,
+            ended=bool(self.ended),
+            samples=self.records,
+            events=self.events,
+        )
+
+
 # --- the writer thread -------------------------------------------------------------------
 
 _CLOSE = object()
@@ -436,6 +474,7 @@ class Recorder:
 
 __all__ = [
     "FLUSH_S",
+    "MemoryWriter",
     "Recorder",
     "RecordingInfo",
     "RecordingRefused",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
+
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.snapshot import RunState, Snapshot, TargetStatus
 from pacer.hardware import ButtonAction
@@ -167,3 +169,52 @@ def test_an_interrupted_recording_resumes_in_its_step() -> None:
     assert [lap.step for lap in whole.laps] == [0, 1]
     assert resume_point(whole) is not None
     assert resume_point(whole).step == 1  # type: ignore[union-attr]
+
+
+def test_the_engine_resumes_a_cut_off_simulated_run_in_its_step() -> None:
+    import asyncio
+
+    from pacer.engine.engine import Engine
+    from pacer.recording.recorder import MemoryWriter
+    from pacer.recording.simulate import attach_recorder
+    from pacer.sim.runner import simulation
+    from sim_recording import step_up_workout
+
+    workout = step_up_workout()
+    runner = simulation(workout, seed=4)
+    writer = MemoryWriter()
+    recorder = attach_recorder(runner, writer, workout.profile)
+    recorder.start()
+    asyncio.run(runner.run())
+    # cut the recording 25 minutes in (step 2, 5 min into it): what a crash would leave
+    writer.records = [r for r in writer.records if r.t < 1500]
+    writer.events = [e for e in writer.events if e.t < 1500]
+    writer.ended = None
+    point = resume_point(writer.activity("7"))
+    assert point is not None
+    assert (point.step, point.step_elapsed, point.timer) == (1, 299.0, 1499.0)
+    assert point.step_distance == pytest.approx(point.distance - writer.records[1199].distance)
+    engine = Engine(workout)
+    now = 5000.0
+    (start,) = engine.restore(
+        point.step,
+        point.step_elapsed,
+        point.timer,
+        now,
+        distance_m=point.distance,
+        step_distance_m=point.step_distance,
+    )
+    assert (start.type, start.step, start.data["reason"]) == (EventType.STEP_START, 2, "resume")
+    snap_ = engine.snapshot()
+    assert snap_.step_index == 1
+    assert snap_.step_remaining_s == pytest.approx(1200 - 299)
+    # it carries on to the next step at the planned workout time, counting down on the way
+    events = []
+    for second in range(1, 1000):
+        events += engine.tick(now + second)
+    starts = [e for e in events if e.type == EventType.STEP_START]
+    assert starts[0].step == 3
+    assert starts[0].t == pytest.approx(2400.0)
+    countdowns = [e.data["remaining"] for e in events if e.type == EventType.STEP_COUNTDOWN]
+    assert countdowns[:1] == [engine.policy.countdown_s]
+    assert engine.summary().steps[0].completion == 1.0  # the warm-up was done before the cut

@@ -277,9 +277,10 @@ class ResumePoint:
     #: 0-based step and the workout seconds already spent in it
     step: int
     step_elapsed: float
-    #: workout seconds (pauses excluded) and the distance so far
+    #: workout seconds (pauses excluded), the distance so far and in this step
     timer: float
     distance: float
+    step_distance: float
     #: seconds since the start of the last recorded second
     last_t: float
     workout: str | None
@@ -295,12 +296,19 @@ def resume_point(activity: Activity) -> ResumePoint | None:
     pauses = pause_intervals(activity.events)
     lap_timer = timer_of(lap.start, pauses) if lap is not None else 0.0
     distances = [r.distance for r in activity.records if r.distance is not None]
+    before = [
+        r.distance
+        for r in activity.records
+        if r.distance is not None and lap is not None and r.t < lap.start
+    ]
+    distance = distances[-1] if distances else 0.0
     return ResumePoint(
         activity_id=activity.id,
         step=step,
         step_elapsed=max(0.0, last.timer - lap_timer),
         timer=last.timer,
-        distance=distances[-1] if distances else 0.0,
+        distance=distance,
+        step_distance=distance - (before[-1] if before else 0.0),
         last_t=last.t,
         workout=activity.workout,
     )

@@ -93,3 +93,25 @@ def test_replay_of_a_recording_shorter_than_the_workout_exits_1(
     fit = require_fit_fixtures() / "garmin-fenix-5-run.fit"
     assert main(["replay", str(fit), "--workout", STEP_UP, "--quiet"]) == 1
     assert "Compliance" in capsys.readouterr().out
+
+
+def test_sim_record_writes_what_the_device_would_have_recorded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "sim.json"
+    argv = ["sim", STEP_UP, "--profile", PROFILE, "--quiet", "--seed", "2", "--record", str(out)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    from pacer.recording.load import load_activity_file
+
+    activity = load_activity_file(out)
+    assert activity.workout == "Step-up run 1:20"
+    assert len(activity.records) == 4800
+    assert [lap.name for lap in activity.laps] == [
+        "Warm-up",
+        "Z2 high",
+        "Z3 mid",
+        "Z4",
+        "Cool-down",
+    ]
+    assert activity.ended

@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "sensors",
     "import",
     "export-workout",
+    "device",
     "export",
     "report",
     "replay",

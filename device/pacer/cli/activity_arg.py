@@ -33,4 +33,10 @@ def open_activity(spec: str, data_dir: Path | None) -> Activity:
     path = Path(spec)
     if path.exists() or not spec.isdigit():
         return load_activity_file(path)
-    raise ActivityNotFound(f"{spec}: no such file (and no store to look the id up in)")
+    from pacer.recording.payload import read_payload
+    from pacer.store import DB_NAME, default_data_dir, read_activity_payload
+
+    db = (data_dir or default_data_dir()) / DB_NAME
+    if not db.is_file():
+        raise ActivityNotFound(f"{spec}: no such file, and no store at {db} to look the id up")
+    return read_payload(read_activity_payload(db, int(spec)), f"{db} activity {spec}")

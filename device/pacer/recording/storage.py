@@ -12,7 +12,8 @@ from pacer.recording.recorder import RecordingRefused
 from pacer.store import ActivityStatus, EventRow, SampleRow, Store
 
 #: Default bound on what the store may use before a new recording is refused (bytes in use).
-#: A second is about 60 bytes on disk: 256 MiB hold well over a thousand hours.
+#: A recorded hour is about 320 kB on disk (benchmarks/bench_recording.py): 256 MiB hold
+#: some 800 hours.
 DEFAULT_LIMIT_BYTES = 256 * 1024 * 1024
 
 

@@ -108,3 +108,54 @@ def test_room_is_made_only_from_downloaded_runs(tmp_path: Path) -> None:
             ensure_room(store, 1)
         # the refusal deleted every downloaded run first, never the others
         assert [a.id for a in store.list_activities()] == [ids[1], ids[3]]
+
+
+def test_start_up_finds_the_interrupted_run_and_can_save_it_as_ended(tmp_path: Path) -> None:
+    from pacer.recording.storage import find_interrupted, save_as_ended
+
+    db = tmp_path / "pacer.db"
+    activity, _ = recorded_step_up()
+    writer = ThreadedWriter(lambda: StoreSink(db), flush_s=0.05)
+    writer.create(activity.start, activity.workout)
+    for r in activity.records[:1500]:
+        writer.record(r)
+    for e in activity.events:
+        if e.t < 1500:
+            writer.event(e)
+    writer.close()  # no end(): the process died mid-run
+    with Store(db) as store:
+        found = find_interrupted(store)
+        assert found is not None
+        assert (found.activity, found.started) == (1, activity.start)
+        assert (found.point.step, found.point.timer) == (1, 1499.0)
+        save_as_ended(store, found.activity)
+        assert find_interrupted(store) is None
+        assert store.get_activity(1).status is ActivityStatus.ENDED  # type: ignore[union-attr]
+
+
+def test_cli_reads_store_ids_and_downloaded_recordings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pacer.cli import main
+
+    db = tmp_path / "pacer.db"
+    activity, _ = recorded_step_up()
+    writer = ThreadedWriter(lambda: StoreSink(db))
+    writer.create(activity.start, activity.workout)
+    for r in activity.records:
+        writer.record(r)
+    for e in activity.events:
+        writer.event(e)
+    writer.end(ended=True)
+    writer.close()
+    out = tmp_path / "1.fit"
+    assert main(["export", "1", "--data-dir", str(tmp_path), "-o", str(out)]) == 0
+    assert out.read_bytes()[8:12] == b".FIT"
+    # what 'pacer device download' saves is the store's payload: report reads it
+    with Store(db) as store:
+        (tmp_path / "run.jsonl").write_bytes(store.activity_payload(1))
+    capsys.readouterr()
+    assert main(["report", str(tmp_path / "run.jsonl")]) == 0
+    assert "Z4 148-167 bpm" in capsys.readouterr().out
+    assert main(["report", "7", "--data-dir", str(tmp_path)]) == 2
+    assert "no activity 7" in capsys.readouterr().err

@@ -4,11 +4,12 @@ activity into the model, and the storage bound."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 from pacer.errors import StoreError
 from pacer.recording.model import Activity, ActivityEvent, Record
-from pacer.recording.recorder import RecordingRefused
+from pacer.recording.recorder import RecordingRefused, ResumePoint, resume_point
 from pacer.store import ActivityStatus, EventRow, SampleRow, Store
 
 #: Default bound on what the store may use before a new recording is refused (bytes in use).
@@ -73,6 +74,33 @@ def load_stored(store: Store, activity: int) -> Activity:
     return read_payload(store.activity_payload(activity), f"activity {activity}")
 
 
+@dataclass(frozen=True, slots=True)
+class InterruptedRun:
+    """A recording cut off by a crash or power cut, found at start-up."""
+
+    activity: int
+    started: float
+    point: ResumePoint
+
+
+def find_interrupted(store: Store) -> InterruptedRun | None:
+    """At start-up: mark every activity still 'recording' as interrupted and return the
+    latest one that can be resumed (the daemon offers it: resume, or save as ended)."""
+    store.recover_interrupted()
+    for info in reversed(store.list_activities()):
+        if info.status is not ActivityStatus.INTERRUPTED:
+            continue
+        point = resume_point(load_stored(store, info.id))
+        if point is not None:
+            return InterruptedRun(info.id, info.started, point)
+    return None
+
+
+def save_as_ended(store: Store, activity: int) -> None:
+    """The athlete chose not to resume: the run is kept as it is, ended."""
+    store.end_activity(activity, ActivityStatus.ENDED)
+
+
 def ensure_room(store: Store, limit_bytes: int = DEFAULT_LIMIT_BYTES) -> list[int]:
     """Make room for a new recording or refuse to start one.
 
@@ -98,4 +126,12 @@ def ensure_room(store: Store, limit_bytes: int = DEFAULT_LIMIT_BYTES) -> list[in
     )
 
 
-__all__ = ["DEFAULT_LIMIT_BYTES", "StoreSink", "ensure_room", "load_stored"]
+__all__ = [
+    "DEFAULT_LIMIT_BYTES",
+    "InterruptedRun",
+    "StoreSink",
+    "ensure_room",
+    "find_interrupted",
+    "load_stored",
+    "save_as_ended",
+]

@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from pacer.config import CHECKS, KINDS, SECTIONS, Config, _type_ok
+from pacer.config import CHECKS, KINDS, SECTIONS, Config, type_ok
 from pacer.errors import ConfigError
 
 #: The config sections a host may change.
@@ -68,7 +68,7 @@ def check_value(key: str, value: Any) -> Any:
         return value
     section, _, name = key.partition(".")
     default = _known_default(key)
-    if not _type_ok(value, default):
+    if not type_ok(value, default):
         raise ConfigError(f"{key} must be {KINDS[type(default).__name__]}, not {value!r}")
     check = CHECKS.get((section, name))
     if check is not None and not check[0](value):

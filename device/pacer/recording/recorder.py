@@ -18,9 +18,10 @@ Resume: a recording the athlete did not stop stays ``interrupted`` in the store.
 :meth:`Recorder.resume` continues the same activity, writing an ``interrupted`` event whose
 gap counts as a pause.
 
-Bounds: :func:`pacer.recording.storage.ensure_room` runs before a recording starts: past the limit it frees space
-only by deleting activities the host has downloaded, and otherwise refuses with a clear
-:class:`RecordingRefused`; it never deletes a run that was not downloaded.
+Bounds: :func:`pacer.recording.storage.ensure_room` runs before a recording starts: past the
+limit it frees space only by deleting activities the host has downloaded, and otherwise
+refuses with a clear :class:`RecordingRefused`; it never deletes a run that was not
+downloaded.
 """
 
 from __future__ import annotations

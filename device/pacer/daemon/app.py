@@ -34,7 +34,13 @@ from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from pacer.battery import BatteryGauge, BatteryLevel, BatteryReading, BatteryThresholds, BatteryWatch
+from pacer.battery import (
+    BatteryGauge,
+    BatteryLevel,
+    BatteryReading,
+    BatteryThresholds,
+    BatteryWatch,
+)
 from pacer.config import Config
 from pacer.daemon.control import LinkControl, StatusHub
 from pacer.daemon.live import LiveRun, open_run, resolve_stored, stored_profile
@@ -127,6 +133,8 @@ class Daemon:
         self._described: dict[tuple[str, float], ResolvedWorkout | None] = {}
         self._actions: asyncio.Queue[ButtonAction] = asyncio.Queue()
         self._stop = asyncio.Event()
+        #: set once every task runs and READY=1 was sent
+        self.ready = asyncio.Event()
         self._frame_waiting = asyncio.Event()
         self._notice: _Notice | None = None
         self._status_line = ""
@@ -134,12 +142,12 @@ class Daemon:
     # --- lifecycle ----------------------------------------------------------------------
 
     async def run(self) -> int:
-        self.menu.offer = find_resume_offer(self.store)
-        self._reload_menu()
-        self._show_home()  # the first frame: before BLE (bleak, D-Bus) is even imported
-        async with self.hw:
-            self.hw.buttons.on_action(self._actions.put_nowait)
-            with self._signals():
+        with self._signals():  # from the start: a SIGTERM at any moment is a clean stop
+            self.menu.offer = find_resume_offer(self.store)
+            self._reload_menu()
+            self._show_home()  # the first frame: before BLE (bleak, D-Bus) is even imported
+            async with self.hw:
+                self.hw.buttons.on_action(self._actions.put_nowait)
                 try:
                     await self._serve()
                 finally:
@@ -150,6 +158,7 @@ class Daemon:
         async with asyncio.TaskGroup() as tg:
             tasks = [tg.create_task(coro, name=name) for name, coro in self._tasks()]
             self.notifier.ready(self._status_text())
+            self.ready.set()
             log.info("ready: %s", self._status_text())
             await self._stop.wait()
             for task in tasks:
@@ -213,8 +222,9 @@ class Daemon:
             await self._tick()
             due += tick
             now = clock.monotonic()
-            due = max(due, now)  # fell behind (a stall): carry on, no burst of ticks
-            await clock.sleep(due - now)
+            if now - due > tick:  # a stall: skip the ticks it ate, no burst to catch up
+                due += (now - due) // tick * tick
+            await clock.sleep(max(0.0, due - now))
 
     async def _display_loop(self) -> None:
         while True:
@@ -313,9 +323,9 @@ class Daemon:
             case Resume(offer=offer):
                 await self._resume_or_explain(offer)
             case SaveEnded(offer=offer):
-                from pacer.store import ActivityStatus
+                from pacer.recording.storage import save_as_ended
 
-                self.store.end_activity(offer.activity, ActivityStatus.ENDED)
+                save_as_ended(self.store, offer.activity)
                 log.info("interrupted recording %s saved as ended", offer.activity)
             case Select(name=name):
                 self.store.select_workout(name)
@@ -367,10 +377,11 @@ class Daemon:
         self._begin(run, run.start(self.hw.clock.monotonic()))
 
     async def resume_workout(self, offer: ResumeOffer) -> None:
-        stored = self.store.get_workout(offer.workout)
+        name = offer.point.workout or ""
+        stored = self.store.get_workout(name)
         if stored is None:
-            raise StoreError(f"workout {offer.workout!r} is no longer on the device")
-        run = self._open(offer.workout, stored.source, resuming=True)
+            raise StoreError(f"workout {name!r} is no longer on the device")
+        run = self._open(name, stored.source, resuming=True)
         self._begin(run, run.resume(offer, self.hw.clock.monotonic()))
 
     async def stop_workout(self) -> None:
@@ -476,7 +487,7 @@ class Daemon:
         if offer is not None:
             p = offer.point
             return IdleView(
-                f"Resume {offer.workout}",
+                f"Resume {offer.point.workout}",
                 step_count=p.step + 1,
                 total_s=p.timer,
                 sensors=sensors,
@@ -524,7 +535,11 @@ class Daemon:
                 "selected": self.menu.selected,
                 "resume": None
                 if offer is None
-                else {"activity": offer.activity, "workout": offer.workout, "step": offer.point.step + 1},
+                else {
+                    "activity": offer.activity,
+                    "workout": offer.point.workout,
+                    "step": offer.point.step + 1,
+                },
                 "battery_percent": self.battery,
                 "sensors": {str(role): up for role, up in self.sensors.items()},
             }
@@ -546,7 +561,7 @@ class Daemon:
                 f"{snap.step_name}"
             )
         if self.menu.offer is not None:
-            return f"idle: offering to resume {self.menu.offer.workout}"
+            return f"idle: offering to resume {self.menu.offer.point.workout}"
         up = [str(role) for role, ok in sorted(self.sensors.items()) if ok]
         battery = "" if self.battery is None else f", battery {self.battery} %"
         return (
@@ -572,27 +587,19 @@ class Daemon:
 
 
 def find_resume_offer(store: Store) -> ResumeOffer | None:
-    """At start-up: mark recordings cut off as interrupted; offer the newest activity if it
-    is one of them and its workout is still on the device. Starting anything else since
-    makes it no longer the newest, so it is offered once."""
-    from pacer.recording.recorder import resume_point
-    from pacer.recording.storage import load_stored
-    from pacer.store import ActivityStatus
+    """At start-up: the run a crash or power cut interrupted, if its workout is still on the
+    device (recordings still 'recording' are marked interrupted on the way)."""
+    from pacer.recording.storage import find_interrupted
 
-    store.recover_interrupted()
-    activities = store.list_activities()
-    if not activities or activities[-1].status is not ActivityStatus.INTERRUPTED:
-        return None
-    last = activities[-1]
     try:
-        point = resume_point(load_stored(store, last.id))
+        found = find_interrupted(store)
     except (PacerError, ValueError) as exc:
-        log.error("interrupted recording %s cannot be read: %s", last.id, exc)
+        log.error("an interrupted recording cannot be read: %s", exc)
         return None
-    if point is None or point.workout is None or store.get_workout(point.workout) is None:
+    workout = None if found is None else found.point.workout
+    if workout is None or store.get_workout(workout) is None:
         return None
-    return ResumeOffer(last.id, last.started, point)
+    return found
 
 
 __all__ = ["EXIT_OK", "EXIT_RESTART", "Daemon", "DaemonOptions", "find_resume_offer", "run_daemon"]
-

@@ -17,21 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pacer.hardware import ButtonAction
-from pacer.recording.recorder import ResumePoint
+from pacer.recording.storage import InterruptedRun
 
-
-@dataclass(frozen=True, slots=True)
-class ResumeOffer:
-    """An interrupted recording that can be continued: its id in the store, its wall-clock
-    start, and where it was cut off."""
-
-    activity: int
-    started: float
-    point: ResumePoint
-
-    @property
-    def workout(self) -> str:
-        return self.point.workout or ""
+#: An interrupted recording that can be continued: its id in the store, its wall-clock
+#: start, and where it was cut off (:func:`pacer.recording.storage.find_interrupted`).
+ResumeOffer = InterruptedRun
 
 
 @dataclass(frozen=True, slots=True)

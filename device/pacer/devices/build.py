@@ -84,15 +84,18 @@ def build_hardware(
 
 
 def _real(config: Config, *, store: Store | None, data_dir: Path | None) -> Device:
-    from pacer.clock import SystemClock
     from pacer.devices.buttons import GpioButtons
+
+    from pacer.clock import SystemClock
 
     clock = SystemClock()
     display = _real_display(config)
     haptics = _real_haptics(config)
     buttons = GpioButtons(config.buttons)
     sensors = _ble_sensors(config, clock, _pairings(store, data_dir))
-    hardware = Hardware(clock=clock, display=display, haptics=haptics, buttons=buttons, sensors=sensors)
+    hardware = Hardware(
+        clock=clock, display=display, haptics=haptics, buttons=buttons, sensors=sensors
+    )
     return Device(
         hardware,
         serial_port=config.serial.port,
@@ -122,8 +125,8 @@ def _real_haptics(config: Config) -> Haptics:
 def _pairings(store: Store | None, data_dir: Path | None) -> tuple[Pairing, ...]:
     """The sensors paired over serial (the store) and with ``pacer sensors pair``
     (``sensors.json``); the store wins for a role paired both ways."""
-    from pacer.ble.parsers import CadenceUnit
     from pacer.ble.pairing import Pairing, load_pairings
+    from pacer.ble.parsers import CadenceUnit
     from pacer.samples import SensorRole
 
     by_role: dict[SensorRole, Pairing] = {}
@@ -186,8 +189,9 @@ def _simulated(
     speed: float,
     stream: IO[str] | None,
 ) -> Device:
-    from pacer.battery import SimulatedGauge
     from pacer.haptics.player import HapticRecorder
+
+    from pacer.battery import SimulatedGauge
     from pacer.serial_sim import PtyCable
     from pacer.sim.athlete import Behaviour
     from pacer.sim.clock import ScaledClock

@@ -189,7 +189,9 @@ def override_keys() -> tuple[str, ...]:
     return (*plain, *(f"{m}_{r}" for m in _METRIC_FIELDS for r in rules), *rules)
 
 
-def policy_with(overrides: Sequence[tuple[str, float]], base: AlertPolicy | None = None) -> AlertPolicy:
+def policy_with(
+    overrides: Sequence[tuple[str, float]], base: AlertPolicy | None = None
+) -> AlertPolicy:
     """``base`` (the defaults) with ``[alerts]`` overrides; ConfigError naming a bad key.
 
     Whole-number fields (``countdown_s``, ``max_alerts_per_excursion``...) take whole

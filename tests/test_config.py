@@ -78,3 +78,28 @@ def test_installed_template_lists_every_key_with_its_default() -> None:
         body = template.split(f"[{section}]", 1)[1].split("\n[", 1)[0]
         for f in dataclasses.fields(getattr(Config(), section)):
             assert re.search(rf"^# {f.name} = ", body, re.M), (section, f.name)
+
+
+def test_alert_overrides_are_checked_by_the_engine_policy_with_their_line() -> None:
+    text = (
+        "[alerts]\nhr_over_dwell_s = 4\nover_dwel_s = 4\ncountdown_s = 1.5\nspeed_tolerance = -1\n"
+    )
+    with pytest.raises(InputErrors) as info:
+        load_config(text, "pacer.toml")
+    assert [str(e) for e in info.value.errors] == [
+        "pacer.toml:3:1: unknown alert parameter alerts.over_dwel_s (did you mean 'over_dwell_s'?)",
+        "pacer.toml:4:1: alerts.countdown_s must be a whole number, not 1.5",
+        "pacer.toml:5:1: alert policy speed.tolerance must be >= 0, not -1.0",
+    ]
+
+
+def test_alert_overrides_reach_the_policy() -> None:
+    from pacer.engine.policy import AlertPolicy, policy_with
+
+    cfg = load_config("[alerts]\nover_dwell_s = 4\nspeed_ramp_in_s = 30\nextend_s = 90\n")
+    policy = policy_with(cfg.alerts)
+    assert policy.hr.over_dwell_s == 4, "a bare rule name is heart rate's"
+    assert policy.speed.ramp_in_s == 30
+    assert policy.extend_s == 90
+    assert isinstance(policy.extend_s, int)
+    assert policy.power == AlertPolicy().power

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: times closer than this are the same time (sums of segment lengths are not exact floats)
+EPS = 1e-9
+
 
 @dataclass(frozen=True, slots=True)
 class Segment:
@@ -35,12 +38,10 @@ class Pattern:
 
     def duty_at(self, offset: float) -> float:
         """Duty ``offset`` seconds into the pattern (0 outside it)."""
-        if offset < 0:
+        if offset < -EPS:
             return 0.0
-        edge = 0.0
-        for s in self.segments:
-            edge += s.seconds
-            if offset < edge:
+        for s, edge in zip(self.segments, self.edges(), strict=True):
+            if offset < edge - EPS:
                 return s.duty
         return 0.0
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from pacer.haptics.patterns import PATTERNS, Pattern, Segment, pattern
+from pacer.haptics.patterns import EPS, PATTERNS, Pattern, Segment, pattern
 
 
 class Outcome(StrEnum):
@@ -72,14 +72,18 @@ class Sequencer:
         p = pattern(name, self.patterns)
         self._advance(now)
         cur = self.playing
-        if cur is None and now >= self._free_at:
+        if cur is None and now >= self._free_at - EPS:
             self._start(p, now)
             return Outcome.STARTED
         if (cur is not None and cur.pattern is p) or (self.waiting and self.waiting[0] is p):
             return Outcome.IGNORED
         if cur is not None and p.priority > cur.pattern.priority:
-            self.cut.append((cur.pattern.name, now))
-            self._start(p, now + self.preempt_gap_s)
+            if now < cur.start - EPS:  # it had not begun (the stillness before it): forget it
+                self.started.pop()
+                self._start(p, cur.start)
+            else:
+                self.cut.append((cur.pattern.name, now))
+                self._start(p, now + self.preempt_gap_s)
             return Outcome.PREEMPTED
         if self.waiting is None or p.priority >= self.waiting[0].priority:
             self.waiting = (p, now)
@@ -102,10 +106,10 @@ class Sequencer:
         self._advance(now)
         cur = self.playing
         if cur is not None:
-            if now < cur.start:
+            if now < cur.start - EPS:
                 return cur.start
             for edge in cur.pattern.edges():
-                if cur.start + edge > now:
+                if cur.start + edge > now + EPS:
                     return cur.start + edge
         if self.waiting is not None:
             return max(self._free_at, now)
@@ -117,15 +121,22 @@ class Sequencer:
         self._free_at = at + p.duration + self.gap_s
 
     def _advance(self, now: float) -> None:
-        if self.playing is not None and now >= self.playing.end:
-            self.playing = None
-        if self.playing is None and self.waiting is not None:
+        """Retire what has ended by ``now`` and start what waited, at the time it would have
+        started (so a late look at the clock gives the same timeline as a punctual one)."""
+        while True:
+            if self.playing is not None and now >= self.playing.end - EPS:
+                self.playing = None
+            if self.playing is not None or self.waiting is None:
+                return
             p, asked = self.waiting
-            if now - asked > self.max_wait_s:
+            start = max(self._free_at, asked)
+            if start - asked > self.max_wait_s:
                 self.waiting = None
-            elif now >= self._free_at:
-                self.waiting = None
-                self._start(p, now)
+                return
+            if now < start - EPS:
+                return
+            self.waiting = None
+            self._start(p, start)
 
 
 class MotorOutput(Protocol):

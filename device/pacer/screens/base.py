@@ -47,6 +47,7 @@ def canvas() -> tuple[Image.Image, ImageDraw.ImageDraw]:
     return image, draw
 
 
+@lru_cache(maxsize=4096)
 def text_width(text: str, size: int) -> int:
     return int(font(size).getlength(text))
 
@@ -100,8 +101,28 @@ def text(
     anchor: str = "ls",
     fill: int = ON,
 ) -> None:
-    """Draw ``s``; ``anchor`` as in PIL (default: left end of the baseline at ``xy``)."""
-    draw.text(xy, s, font=font(size), fill=fill, anchor=anchor)
+    """Draw ``s``; ``anchor`` as in PIL (default: left end of the baseline at ``xy``).
+
+    The rendered text is cached as a bitmap: most of a screen's strings repeat from one
+    frame to the next, and FreeType is the bulk of a frame's cost.
+    """
+    mask, (dx, dy) = _rendered(s, size, anchor)
+    if mask is not None:
+        draw.bitmap((round(xy[0]) + dx, round(xy[1]) + dy), mask, fill=fill)
+
+
+@lru_cache(maxsize=2048)
+def _rendered(s: str, size: int, anchor: str) -> tuple[Image.Image | None, tuple[int, int]]:
+    """``s`` drawn once into a tight one-bit bitmap, and its offset from the anchor point."""
+    f = font(size)
+    left, top, right, bottom = (int(v) for v in f.getbbox(s, anchor=anchor))
+    if right <= left or bottom <= top:
+        return None, (0, 0)
+    mask = Image.new("1", (right - left, bottom - top), OFF)
+    d = ImageDraw.Draw(mask)
+    d.fontmode = "1"
+    d.text((-left, -top), s, font=f, fill=ON, anchor=anchor)
+    return mask, (left, top)
 
 
 def label_box(draw: ImageDraw.ImageDraw, x: int, y: int, s: str, size: int = SMALL) -> int:

@@ -8,6 +8,7 @@ are collected, not raised one at a time, so a user sees every problem in a file 
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -42,6 +43,11 @@ def decode_text(data: str | bytes, source: str, error: type[LocatedError]) -> st
                 [error("not a text file (it contains NUL bytes)", Location(source, 1, 1))]
             )
     return text
+
+
+def printable_line(value: str) -> bool:
+    """No control, format, private-use, unassigned or line/paragraph-separator characters."""
+    return all(unicodedata.category(ch)[0] != "C" and ch not in "\u2028\u2029" for ch in value)
 
 
 def _too_big(n: int) -> str:
@@ -113,7 +119,7 @@ class NodeReader:
         if not value.strip():
             self.fail(node, f"{what} is empty")
             return None
-        if any(not ch.isprintable() for ch in value):
+        if not printable_line(value):
             self.fail(node, f"{what} must be one line of printable text")
             return None
         if len(value) > max_len:

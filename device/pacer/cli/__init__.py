@@ -17,7 +17,10 @@ from pacer import __version__
 from pacer.errors import PacerError
 
 #: Sub-command modules, in the order ``pacer --help`` lists them.
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = (
+    "validate",
+    "show",
+)
 
 EPILOG = """\
 examples:

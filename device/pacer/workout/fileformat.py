@@ -40,6 +40,7 @@ from pacer.workout.model import (
     HrBasis,
     HrPercent,
     HrRange,
+    HrZone,
     Intensity,
     Item,
     PaceRange,
@@ -194,9 +195,12 @@ class _WorkoutReader(NodeReader):
         if problem:
             self.fail(node, problem)
             return False, None
-        if self.profile is not None:
+        # Without a profile only zone names can be checked (against the default model);
+        # with one, every target must resolve (reference paces, FTP, LTHR present).
+        profile = self.profile if self.profile is not None else Profile()
+        if self.profile is not None or isinstance(t, HrZone):
             try:
-                resolve_target(t, self.profile)
+                resolve_target(t, profile)
             except ProfileError as exc:
                 self.fail(node, exc.message)
                 return False, None

@@ -1,0 +1,55 @@
+"""``pacer show``: the expanded steps of a workout with concrete targets."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+EPILOG = """\
+Repeats are unrolled and every target is resolved against the athlete profile: zones
+become bpm, relative paces become min/km or min/mi (the profile's units), % FTP becomes
+watts.
+
+examples:
+  pacer show examples/step-up-run.yaml
+  pacer show examples/step-up-run-pace.yaml --profile examples/profile.yaml
+"""
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "show",
+        help="print a workout's steps with concrete targets",
+        description="Print the expanded steps of a workout as a table with concrete targets "
+        "(bpm, pace in the profile's units, watts) and totals.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", metavar="FILE", type=Path)
+    p.add_argument(
+        "--profile",
+        type=Path,
+        help="athlete profile (default: profile.yaml beside FILE, else built-in defaults)",
+    )
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pacer.cli.validate import profile_for, read_bytes
+    from pacer.profile import Profile
+    from pacer.workout.describe import step_table
+    from pacer.workout.fileformat import load_workout
+    from pacer.workout.resolve import resolve
+
+    profile = profile_for(args.file, args.profile) or Profile()
+    workout = load_workout(read_bytes(args.file), str(args.file), profile=profile)
+    resolved = resolve(workout, profile)
+    print(
+        f"{workout.name}  ({workout.sport.value}; profile '{profile.name}', "
+        f"{profile.zone_model.value} zones, {profile.units.value})"
+    )
+    if workout.description:
+        print(f"  {workout.description}")
+    print()
+    print(step_table(resolved))
+    return 0

@@ -1,0 +1,139 @@
+"""Property: any workout the model can express survives a round trip through the file."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pacer.workout.fileformat import dump_workout, load_workout
+from pacer.workout.model import (
+    MAX_REPEAT_DEPTH,
+    CadenceRange,
+    CadenceUnit,
+    Comparison,
+    ConditionDuration,
+    DistanceDuration,
+    DistanceUnit,
+    HrBasis,
+    HrPercent,
+    HrRange,
+    HrZone,
+    Intensity,
+    IntRange,
+    OpenDuration,
+    PaceRange,
+    PaceRef,
+    PaceUnit,
+    PowerPercent,
+    PowerRange,
+    RelativePace,
+    Repeat,
+    SetsDuration,
+    Sport,
+    Step,
+    Strength,
+    TimeDuration,
+    Workout,
+    ZonePosition,
+)
+
+# One printable line: letters, digits, punctuation, symbols and spaces from all of Unicode.
+text = st.text(
+    st.characters(categories=("L", "N", "P", "S", "Zs")), min_size=1, max_size=40
+).filter(lambda s: s.strip() != "")
+
+
+def ranges(low: int, high: int) -> st.SearchStrategy[tuple[int, int]]:
+    return st.tuples(st.integers(low, high), st.integers(low, high)).map(sorted).map(tuple)  # type: ignore[arg-type]
+
+
+def tenths(low: int, high: int) -> st.SearchStrategy[tuple[float, float]]:
+    return ranges(low * 10, high * 10).map(lambda r: (r[0] / 10, r[1] / 10))
+
+
+time_d = st.builds(TimeDuration, st.integers(1, 24 * 3600))
+distance_d = st.one_of(
+    st.builds(DistanceDuration, st.integers(1, 99_999).map(float), st.just(DistanceUnit.M)),
+    st.builds(
+        DistanceDuration, st.integers(1, 4000).map(lambda x: x / 10), st.just(DistanceUnit.KM)
+    ),
+    st.builds(
+        DistanceDuration, st.integers(1, 3000).map(lambda x: x / 10), st.just(DistanceUnit.MI)
+    ),
+)
+condition_d = st.builds(
+    ConditionDuration,
+    st.sampled_from(Comparison),
+    st.integers(30, 240),
+    st.one_of(st.none(), st.integers(1, 24 * 3600)),
+)
+plain_duration = st.one_of(time_d, distance_d, st.just(OpenDuration()), condition_d)
+
+zone = st.builds(
+    HrZone,
+    st.sampled_from(["1", "2", "3", "4", "5"]),
+    st.one_of(st.none(), st.sampled_from(ZonePosition)),
+)
+targets = st.one_of(
+    zone,
+    ranges(30, 240).map(lambda r: HrRange(*r)),
+    st.builds(lambda r, b: HrPercent(r[0], r[1], b), tenths(50, 100), st.sampled_from(HrBasis)),
+    st.builds(lambda r, u: PaceRange(r[0], r[1], u), ranges(150, 700), st.sampled_from(PaceUnit)),
+    st.builds(
+        lambda ref, r, u: RelativePace(ref, r[0], r[1], u),
+        st.sampled_from(PaceRef),
+        ranges(-300, 300),
+        st.sampled_from(PaceUnit),
+    ),
+    st.builds(lambda r: CadenceRange(r[0], r[1], CadenceUnit.SPM), ranges(60, 260)),
+    st.builds(lambda r: CadenceRange(r[0], r[1], CadenceUnit.RPM), ranges(20, 200)),
+    ranges(1, 2500).map(lambda r: PowerRange(*r)),
+    tenths(10, 250).map(lambda r: PowerPercent(*r)),
+)
+
+plain_step = st.builds(
+    Step,
+    st.sampled_from(Intensity),
+    plain_duration,
+    st.one_of(st.none(), targets),
+    st.lists(targets, max_size=2).map(tuple),
+    st.one_of(st.none(), text),
+    st.one_of(st.none(), text),
+    st.none(),
+)
+strength_step = st.builds(
+    lambda i, sets, reps, per_leg, load, rest, name, note: Step(
+        i,
+        SetsDuration(IntRange(*sets)),
+        None,
+        (),
+        name,
+        note,
+        Strength(load[0], IntRange(*reps), per_leg, load[1], rest),
+    ),
+    st.sampled_from(Intensity),
+    ranges(1, 50),
+    ranges(1, 200),
+    st.booleans(),
+    st.tuples(text, st.one_of(st.none(), text)),
+    st.one_of(st.none(), ranges(0, 3600).map(lambda r: IntRange(*r))),
+    st.one_of(st.none(), text),
+    st.one_of(st.none(), text),
+)
+steps = st.one_of(plain_step, strength_step)
+
+
+def items(depth: int) -> st.SearchStrategy[tuple[Step | Repeat, ...]]:
+    if depth >= MAX_REPEAT_DEPTH:
+        return st.lists(steps, min_size=1, max_size=3).map(tuple)
+    repeat = st.builds(Repeat, st.integers(1, 4), st.deferred(lambda: items(depth + 1)))
+    return st.lists(st.one_of(steps, repeat), min_size=1, max_size=4).map(tuple)
+
+
+workouts = st.builds(Workout, text, items(0), st.sampled_from(Sport), st.one_of(st.none(), text))
+
+
+@settings(max_examples=150, deadline=None)
+@given(workouts)
+def test_any_workout_survives_the_file_format(workout: Workout) -> None:
+    assert load_workout(dump_workout(workout)) == workout

@@ -17,11 +17,11 @@ from gpiozero.pins.mock import MockFactory
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pacer.config import ButtonsConfig
 from pacer.devices.buttons import GpioButtons
 from pacer.errors import ConfigError
 from pacer.hardware import ButtonAction
 from pacer.presses import (
-    ButtonsConfig,
     Gesture,
     Keypad,
     PressClassifier,
@@ -155,23 +155,14 @@ def test_default_layouts() -> None:
     }
 
 
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        ({"pins": ()}, "0 pins"),
-        ({"pins": (17, 27, 22, 5)}, "4 pins"),
-        ({"pins": (17, 17)}, "twice"),
-        ({"hold_s": 0.2, "double_s": 0.35}, "double_s < hold_s"),
-    ],
-)
-def test_bad_button_config(changes: dict[str, object], message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
-        ButtonsConfig(**changes)  # type: ignore[arg-type]
+def test_timing_that_cannot_work_is_refused() -> None:
+    with pytest.raises(ConfigError, match="bounce_ms < double_s < hold_s"):
+        Keypad(ButtonsConfig(hold_s=0.3, double_s=0.35))
 
 
 # --- gpiozero mock pins ----------------------------------------------------------------
 
-FAST = ButtonsConfig(pins=(17,), bounce_s=0.005, hold_s=0.25, double_s=0.12)
+FAST = ButtonsConfig(pins=(17,), bounce_ms=5, hold_s=0.25, double_s=0.12)
 
 
 @pytest.fixture
@@ -257,7 +248,7 @@ async def test_double_press_on_a_mock_pin_is_a_lap(pins: MockFactory) -> None:
 
 
 async def test_three_buttons_and_edges_from_another_thread(pins: MockFactory) -> None:
-    cfg = ButtonsConfig(pins=(17, 27, 22), bounce_s=0.005, hold_s=0.25, double_s=0.12)
+    cfg = ButtonsConfig(pins=(17, 27, 22), bounce_ms=5, hold_s=0.25, double_s=0.12)
     buttons = GpioButtons(cfg)
     actions = Actions()
     woke: list[str] = []
@@ -302,7 +293,7 @@ def test_parse_presses() -> None:
 
 def test_scripted_presses_go_through_the_classifier() -> None:
     script = parse_presses("A@10s,A-double@20s,A-long@30s")
-    buttons = ScriptedButtons(script, ButtonsConfig(pins=(17,)))
+    buttons = ScriptedButtons(script, ButtonsConfig(pins=(17,), hold_s=1.0))
     seen: list[tuple[float, ButtonAction]] = []
     now = [0.0]
     buttons.on_action(lambda a: seen.append((now[0], a)))
@@ -331,3 +322,25 @@ def test_keypad_reports_unbound_gestures_without_acting() -> None:
     pad.edge(2, False, 1.6)
     assert acted == []
     assert pad.gestures == [(1.5, 2, Gesture.LONG)]
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(0.0, 5.0), st.sampled_from(list(Gesture))), min_size=1, max_size=8
+    ),
+    st.floats(0.4, 2.5),
+)
+def test_every_scripted_press_gives_its_action(
+    presses: list[tuple[float, Gesture]], hold: float
+) -> None:
+    cfg = ButtonsConfig(pins=(17,), hold_s=hold, double_s=0.35, bounce_ms=30)
+    t = 0.0
+    script = []
+    for gap, gesture in presses:
+        t += gap + hold + 1.0
+        script.append(ScriptedPress(t, 0, gesture))
+    buttons = ScriptedButtons(script, cfg)
+    seen: list[ButtonAction] = []
+    buttons.on_action(seen.append)
+    buttons.advance(t + 10)
+    assert seen == [default_bindings(1)[(0, g)] for _, g in presses]

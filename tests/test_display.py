@@ -12,8 +12,9 @@ from dataclasses import replace
 import pytest
 from PIL import Image
 
+from pacer.config import DisplayConfig
 from pacer.devices.oled import LumaDisplay, dummy_display, open_oled
-from pacer.display import DisplayConfig, DisplayDriver
+from pacer.display import DisplayDriver
 from pacer.errors import ConfigError, HardwareError
 from pacer.profile import Units
 from pacer.screens import render_workout
@@ -55,7 +56,7 @@ def wire() -> WireRecorder:
 
 @pytest.mark.parametrize("controller", ["ssd1306", "sh1106"])
 def test_nothing_is_sent_when_nothing_visible_changed(controller: str, wire: WireRecorder) -> None:
-    panel = open_oled(DisplayConfig(controller=controller), serial_interface=wire)  # type: ignore[arg-type]
+    panel = open_oled(DisplayConfig(driver=controller), serial_interface=wire)
     clock = FakeClock()
     driver = DisplayDriver(panel, clock)
     after_init = wire.data_bytes
@@ -124,8 +125,8 @@ def contrast_levels(wire: WireRecorder) -> list[int]:
 def test_menus_dim_after_inactivity_and_wake_on_a_press(wire: WireRecorder) -> None:
     panel = open_oled(serial_interface=wire)
     clock = FakeClock()
-    cfg = DisplayConfig(dim_after_s=30, contrast=200, dim_contrast=5)
-    driver = DisplayDriver(panel, clock, cfg)
+    cfg = DisplayConfig(dim_after_s=30, contrast=200)
+    driver = DisplayDriver(panel, clock, cfg, dim_contrast=5)
     menu = render_workout(step_up_z2(), Units.METRIC)
     driver.update(menu, workout=False)
     clock.t = 29.0
@@ -143,7 +144,7 @@ def test_menus_dim_after_inactivity_and_wake_on_a_press(wire: WireRecorder) -> N
 def test_a_workout_is_never_dimmed(wire: WireRecorder) -> None:
     panel = open_oled(serial_interface=wire)
     clock = FakeClock()
-    driver = DisplayDriver(panel, clock, DisplayConfig(dim_after_s=10, dim_contrast=5))
+    driver = DisplayDriver(panel, clock, DisplayConfig(dim_after_s=10), dim_contrast=5)
     image = render_workout(step_up_z2(), Units.METRIC)
     for second in range(3600):
         clock.t = float(second)
@@ -188,7 +189,7 @@ def test_lumadisplay_close_cleans_up_the_bus(wire: WireRecorder) -> None:
 def test_missing_bus_is_a_hardware_error_naming_it() -> None:
     # a real smbus2 open of a bus that does not exist
     with pytest.raises(HardwareError, match=r"ssd1306 display at 0x3C on I2C bus 97"):
-        open_oled(DisplayConfig(port=97))
+        open_oled(DisplayConfig(i2c_port=97))
 
 
 def test_dummy_converts_other_modes() -> None:
@@ -200,20 +201,20 @@ def test_dummy_converts_other_modes() -> None:
     assert panel.device.image.getpixel((3, 3)) == 255
 
 
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        ({"controller": "ili9341"}, "display.controller"),
-        ({"rotate": 1}, "display.rotate"),
-        ({"address": 0x99}, "display.address"),
-        ({"max_fps": 0}, "display.max_fps"),
-        ({"contrast": 300}, "display.contrast"),
-        ({"dim_after_s": -1}, "display.dim_after_s"),
-    ],
-)
-def test_display_config_names_the_bad_key(changes: dict[str, object], message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
-        DisplayConfig(**changes)  # type: ignore[arg-type]
+def test_configs_no_panel_can_honour() -> None:
+    with pytest.raises(ConfigError, match=r"display\.driver = 'none'"):
+        open_oled(DisplayConfig(driver="none"))
+    with pytest.raises(ConfigError, match="rotation = 1: the screens are landscape"):
+        open_oled(DisplayConfig(rotation=1))
+
+
+def test_dimming_can_be_switched_off() -> None:
+    panel = dummy_display()
+    clock = FakeClock()
+    driver = DisplayDriver(panel, clock, DisplayConfig(dim_after_s=0))
+    clock.t = 1e6
+    driver.tick()
+    assert not driver.dimmed
 
 
 def test_lumadisplay_is_a_display() -> None:

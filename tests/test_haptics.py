@@ -19,8 +19,9 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pacer.devices.motor import MotorConfig, PwmMotor, RecordingMotor
-from pacer.errors import ConfigError, HardwareError
+from pacer.config import HapticsConfig
+from pacer.devices.motor import PwmMotor, RecordingMotor
+from pacer.errors import HardwareError
 from pacer.haptics import (
     PATTERNS,
     HapticPlayer,
@@ -255,7 +256,7 @@ async def test_strength_scales_the_duty(factory: MockFactory) -> None:
         assert factory.pin(18).state == pytest.approx(0.5)
         task.cancel()
     with pytest.raises(ValueError, match="strength"):
-        HapticPlayer(PwmMotor(pin_factory=factory, config=MotorConfig(pin=5)), strength=2)
+        HapticPlayer(PwmMotor(HapticsConfig(pin=5), pin_factory=factory), strength=2)
 
 
 def test_unknown_pattern_names_the_known_ones() -> None:
@@ -267,10 +268,6 @@ def test_unknown_pattern_names_the_known_ones() -> None:
 def test_motor_on_a_pin_that_does_not_exist(factory: MockFactory) -> None:
     with pytest.raises(HardwareError, match="GPIO18"):
         PwmMotor(pin_factory=MockFactory(pin_class=_NoPin))
-    with pytest.raises(ConfigError, match=r"haptics\.pin"):
-        MotorConfig(pin=40)
-    with pytest.raises(ConfigError, match=r"haptics\.strength"):
-        MotorConfig(strength=1.5)
 
 
 class _NoPin(MockPWMPin):

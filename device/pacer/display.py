@@ -16,56 +16,20 @@ During a workout the panel is never dimmed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from pacer.errors import ConfigError
+from pacer.config import DisplayConfig
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from PIL.Image import Image
 
     from pacer.hardware import Display
 
-Controller = Literal["ssd1306", "sh1106"]
-
-
-@dataclass(frozen=True, slots=True)
-class DisplayConfig:
-    """The panel and how it is driven. Defaults: the wiring in ``hardware/`` (bus 1, 0x3C)."""
-
-    controller: Controller = "ssd1306"
-    #: I2C bus number (``/dev/i2c-1``) and the panel's address (0x3C, some modules 0x3D)
-    port: int = 1
-    address: int = 0x3C
-    #: 0: as mounted on the wrist; 2: upside down (a handlebar mount with the pins on top)
-    rotate: int = 0
-    #: most pictures sent per second
-    max_fps: float = 2.0
-    contrast: int = 255
-    dim_contrast: int = 8
-    #: seconds without a button press in the menus before dimming; 0 never dims
-    dim_after_s: float = 30.0
-
-    def __post_init__(self) -> None:
-        if self.controller not in ("ssd1306", "sh1106"):
-            raise ConfigError(f"display.controller: {self.controller!r} is not ssd1306 or sh1106")
-        if self.rotate not in (0, 2):
-            raise ConfigError(f"display.rotate: {self.rotate} is not 0 or 2 (half turns only)")
-        if not 0x03 <= self.address <= 0x77:
-            raise ConfigError(f"display.address: 0x{self.address:02X} is not an I2C address")
-        if not 0 < self.max_fps <= 30:
-            raise ConfigError(f"display.max_fps: {self.max_fps} is not in (0, 30]")
-        for name in ("contrast", "dim_contrast"):
-            value = getattr(self, name)
-            if not 0 <= value <= 255:
-                raise ConfigError(f"display.{name}: {value} is not in 0-255")
-        if self.dim_after_s < 0:
-            raise ConfigError(f"display.dim_after_s: {self.dim_after_s} is negative")
-
 
 class DisplayDriver:
     """Sends pictures to a :class:`~pacer.hardware.Display` only when they change, at most
-    ``max_fps`` a second by ``clock`` (injected: a simulated run passes its own).
+    ``max_fps`` a second by ``clock`` (injected: a simulated run passes its own). ``config``
+    is the ``[display]`` section (``max_fps``, ``contrast``, ``dim_after_s``: 0 never dims).
     """
 
     def __init__(
@@ -73,13 +37,15 @@ class DisplayDriver:
         display: Display,
         clock: Callable[[], float],
         config: DisplayConfig | None = None,
+        *,
+        dim_contrast: int = 8,
     ) -> None:
         cfg = config or DisplayConfig()
         self.display = display
         self.clock = clock
         self.interval = 1.0 / cfg.max_fps
         self.full_contrast = cfg.contrast
-        self.dim_contrast = cfg.dim_contrast
+        self.dim_contrast = min(dim_contrast, cfg.contrast)
         self.dim_after_s = cfg.dim_after_s
         #: pictures actually sent to the panel
         self.frames_sent = 0

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
+from pacer.config import ButtonsConfig
 from pacer.errors import ConfigError
 from pacer.hardware import ButtonAction
 from pacer.workout.syntax import TermError, parse_time
@@ -35,8 +36,6 @@ class Gesture(StrEnum):
     DOUBLE = "double"
 
 
-#: default pins (BCM) of buttons A, B, C (``pacer.pinout``: GPIO17, GPIO27, GPIO22)
-DEFAULT_PINS = (17, 27, 22)
 BUTTON_NAMES = "ABC"
 
 Bindings = dict[tuple[int, Gesture], ButtonAction]
@@ -79,33 +78,6 @@ def default_bindings(buttons: int) -> Bindings:
             (2, Gesture.SHORT): ButtonAction.NEXT_SCREEN,
         }
     raise ConfigError(f"buttons.pins: {buttons} buttons; pacer uses one to three")
-
-
-@dataclass(frozen=True, slots=True)
-class ButtonsConfig:
-    """Pins (BCM, buttons A, B, C in order; one to three) and timing in seconds."""
-
-    pins: tuple[int, ...] = DEFAULT_PINS
-    bounce_s: float = 0.02
-    hold_s: float = 1.0
-    double_s: float = 0.35
-    #: the buttons connect the pin to GND and the pin's internal pull-up holds it high
-    pull_up: bool = True
-    bindings: Bindings = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if not 1 <= len(self.pins) <= 3:
-            raise ConfigError(f"buttons.pins: {len(self.pins)} pins; give one to three")
-        if len(set(self.pins)) != len(self.pins):
-            raise ConfigError(f"buttons.pins: {list(self.pins)} names a pin twice")
-        if not 0 <= self.bounce_s < self.double_s < self.hold_s:
-            raise ConfigError(
-                "buttons: need 0 <= bounce_s < double_s < hold_s, got "
-                f"{self.bounce_s}, {self.double_s}, {self.hold_s}"
-            )
-
-    def effective_bindings(self) -> Bindings:
-        return self.bindings or default_bindings(len(self.pins))
 
 
 class PressClassifier:
@@ -157,7 +129,7 @@ class PressClassifier:
         second, self._second = self._second, False
         if self._held:
             return out
-        if down_at is not None and t - down_at >= self.hold_s:
+        if down_at is not None and t >= down_at + self.hold_s:
             return [*out, Gesture.LONG]
         if second:
             return [*out, Gesture.DOUBLE]
@@ -173,10 +145,10 @@ class PressClassifier:
         if pressed is False and self._down_at is not None and not self._held:
             return self.release(max(t, self._last_edge + self.debounce_s))
         out: list[Gesture] = []
-        if self._click_at is not None and t - self._click_at > self.double_s:
+        if self._click_at is not None and t > self._click_at + self.double_s:
             self._click_at = None
             out.append(Gesture.SHORT)
-        if self._down_at is not None and not self._held and t - self._down_at >= self.hold_s:
+        if self._down_at is not None and not self._held and t >= self._down_at + self.hold_s:
             self._held = True
             self._second = False
             out.append(Gesture.LONG)
@@ -196,16 +168,24 @@ class PressClassifier:
 
 
 class Keypad:
-    """All buttons: classifiers, bindings and the callbacks actions go to (pure)."""
+    """All buttons of the ``[buttons]`` config: classifiers, bindings (by default those of
+    :func:`default_bindings` for the number of pins) and the callbacks actions go to (pure).
+    """
 
-    def __init__(self, config: ButtonsConfig | None = None) -> None:
+    def __init__(self, config: ButtonsConfig | None = None, bindings: Bindings | None = None):
         self.config = cfg = config or ButtonsConfig()
-        self.bindings = cfg.effective_bindings()
+        bounce_s = cfg.bounce_ms / 1000
+        if not 0 <= bounce_s < cfg.double_s < cfg.hold_s:
+            raise ConfigError(
+                "buttons: need bounce_ms < double_s < hold_s, got "
+                f"{cfg.bounce_ms} ms, {cfg.double_s} s, {cfg.hold_s} s"
+            )
+        self.bindings = bindings if bindings is not None else default_bindings(len(cfg.pins))
         self.classifiers = [
             PressClassifier(
                 hold_s=cfg.hold_s,
                 double_s=cfg.double_s,
-                debounce_s=cfg.bounce_s,
+                debounce_s=bounce_s,
                 double_enabled=(i, Gesture.DOUBLE) in self.bindings,
             )
             for i in range(len(cfg.pins))

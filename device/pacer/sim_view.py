@@ -30,7 +30,8 @@ from typing import IO, Any
 
 from PIL import Image
 
-from pacer.display import DisplayConfig, DisplayDriver
+from pacer.config import DisplayConfig
+from pacer.display import DisplayDriver
 from pacer.engine.events import EngineEvent
 from pacer.engine.snapshot import RunState, Snapshot
 from pacer.haptics.patterns import pattern

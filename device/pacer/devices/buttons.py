@@ -16,29 +16,32 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from pacer.config import ButtonsConfig
 from pacer.errors import HardwareError
 from pacer.hardware import ButtonAction
-from pacer.presses import ButtonsConfig, Keypad
+from pacer.presses import Bindings, Keypad
 
 
 class GpioButtons:
     """The :class:`~pacer.hardware.Buttons` of the real device.
 
-    Build it inside the running loop (or pass ``loop``). ``pin_factory`` is gpiozero's
-    (tests pass a ``MockFactory``); ``clock`` stamps edges and must be the loop's time base
-    (``time.monotonic``, which asyncio's default loop uses too).
+    ``config`` is the ``[buttons]`` section; each pin is wired to GND and held high by its
+    internal pull-up. Build it inside the running loop (or pass ``loop``). ``pin_factory``
+    is gpiozero's (tests pass a ``MockFactory``); ``clock`` stamps edges and must be the
+    loop's time base (``time.monotonic``, which asyncio's default loop uses too).
     """
 
     def __init__(
         self,
         config: ButtonsConfig | None = None,
         *,
+        bindings: Bindings | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
         pin_factory: Any = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = cfg = config or ButtonsConfig()
-        self.keypad = Keypad(cfg)
+        self.keypad = Keypad(cfg, bindings)
         self._loop = loop or asyncio.get_running_loop()
         self._clock = clock
         self._timer: asyncio.TimerHandle | None = None
@@ -51,8 +54,8 @@ class GpioButtons:
             for i, pin in enumerate(cfg.pins):
                 b = Button(
                     pin,
-                    pull_up=cfg.pull_up,
-                    bounce_time=cfg.bounce_s or None,
+                    pull_up=True,
+                    bounce_time=cfg.bounce_ms / 1000 or None,
                     pin_factory=pin_factory,
                 )
                 b.when_pressed = partial(self._from_thread, i, True)

@@ -12,8 +12,8 @@ from typing import Any
 
 from PIL import Image
 
-from pacer.display import DisplayConfig
-from pacer.errors import HardwareError
+from pacer.config import DisplayConfig
+from pacer.errors import ConfigError, HardwareError
 
 
 class LumaDisplay:
@@ -51,23 +51,32 @@ class LumaDisplay:
 
 
 def open_oled(config: DisplayConfig | None = None, *, serial_interface: Any = None) -> LumaDisplay:
-    """The real panel. ``serial_interface`` replaces the I2C bus (tests pass a recorder).
+    """The real panel of the ``[display]`` config. ``serial_interface`` replaces the I2C bus
+    (tests pass a recorder).
 
     Raises :class:`~pacer.errors.HardwareError` naming the bus and address when the panel
-    cannot be reached.
+    cannot be reached, :class:`~pacer.errors.ConfigError` for a configuration no panel
+    here can honour (``driver = "none"``, a portrait rotation).
     """
     cfg = config or DisplayConfig()
+    if cfg.driver not in ("ssd1306", "sh1106"):
+        raise ConfigError(f"display.driver = {cfg.driver!r}: no panel to open")
+    if cfg.rotation not in (0, 2):
+        raise ConfigError(
+            f"display.rotation = {cfg.rotation}: the screens are landscape (128x64); "
+            "use 0 (wrist) or 2 (upside down, handlebar)"
+        )
     import luma.core.error
     from luma.oled.device import sh1106, ssd1306
 
-    where = f"{cfg.controller} display at 0x{cfg.address:02X} on I2C bus {cfg.port}"
+    where = f"{cfg.driver} display at 0x{cfg.i2c_address:02X} on I2C bus {cfg.i2c_port}"
     try:
         if serial_interface is None:
             from luma.core.interface.serial import i2c
 
-            serial_interface = i2c(port=cfg.port, address=cfg.address)
-        cls = ssd1306 if cfg.controller == "ssd1306" else sh1106
-        device = cls(serial_interface, width=128, height=64, rotate=cfg.rotate)
+            serial_interface = i2c(port=cfg.i2c_port, address=cfg.i2c_address)
+        cls = ssd1306 if cfg.driver == "ssd1306" else sh1106
+        device = cls(serial_interface, width=128, height=64, rotate=cfg.rotation)
         device.contrast(cfg.contrast)
     except (luma.core.error.Error, OSError) as exc:
         raise HardwareError(f"no {where}: {exc}") from exc

@@ -295,8 +295,8 @@ def test_sequencer_rules() -> None:
     assert seq.request("predicted_over", 0.0) is Outcome.STARTED
     assert seq.request("predicted_over", 0.1) is Outcome.IGNORED  # already playing
     assert seq.request("cadence_cue", 0.2) is Outcome.QUEUED
-    assert seq.request("back_in_zone", 0.2) is Outcome.DROPPED  # less than what waits
-    assert seq.request("under", 0.25) is Outcome.QUEUED  # not above 45: waits, replacing
+    assert seq.request("under", 0.2) is Outcome.QUEUED  # less than 70: waits, replacing (10)
+    assert seq.request("back_in_zone", 0.25) is Outcome.DROPPED  # less than what waits (60)
     assert seq.waiting is not None
     assert seq.waiting[0].name == "under"
     assert seq.request("over", 0.3) is Outcome.PREEMPTED
@@ -305,27 +305,23 @@ def test_sequencer_rules() -> None:
 
 def test_sequencer_priorities() -> None:
     seq = Sequencer()
-    assert seq.request("cadence_cue", 0.0) is Outcome.STARTED
-    assert seq.request("back_in_zone", 0.1) is Outcome.QUEUED
+    assert seq.request("countdown", 0.0) is Outcome.STARTED  # 35
+    assert seq.request("back_in_zone", 0.1) is Outcome.QUEUED  # 30
     assert seq.request("back_in_zone", 0.15) is Outcome.IGNORED  # already waiting
-    assert seq.request("sensor_back", 0.2) is Outcome.PREEMPTED  # 30 > 20
-    assert seq.cut == [("cadence_cue", 0.2)]
+    assert seq.request("under", 0.2) is Outcome.PREEMPTED  # 60 > 35
+    assert seq.cut == [("countdown", 0.2)]
     assert seq.duty(0.25) == 0.0  # the stillness before the new pattern
-    assert seq.duty(0.31) == pytest.approx(0.45)
-    assert seq.request("sensor_back", 0.4) is Outcome.IGNORED
-    assert seq.request("countdown", 0.5) is Outcome.PREEMPTED
-    # back_in_zone (10) still waits: it plays after countdown and the gap
+    assert seq.duty(0.31) == pytest.approx(0.3)
+    assert seq.request("under", 0.4) is Outcome.IGNORED
+    assert seq.request("step_change", 0.5) is Outcome.PREEMPTED
+    # back_in_zone still waits: it plays after step_change and the gap
     assert seq.waiting is not None
     assert seq.waiting[0].name == "back_in_zone"
-    countdown_end = 0.6 + PATTERNS["countdown"].duration
+    step_end = 0.6 + PATTERNS["step_change"].duration
     assert seq.duty(5.0) == 0.0
-    assert seq.started[-1] == ("back_in_zone", pytest.approx(countdown_end + 0.25))
-    assert [n for n, _ in seq.started] == [
-        "cadence_cue",
-        "sensor_back",
-        "countdown",
-        "back_in_zone",
-    ]
+    assert seq.started[-1] == ("back_in_zone", pytest.approx(step_end + 0.25))
+    names = [n for n, _ in seq.started]
+    assert names == ["countdown", "under", "step_change", "back_in_zone"]
 
 
 def test_a_pattern_that_waited_too_long_is_dropped() -> None:
@@ -395,7 +391,7 @@ def test_recorder_records_time_pattern_outcome_and_timeline() -> None:
 
 def test_every_engine_pattern_exists_and_feels_different() -> None:
     names = {
-        "step_change", "countdown", "over", "predicted_over", "under", "back_in_zone",
+        "step_change", "countdown", "tick", "over", "predicted_over", "under", "back_in_zone",
         "cadence_cue", "sensor_lost", "sensor_back", "set_done", "rest_warning", "rest_end",
         "paused", "resumed", "done",
     }  # fmt: skip

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageSequence
 
-from pacer.engine.snapshot import RunState
+from pacer.engine.events import EngineEvent, EventType
+from pacer.engine.snapshot import RunState, Snapshot
 from pacer.haptics import HapticRecorder
 from pacer.hardware import ButtonAction
 from pacer.presses import default_bindings
@@ -21,6 +23,8 @@ from pacer.sim_view import (
     GifRecorder,
     TerminalDisplay,
     TerminalKeys,
+    attach,
+    attach_haptics,
     half_blocks,
     haptic_printer,
     key_action,
@@ -189,3 +193,65 @@ async def test_terminal_keys_over_a_pty() -> None:
         os.close(master)
         os.close(slave)
     assert actions == [ButtonAction.START_PAUSE, ButtonAction.LAP, ButtonAction.NEXT_SCREEN]
+
+
+class Runner:
+    """The observer interface of ``pacer.sim.runner.SimRunner`` (events one by one, then the
+    snapshot of the tick), replaying the synthetic run on a clock of its own.
+    """
+
+    class Clock:
+        def __init__(self) -> None:
+            self.t = 0.0
+
+        def monotonic(self) -> float:
+            return self.t
+
+    def __init__(self) -> None:
+        self.clock = Runner.Clock()
+        self.event_observers: list[Callable[[EngineEvent], None]] = []
+        self.snapshot_observers: list[Callable[[Snapshot], None]] = []
+
+    def on_event(self, observer: Callable[[EngineEvent], None]) -> None:
+        self.event_observers.append(observer)
+
+    def on_snapshot(self, observer: Callable[[Snapshot], None]) -> None:
+        self.snapshot_observers.append(observer)
+
+    def run(self, ticks: int) -> None:
+        for i, (snap, events) in enumerate(synthetic_run()):
+            if i == ticks:
+                return
+            self.clock.t = float(i)
+            for ev in events:
+                for o in self.event_observers:
+                    o(ev)
+            for s in self.snapshot_observers:
+                s(snap)
+
+
+def test_attach_to_a_runner(tmp_path: Path) -> None:
+    runner = Runner()
+    face = attach(runner, frames=tmp_path)
+    runner.run(1300)  # past the first step change at 20:00
+    face.close()
+    assert face.now() == 1299.0  # the runner's clock, not a tick count
+    names = [p.name for p in sorted(tmp_path.glob("*.png"))]
+    assert names[0] == "00000-0h00m00s.png"
+    assert any(n.endswith("-0h20m00s.png") for n in names)  # the second step's card
+
+
+def test_attach_haptics_plays_one_pattern_per_tick() -> None:
+    runner = Runner()
+    out = io.StringIO()
+    batches: list[list[EventType]] = []
+
+    def choose(events: list[EngineEvent]) -> str | None:
+        batches.append([e.type for e in events])
+        return "step_change" if EventType.STEP_START in {e.type for e in events} else None
+
+    recorder = attach_haptics(runner, choose, stream=out)
+    runner.run(2500)
+    assert len(batches) == 2500
+    assert [r.t for r in recorder.records] == [0.0, 1200.0, 2400.0]
+    assert out.getvalue().splitlines()[1] == "     20:00  ~ step_change     long-long"

@@ -35,7 +35,7 @@ from pacer.display import DisplayDriver
 from pacer.engine.events import EngineEvent
 from pacer.engine.snapshot import RunState, Snapshot
 from pacer.haptics.patterns import pattern
-from pacer.haptics.player import HapticRecord, Outcome
+from pacer.haptics.player import HapticRecord, HapticRecorder, Outcome
 from pacer.hardware import ButtonAction, Display
 from pacer.presses import Bindings
 from pacer.profile import Units
@@ -347,11 +347,21 @@ class SimFace:
         self.face = Face(units, workout_name=workout_name, bike=bike)
         self.driver = DisplayDriver(self.out, self.now, DisplayConfig(max_fps=max_fps))
         self._last_screen: Screen | None = None
+        self._events: list[EngineEvent] = []
 
     def now(self) -> float:
         return self._clock() if self._clock is not None else self._ticks * self._tick_s
 
     def __call__(self, snapshot: Snapshot, events: Sequence[EngineEvent] = ()) -> None:
+        self.on_tick(snapshot, events)
+
+    def on_event(self, event: EngineEvent) -> None:
+        """Keep an event for the next snapshot (a runner that publishes them one by one)."""
+        self._events.append(event)
+
+    def on_snapshot(self, snapshot: Snapshot) -> None:
+        """The snapshot after a tick, with the events kept since the last one."""
+        events, self._events = self._events, []
         self.on_tick(snapshot, events)
 
     def on_tick(self, snapshot: Snapshot, events: Sequence[EngineEvent] = ()) -> None:
@@ -418,10 +428,44 @@ def make_face(
 
 
 def attach(runner: Any, **options: Any) -> SimFace:
-    """Make a :func:`make_face` observer and register it with ``runner.add_observer``."""
+    """Join a simulated run with a :func:`make_face` observer: ``runner.on_event`` and
+    ``runner.on_snapshot`` (``pacer.sim.runner.SimRunner``), on ``runner.clock`` when it has
+    one. Close the returned face after the run (the GIF is written then).
+    """
+    clock = getattr(runner, "clock", None)
+    if clock is not None:
+        options.setdefault("clock", clock.monotonic)
     face = make_face(**options)
-    runner.add_observer(face)
+    runner.on_event(face.on_event)
+    runner.on_snapshot(face.on_snapshot)
     return face
+
+
+def attach_haptics(
+    runner: Any,
+    choose: Callable[[list[EngineEvent]], str | None],
+    *,
+    stream: IO[str] | None = None,
+) -> HapticRecorder:
+    """Feel a simulated run: the events of each tick go to ``choose`` (the engine's
+    ``pattern_for_batch``) and the pattern it names to a :class:`HapticRecorder` on the
+    runner's clock that prints each one (``stream``, default standard output).
+    """
+    recorder = HapticRecorder(runner.clock.monotonic, on_record=haptic_printer(stream))
+    pending: list[EngineEvent] = []
+
+    def on_event(event: EngineEvent) -> None:
+        pending.append(event)
+
+    def on_snapshot(snapshot: Snapshot) -> None:
+        name = choose(list(pending))
+        pending.clear()
+        if name is not None:
+            recorder.play(name)
+
+    runner.on_event(on_event)
+    runner.on_snapshot(on_snapshot)
+    return recorder
 
 
 # --- haptics and keys ------------------------------------------------------------------

@@ -241,3 +241,13 @@ def test_summary_averages_heart_rate_over_time_and_ignores_pauses() -> None:
     assert view.elapsed_s == 40.0
     assert view.distance_m == 321.0
     assert view.steps_done == view.steps == 5
+
+
+@pytest.mark.parametrize("path", sorted((GOLDEN.parent.parent / "docs" / "img").glob("*.png")))
+def test_docs_pictures_are_the_current_screens(path: Path) -> None:
+    """docs/img/NAME.png is example NAME enlarged (regenerate: see docs/screens.md)."""
+    from pacer.screens.examples import oled_look
+
+    with Image.open(path) as im:
+        shown = im.convert("RGB")
+    assert shown.tobytes() == oled_look(EXAMPLES[path.stem](), 3).tobytes()

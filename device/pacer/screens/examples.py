@@ -365,7 +365,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="directory to write NAME.png into")
     parser.add_argument("--scale", type=int, default=1, help="enlarge, OLED colours (1: raw)")
     parser.add_argument("names", nargs="*", help="only these examples (default: all)")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
+    unknown = [n for n in args.names if n not in EXAMPLES]
+    if unknown:
+        parser.error(f"no example {', '.join(unknown)} (there are: {', '.join(EXAMPLES)})")
     args.out.mkdir(parents=True, exist_ok=True)
     for name in args.names or EXAMPLES:
         image = EXAMPLES[name]()

@@ -265,11 +265,11 @@ def render_strength(snap: Snapshot, units: Units) -> Image.Image:
         raise ValueError("render_strength needs a snapshot with a strength view")
     image, draw = canvas()
     if s.resting:
-        _header(draw, snap, f"Rest · set {s.set_index}/{s.sets} done")
+        _header(draw, snap, "Rest")
         rest = clock(s.rest_remaining_s)
         text(draw, (WIDTH // 2, 47), rest, largest_size(rest, WIDTH, (BIG, LARGE)), anchor="ms")
         nxt = (
-            f"next: set {s.set_index + 1}/{s.sets}"
+            f"set {s.set_index}/{s.sets} done, next {s.set_index + 1}/{s.sets}"
             if s.set_index < s.sets
             else f"next: {snap.next_step_name or 'done'}"
         )

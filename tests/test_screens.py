@@ -91,6 +91,22 @@ def test_rotated_panel_gets_the_picture_upside_down() -> None:
     assert upside_down.tobytes() != image.tobytes()
 
 
+def test_importing_the_face_loads_no_driver_library() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import pacer.screens, pacer.display, pacer.sim_view, pacer.presses, pacer.haptics\n"
+        "import pacer.devices.oled, pacer.devices.motor, pacer.devices.buttons\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'luma', 'gpiozero', 'smbus2'}))"
+    )
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parent.parent / "device")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
 def test_shipped_font_and_licence() -> None:
     from importlib import resources
 
@@ -224,6 +240,9 @@ def test_pause_summary_strength_and_pages() -> None:
     assert tick(face, replace(s, state=RunState.PAUSED), EventType.PAUSED) is Screen.PAUSED
     assert tick(face, strength(resting=True)) is Screen.STRENGTH
     assert tick(face, replace(s, state=RunState.DONE)) is Screen.SUMMARY
+    tracked = face.update(replace(s, state=RunState.DONE))
+    face.final = replace(face.summary.view(), in_target=0.98)
+    assert face.update(replace(s, state=RunState.DONE)).tobytes() != tracked.tobytes()
 
 
 def test_summary_averages_heart_rate_over_time_and_ignores_pauses() -> None:

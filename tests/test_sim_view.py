@@ -23,7 +23,9 @@ from pacer.sim_view import (
     GifRecorder,
     TerminalDisplay,
     TerminalKeys,
+    add_arguments,
     attach,
+    attach_cli,
     attach_haptics,
     half_blocks,
     haptic_printer,
@@ -255,3 +257,34 @@ def test_attach_haptics_plays_one_pattern_per_tick() -> None:
     assert len(batches) == 2500
     assert [r.t for r in recorder.records] == [0.0, 1200.0, 2400.0]
     assert out.getvalue().splitlines()[1] == "     20:00  ~ step_change     long-long"
+
+
+def test_pacer_sim_options_record_a_gif_and_print_patterns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+    import contextlib
+
+    from pacer.profile import Profile
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    gif = tmp_path / "run.gif"
+    args = parser.parse_args(["--gif", str(gif), "--gif-frames", "50", "--haptics"])
+    runner = Runner()
+
+    def choose(events: list[EngineEvent]) -> str | None:
+        return "step_change" if any(e.type is EventType.STEP_START for e in events) else None
+
+    with contextlib.ExitStack() as stack:
+        face = attach_cli(args, runner, Profile(units=Units.IMPERIAL), stack, choose=choose)
+        runner.run(1500)
+        assert not gif.exists()  # written when the run's stack closes
+    assert face is not None
+    assert face.face.units is Units.IMPERIAL
+    with Image.open(gif) as im:
+        assert 2 <= im.n_frames <= 51
+    assert "~ step_change     long-long" in capsys.readouterr().out
+    nothing = parser.parse_args([])
+    with contextlib.ExitStack() as stack:
+        assert attach_cli(nothing, Runner(), Profile(), stack) is None

@@ -18,7 +18,7 @@ from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.snapshot import RunState, Snapshot
 from pacer.profile import Units
 from pacer.screens.menus import render_summary
-from pacer.screens.views import SummaryTracker
+from pacer.screens.views import SummaryTracker, SummaryView
 from pacer.screens.workout import (
     render_paused,
     render_step_change,
@@ -64,6 +64,9 @@ class Face:
         self.step_change_s = step_change_s
         self.saved = saved
         self.summary = SummaryTracker(workout_name)
+        #: the summary to show at the end instead of the tracker's (the engine's, when the
+        #: caller has it: its time in target leaves out the ramp-in allowance)
+        self.final: SummaryView | None = None
         self.page = 0
         self.screen = Screen.WORKOUT
         self._card_until: float | None = None
@@ -101,7 +104,8 @@ class Face:
     def draw(self, screen: Screen, snap: Snapshot) -> Image.Image:
         match screen:
             case Screen.SUMMARY:
-                return render_summary(self.summary.view(saved=self.saved), self.units)
+                view = self.final or self.summary.view(saved=self.saved)
+                return render_summary(view, self.units)
             case Screen.PAUSED:
                 return render_paused(snap, self.units)
             case Screen.STEP_CHANGE:

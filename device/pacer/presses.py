@@ -3,9 +3,10 @@
 :class:`PressClassifier` turns one button's press/release timestamps into gestures;
 :class:`Keypad` holds one classifier per button and maps ``(button, gesture)`` to the
 engine's :class:`~pacer.hardware.ButtonAction` with the layout for one, two or three
-buttons. The gpiozero edge (:mod:`pacer.devices.buttons`) and the simulated twins
-(:class:`ScriptedButtons`, the terminal keys of :mod:`pacer.sim_view`) all feed a Keypad,
-so a scripted press in ``pacer sim`` goes through the same logic as a finger on the device.
+buttons. The gpiozero edge (:mod:`pacer.devices.buttons`) and the simulated twin
+(:class:`ScriptedButtons`) both feed a Keypad, so a scripted press in ``pacer sim`` goes
+through the same logic as a finger on the device. (The terminal keys of
+:mod:`pacer.sim_view` are gestures already: a terminal reports no key release.)
 
 Timing rules, per button:
 

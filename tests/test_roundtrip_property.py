@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pacer.workout.fileformat import dump_workout, load_workout
+from pacer.workout.fileformat import MAX_STEPS, dump_workout, load_workout
 from pacer.workout.model import (
     MAX_REPEAT_DEPTH,
     CadenceRange,
@@ -35,6 +35,7 @@ from pacer.workout.model import (
     TimeDuration,
     Workout,
     ZonePosition,
+    expand,
 )
 
 # One printable line: letters, digits, punctuation, symbols and spaces from all of Unicode.
@@ -130,7 +131,10 @@ def items(depth: int) -> st.SearchStrategy[tuple[Step | Repeat, ...]]:
     return st.lists(st.one_of(steps, repeat), min_size=1, max_size=4).map(tuple)
 
 
-workouts = st.builds(Workout, text, items(0), st.sampled_from(Sport), st.one_of(st.none(), text))
+# The file format holds at most MAX_STEPS expanded steps; bigger workouts are not valid files.
+workouts = st.builds(
+    Workout, text, items(0), st.sampled_from(Sport), st.one_of(st.none(), text)
+).filter(lambda w: len(expand(w.items)) <= MAX_STEPS)
 
 
 @settings(max_examples=150, deadline=None)

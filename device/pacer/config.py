@@ -180,7 +180,7 @@ def _position(text: str, source: str, section: str, key: str | None) -> Location
     return Location(source, start + 1, 1)
 
 
-def _type_ok(value: Any, default: Any) -> bool:
+def type_ok(value: Any, default: Any) -> bool:
     if isinstance(default, bool):
         return isinstance(value, bool)
     if isinstance(default, float):
@@ -236,7 +236,7 @@ def load_config(text: str, source: str = "<config>") -> Config:
                 errors.append(ConfigError(f"unknown key {section}.{key}{hint}", where))
                 continue
             default = getattr(defaults, key)
-            if not _type_ok(v, default):
+            if not type_ok(v, default):
                 kind = KINDS[type(default).__name__]
                 errors.append(ConfigError(f"{section}.{key} must be {kind}, not {v!r}", where))
                 continue

@@ -64,6 +64,8 @@ class ButtonAction(StrEnum):
     LAP = "lap"
     STOP = "stop"
     EXTEND = "extend"
+    #: end the current step now, whatever its duration (strength: skip the remaining sets)
+    SKIP = "skip"
     NEXT_SCREEN = "next_screen"
 
 
@@ -92,6 +94,18 @@ class Closeable(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
+class AsyncResource(Protocol):
+    async def __aenter__(self) -> object: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None: ...
+
+
 @dataclass
 class Hardware:
     """Everything the daemon touches, built once in ``main()`` and passed in."""
@@ -106,9 +120,15 @@ class Hardware:
 
     async def __aenter__(self) -> Hardware:
         await self._stack.__aenter__()
-        for part in (self.sensors, self.link, self.buttons, self.haptics, self.display):
-            if isinstance(part, Closeable):
-                self._stack.callback(part.close)
+        try:
+            for part in (self.display, self.haptics, self.buttons, self.link, self.sensors):
+                if isinstance(part, AsyncResource):
+                    await self._stack.enter_async_context(part)
+                elif isinstance(part, Closeable):
+                    self._stack.callback(part.close)
+        except BaseException:
+            await self.__aexit__(None, None, None)
+            raise
         return self
 
     async def __aexit__(

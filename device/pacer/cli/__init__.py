@@ -20,7 +20,15 @@ from pacer.errors import PacerError
 COMMANDS: tuple[str, ...] = (
     "validate",
     "show",
+    "sim",
+    "sensors",
+    "import",
+    "export-workout",
+    "device",
 )
+
+#: Commands whose module cannot carry their name ('import' is a Python keyword).
+MODULES = {"import": "importer"}
 
 EPILOG = """\
 examples:
@@ -47,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pacer {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        module = importlib.import_module(f"pacer.cli.{name.replace('-', '_')}")
+        module_name = MODULES.get(name, name.replace("-", "_"))
+        module = importlib.import_module(f"pacer.cli.{module_name}")
         module.register(sub)
     return parser
 

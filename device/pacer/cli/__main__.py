@@ -1,3 +1,5 @@
+"""``python -m pacer.cli``: the same as the ``pacer`` console command."""
+
 from pacer.cli import main
 
 raise SystemExit(main())

@@ -26,6 +26,8 @@ class EventType(StrEnum):
     PAUSED = "paused"
     RESUMED = "resumed"
     WORKOUT_DONE = "workout_done"
+    #: the extend button added time to a step, a rest timer or a condition cap
+    STEP_EXTENDED = "step_extended"
 
 
 @dataclass(frozen=True, slots=True)

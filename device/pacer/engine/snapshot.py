@@ -82,6 +82,15 @@ class Snapshot:
     sensors: tuple[tuple[SensorRole, bool], ...] = ()
     battery_percent: int | None = None
     extra: dict[str, float] = field(default_factory=dict)
+    #: turnover advice that came with the last heart-rate alert ("turnover_up",
+    #: "ease_turnover"), shown for a while after it
+    cue: str | None = None
+    #: whole seconds to the step change when within the countdown (10..1), else None
+    countdown: int | None = None
+    #: seconds until HR crosses the upper bound at the current slope, when that is soon
+    predict_s: float | None = None
+    #: the step is still in its ramp-in window (HR lags; under is not alerted yet)
+    ramp_in: bool = False
 
     @property
     def step_number(self) -> int:

@@ -1,0 +1,188 @@
+"""``pacer sim``: run a workout on a simulated athlete with the real engine.
+
+The handler builds the simulation, then lets each function in :data:`ATTACH` subscribe to
+the runner (the console printer, the ``--events`` writer; screens and haptics join the same
+way), runs it, and prints the per-step summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from pacer.profile import Profile
+    from pacer.sim.runner import SimRunner
+    from pacer.workout.resolve import ResolvedWorkout
+
+ATHLETES = ("disciplined", "eager", "fader", "dropout", "strength")
+
+DESCRIPTION = """\
+Run WORKOUT on simulated hardware: a simulated athlete produces heart rate, foot-pod and
+power readings and presses the buttons; the real pacing engine walks through the steps and
+decides every alert. Prints a line per step change and per alert with the workout clock,
+then the per-step summary and the compliance score. The same --seed gives the same output.
+
+athletes:
+  disciplined  eases into each step and follows the cues (default)
+  eager        jumps into each hard step too hard until an over alert
+  fader        cannot hold the last hard step
+  dropout      disciplined, but the HR strap loses contact now and then
+  strength     presses the button after each set (default for strength workouts)
+"""
+
+EPILOG = """\
+examples:
+  pacer sim examples/step-up-run.yaml --fast
+  pacer sim examples/step-up-run.yaml --athlete eager --seed 7 --events run.jsonl
+  pacer sim examples/step-up-run-pace.yaml --profile examples/profile.yaml --hills
+  pacer sim examples/strength-b.yaml --speed 30      watch it at 30x real time
+
+--events FILE writes one JSON object per engine event and line: t (workout seconds),
+type, step (1-based) and the event's own fields (docs/engine.md#events).
+exit status: 0 when the workout completed, 1 when it ended early, 2 on bad input.
+"""
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "sim",
+        help="run a workout on a simulated athlete",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("workout", metavar="WORKOUT", type=Path, help="workout file (YAML)")
+    p.add_argument(
+        "--profile",
+        metavar="P",
+        type=Path,
+        help="athlete profile (default: profile.yaml beside WORKOUT, else built-in defaults)",
+    )
+    p.add_argument(
+        "--athlete",
+        choices=ATHLETES,
+        metavar="NAME",
+        help="simulated behaviour: " + ", ".join(ATHLETES),
+    )
+    p.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default 1)")
+    pace = p.add_mutually_exclusive_group()
+    pace.add_argument(
+        "--speed",
+        type=_positive,
+        metavar="X",
+        help="real-time factor: 60 runs a simulated minute per second",
+    )
+    pace.add_argument("--fast", action="store_true", help="as fast as possible (the default)")
+    p.add_argument("--hills", action="store_true", help="rolling hills (+-2%% grade)")
+    p.add_argument("--events", metavar="FILE", help="write every engine event as JSON lines")
+    p.add_argument("--quiet", action="store_true", help="print only the summary")
+    p.set_defaults(handler=run)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def load(args: argparse.Namespace) -> tuple[ResolvedWorkout, Profile]:
+    from pacer.cli.validate import profile_for, read_bytes
+    from pacer.profile import Profile
+    from pacer.workout.fileformat import load_workout
+    from pacer.workout.resolve import resolve
+
+    profile = profile_for(args.workout, args.profile) or Profile()
+    workout = load_workout(read_bytes(args.workout), str(args.workout), profile=profile)
+    return resolve(workout, profile), profile
+
+
+# --- observers -------------------------------------------------------------------------
+
+Attach = Callable[[argparse.Namespace, "SimRunner", "Profile", contextlib.ExitStack], None]
+
+
+def attach_console(
+    args: argparse.Namespace, runner: SimRunner, profile: Profile, stack: contextlib.ExitStack
+) -> None:
+    """A line per step change and per alert, with the workout clock."""
+    if args.quiet:
+        return
+    from pacer.engine.events import EngineEvent
+    from pacer.engine.text import QUIET, describe
+    from pacer.workout.syntax import format_clock
+
+    count = len(runner.engine.workout.steps)
+    width = len(str(count))
+
+    def show(ev: EngineEvent) -> None:
+        if ev.type in QUIET:
+            return
+        step = f"{ev.step:>{width}}/{count}"
+        print(f"{format_clock(ev.t):>8}  {step}  {describe(ev, profile.units)}", flush=True)
+
+    runner.on_event(show)
+
+
+def attach_events_file(
+    args: argparse.Namespace, runner: SimRunner, profile: Profile, stack: contextlib.ExitStack
+) -> None:
+    """``--events FILE``: one JSON object per event and line."""
+    if not args.events:
+        return
+    import json
+
+    from pacer.engine.events import EngineEvent
+    from pacer.errors import ConfigError
+
+    try:
+        f = stack.enter_context(open(args.events, "w", encoding="utf-8"))  # noqa: SIM115
+    except OSError as exc:
+        raise ConfigError(f"cannot write {args.events}: {exc.strerror or exc}") from None
+
+    def write(ev: EngineEvent) -> None:
+        f.write(json.dumps(ev.to_json(), separators=(",", ":")) + "\n")
+
+    runner.on_event(write)
+
+
+#: Who subscribes to a simulated run, in order. Views (screen, haptics, GIF) add theirs.
+ATTACH: list[Attach] = [attach_console, attach_events_file]
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from pacer.engine.summary import format_summary
+    from pacer.sim.athlete import Behaviour
+    from pacer.sim.runner import simulation
+    from pacer.workout.syntax import format_clock
+
+    workout, profile = load(args)
+    behaviour = Behaviour(args.athlete) if args.athlete else None
+    runner = simulation(workout, behaviour, seed=args.seed, hills=args.hills, speed=args.speed)
+    planned = workout.total_seconds
+    length = f", {format_clock(planned)}" if planned else ""
+    if not args.quiet:
+        print(
+            f"{workout.name}: {len(workout.steps)} steps{length}; athlete "
+            f"{runner.athlete.behaviour.value}, seed {args.seed}"
+            + (", hills" if args.hills else "")
+        )
+    with contextlib.ExitStack() as stack:
+        for attach in ATTACH:
+            attach(args, runner, profile, stack)
+        result = asyncio.run(runner.run())
+    if not args.quiet:
+        print()
+    print(format_summary(result.summary, profile.units))
+    sys.stdout.flush()
+    return 0 if result.completed else 1

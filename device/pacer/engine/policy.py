@@ -1,0 +1,312 @@
+"""The alert policy: when to buzz, and when to stay quiet (pure).
+
+Every threshold is a documented field of :class:`AlertPolicy` with a default taken from the
+seed (``shared/seeds/step-up-run.txt``) and from what makes a watch annoying: watches alert
+the instant a bound is crossed, ours is calm and early instead.
+
+* **Ease-in.** Heart rate lags an effort change by tens of seconds. In the first
+  ``ramp_in_s`` of a step (``first_hard_ramp_in_s`` for the first hard step after the
+  warm-up) an alert in the direction of the lag is not given: under on a step up, over on a
+  step down. Overshoot on a step up is alerted even then: jumping in too hard is the classic
+  mistake.
+* **Asymmetry.** Over alerts after a short dwell beyond the bound, under after a long one,
+  and repeats of under are rarer.
+* **Prediction.** From the smoothed HR slope, warn before the upper bound is crossed; only on
+  a steep rise, never on a flat approach.
+* **Hysteresis, repeats, excursions.** An alert clears only when the value is back
+  ``hysteresis`` inside the range; repeats are at least ``*_repeat_s`` apart and at most
+  ``max_alerts_per_excursion`` per excursion.
+
+The small functions at the end are the decisions themselves; :mod:`pacer.engine.engine`
+keeps the state and calls them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields, replace
+from enum import StrEnum
+
+from pacer.engine.snapshot import Trend
+from pacer.errors import ConfigError
+from pacer.workout.model import Intensity
+from pacer.workout.resolve import Metric, ResolvedStep
+
+
+@dataclass(frozen=True, slots=True)
+class MetricRules:
+    """How one metric (heart rate, speed, cadence, power) is judged against its target."""
+
+    #: Moving-average window (s) of the value that status and alerts use.
+    smoothing_s: float
+    #: An alert clears only this far inside the range (metric units; at most half the range).
+    hysteresis: float
+    #: Seconds continuously above the bound before an over alert.
+    over_dwell_s: float
+    #: Seconds continuously below the bound before an under alert.
+    under_dwell_s: float
+    #: Seconds after a step change with no alert in the direction the value lags.
+    ramp_in_s: float
+    #: Fraction of the bound a value may stray beyond it before it counts for an alert.
+    tolerance: float = 0.0
+    #: The average restarts with each step (pace: "the pace of this step").
+    per_step: bool = False
+
+    def effective_hysteresis(self, low: float, high: float) -> float:
+        return min(self.hysteresis, (high - low) / 2)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertPolicy:
+    """Every threshold of the engine, with the reason for its default in docs/engine.md."""
+
+    #: Heart rate: a 5 s average removes beat jitter; over alerts after 6 s (fast), under
+    #: after 60 s (gently); a 90 s ramp-in covers the lag of HR behind effort.
+    hr: MetricRules = field(
+        default_factory=lambda: MetricRules(
+            smoothing_s=5.0, hysteresis=3.0, over_dwell_s=6.0, under_dwell_s=60.0, ramp_in_s=90.0
+        )
+    )
+    #: Pace (as speed, m/s): the average of the step's last 3 minutes, so rolling hills
+    #: average out (the seed); 2 % tolerance (about 8 s/mi at 7:00/mi); slow dwells both ways.
+    speed: MetricRules = field(
+        default_factory=lambda: MetricRules(
+            smoothing_s=180.0,
+            hysteresis=0.05,
+            over_dwell_s=30.0,
+            under_dwell_s=60.0,
+            ramp_in_s=60.0,
+            tolerance=0.02,
+            per_step=True,
+        )
+    )
+    cadence: MetricRules = field(
+        default_factory=lambda: MetricRules(
+            smoothing_s=10.0, hysteresis=2.0, over_dwell_s=15.0, under_dwell_s=30.0, ramp_in_s=20.0
+        )
+    )
+    #: Power: the usual 10 s average; power answers effort at once, so a short ramp-in.
+    power: MetricRules = field(
+        default_factory=lambda: MetricRules(
+            smoothing_s=10.0,
+            hysteresis=5.0,
+            over_dwell_s=10.0,
+            under_dwell_s=30.0,
+            ramp_in_s=20.0,
+            tolerance=0.02,
+        )
+    )
+    #: Pace steps with a heart-rate strap: a pace excursion is terrain, not effort, while HR
+    #: stays within this many bpm of the HR held while the pace was on target (the seed:
+    #: "hold the effort level steady and the pace will average out"). 0 turns it off.
+    pace_effort_bpm: float = 4.0
+    #: Heart-rate ramp-in of the first hard step after the warm-up (the seed: ease into it).
+    first_hard_ramp_in_s: float = 180.0
+    #: No under alert this long after resuming from a pause (HR dropped while standing).
+    resume_grace_s: float = 30.0
+    #: No under alert this close to the end of a timed step: the next step is coming anyway.
+    quiet_before_change_s: float = 15.0
+    #: Minimum seconds between two over alerts, and between two predictions.
+    over_repeat_s: float = 60.0
+    #: Minimum seconds between two under alerts.
+    under_repeat_s: float = 240.0
+    #: Alerts per excursion; then silence until the value is back in range.
+    max_alerts_per_excursion: int = 3
+    #: Warn when the upper bound will be crossed within this many seconds at the current slope.
+    predict_horizon_s: float = 20.0
+    #: Heart-rate samples of this many seconds give the slope (least squares).
+    predict_window_s: float = 30.0
+    #: Only a rise at least this steep (bpm/min) is predicted; a flat approach never is.
+    predict_min_slope_bpm_min: float = 15.0
+    #: The prediction must hold this long before it is given.
+    predict_confirm_s: float = 3.0
+    #: |slope| below this (bpm/min) shows as a steady trend.
+    trend_steady_bpm_min: float = 3.0
+    #: Cadence that changed less than ``cadence_flat_spm`` in ``cadence_window_s`` is flat.
+    cadence_window_s: float = 60.0
+    cadence_flat_spm: float = 3.0
+    #: A sensor with no valid reading this long is lost (one ``sensor_lost``).
+    sensor_timeout_s: float = 5.0
+    #: Countdown before a timed step change: one at ``countdown_s``, then each of
+    #: ``countdown_final``.
+    countdown_s: int = 10
+    countdown_final: tuple[int, ...] = (3, 2, 1)
+    #: Strength: buzz this long before the end of the rest timer.
+    rest_warning_s: int = 10
+    #: Strength: rest between sets when the workout gives none.
+    default_rest_s: int = 120
+    #: The extend button adds this much to a timed step, a rest timer or a condition cap.
+    extend_s: int = 60
+    #: A condition ("until HR < 120") must hold this long to end its step.
+    condition_hold_s: float = 3.0
+    #: A cadence cue stays on screen this long.
+    cue_display_s: float = 20.0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, MetricRules):
+                for mf in fields(value):
+                    v = getattr(value, mf.name)
+                    if not (math.isfinite(v) and v >= 0):
+                        raise ConfigError(f"alert policy {f.name}.{mf.name} must be >= 0, not {v}")
+            elif isinstance(value, int | float) and not (math.isfinite(value) and value >= 0):
+                raise ConfigError(f"alert policy {f.name} must be >= 0, not {value}")
+        if self.max_alerts_per_excursion < 1:
+            raise ConfigError("alert policy max_alerts_per_excursion must be at least 1")
+        if any(c <= 0 or c >= self.countdown_s for c in self.countdown_final):
+            raise ConfigError("alert policy countdown_final must lie between 0 and countdown_s")
+
+    def rules(self, metric: Metric) -> MetricRules:
+        return {
+            Metric.HR: self.hr,
+            Metric.SPEED: self.speed,
+            Metric.CADENCE: self.cadence,
+            Metric.POWER: self.power,
+        }[metric]
+
+    @property
+    def countdown_marks(self) -> tuple[int, ...]:
+        """Seconds before a step change at which ``step_countdown`` fires, largest first."""
+        return tuple(sorted({self.countdown_s, *self.countdown_final}, reverse=True))
+
+
+# --- decisions -------------------------------------------------------------------------
+
+
+def is_first_hard_step(steps: tuple[ResolvedStep, ...], index: int) -> bool:
+    """The first active step with a target, when a warm-up comes before it."""
+    step = steps[index]
+    if step.intensity is not Intensity.ACTIVE or step.target is None:
+        return False
+    before = steps[:index]
+    if not any(s.intensity is Intensity.WARMUP for s in before):
+        return False
+    return not any(s.intensity is Intensity.ACTIVE and s.target is not None for s in before)
+
+
+def ramp_in_s(policy: AlertPolicy, steps: tuple[ResolvedStep, ...], index: int) -> float:
+    """The ramp-in window of step ``index`` for its primary metric (0 without a target)."""
+    target = steps[index].target
+    if target is None:
+        return 0.0
+    window = policy.rules(target.metric).ramp_in_s
+    if target.metric is Metric.HR and is_first_hard_step(steps, index):
+        window = max(window, policy.first_hard_ramp_in_s)
+    return window
+
+
+class Lag(StrEnum):
+    """Which way the value must travel at a step change, so which alert the ramp-in holds."""
+
+    UP = "up"  # value below (or in) the range: hold under alerts
+    DOWN = "down"  # value above the range: hold over alerts
+
+
+def lag_direction(value: float | None, high: float) -> Lag:
+    return Lag.DOWN if value is not None and value > high else Lag.UP
+
+
+def hr_trend(slope_bpm_min: float | None, policy: AlertPolicy) -> Trend:
+    if slope_bpm_min is None:
+        return Trend.UNKNOWN
+    if slope_bpm_min > policy.trend_steady_bpm_min:
+        return Trend.RISING
+    if slope_bpm_min < -policy.trend_steady_bpm_min:
+        return Trend.FALLING
+    return Trend.STEADY
+
+
+def seconds_to_cross(
+    value: float, slope_bpm_min: float, high: float, policy: AlertPolicy
+) -> float | None:
+    """Seconds until ``value`` rising at ``slope_bpm_min`` crosses ``high``, when that is a
+    warning worth giving: the rise is steep and the crossing is within the horizon."""
+    if value > high or slope_bpm_min < policy.predict_min_slope_bpm_min:
+        return None
+    eta = (high - value) / (slope_bpm_min / 60.0)
+    return eta if eta <= policy.predict_horizon_s else None
+
+
+def least_squares_slope(points: Sequence[tuple[float, float]]) -> float | None:
+    """Slope (y per x) of the least-squares line through ``points``; None under 3 points."""
+    n = len(points)
+    if n < 3:
+        return None
+    x0 = points[0][0]  # shift x for precision
+    sx = sy = sxx = sxy = 0.0
+    for x, y in points:
+        x -= x0
+        sx += x
+        sy += y
+        sxx += x * x
+        sxy += x * y
+    den = n * sxx - sx * sx
+    if den <= 0:
+        return None
+    return (n * sxy - sx * sy) / den
+
+
+class Verdict(StrEnum):
+    NONE = "none"
+    ALERT = "alert"
+    #: back inside by the hysteresis after at least one alert: ``back_in_zone``
+    CLEARED = "cleared"
+
+
+@dataclass(frozen=True, slots=True)
+class Excursion:
+    """The alert state of one direction (over or under) in the current step."""
+
+    #: start of the current continuous stretch beyond the bound (None when not beyond)
+    beyond_since: float | None = None
+    #: alerts given in this excursion
+    alerts: int = 0
+    last_alert_t: float | None = None
+
+
+def judge(
+    ex: Excursion,
+    t: float,
+    *,
+    beyond: bool,
+    back_inside: bool,
+    held: bool,
+    dwell_s: float,
+    repeat_s: float,
+    max_alerts: int,
+) -> tuple[Excursion, Verdict]:
+    """One second of one direction's alert state machine.
+
+    ``beyond``: the value is past the bound (with tolerance); ``back_inside``: it is back
+    inside by the hysteresis, which ends the excursion; ``held``: an alert is not allowed now
+    (ramp-in, grace); the dwell then starts only once it is allowed again.
+    """
+    if back_inside:
+        return Excursion(), (Verdict.CLEARED if ex.alerts else Verdict.NONE)
+    if not beyond or held:
+        return replace(ex, beyond_since=None), Verdict.NONE
+    since = t if ex.beyond_since is None else ex.beyond_since
+    ex = replace(ex, beyond_since=since)
+    if t - since < dwell_s or ex.alerts >= max_alerts:
+        return ex, Verdict.NONE
+    if ex.last_alert_t is not None and t - ex.last_alert_t < repeat_s:
+        return ex, Verdict.NONE
+    return replace(ex, alerts=ex.alerts + 1, last_alert_t=t), Verdict.ALERT
+
+
+__all__ = [
+    "AlertPolicy",
+    "Excursion",
+    "Lag",
+    "MetricRules",
+    "Verdict",
+    "hr_trend",
+    "is_first_hard_step",
+    "judge",
+    "lag_direction",
+    "least_squares_slope",
+    "ramp_in_s",
+    "seconds_to_cross",
+]

@@ -1,0 +1,1 @@
+"""Write native workouts in other tools' formats (:mod:`pacer.exporters.fit_workout`)."""

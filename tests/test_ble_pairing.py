@@ -1,0 +1,146 @@
+"""Pairings on disk and the ``pacer sensors`` pair/forget/list commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pacer.ble.pairing import (
+    Pairing,
+    forget,
+    load_pairings,
+    normalize_address,
+    pair,
+    pairings_path,
+    save_pairings,
+)
+from pacer.ble.parsers import CadenceUnit
+from pacer.cli import main
+from pacer.errors import ConfigError
+from pacer.samples import SensorRole
+
+HR = "F0:13:C3:5A:2B:01"
+POD = "C4:7C:8D:6A:00:12"
+
+
+def test_no_file_means_no_pairings(tmp_path: Path) -> None:
+    assert load_pairings(tmp_path / "missing") == ()
+
+
+def test_roundtrip_in_role_order(tmp_path: Path) -> None:
+    pod = Pairing(POD, SensorRole.POD, "Stryd", CadenceUnit.STRIDES)
+    hr = Pairing(HR.lower(), SensorRole.HR, "Polar H10")
+    save_pairings(tmp_path, [pod, hr])
+    assert load_pairings(tmp_path) == (Pairing(HR, SensorRole.HR, "Polar H10"), pod)
+    assert [p.name for p in tmp_path.iterdir()] == ["sensors.json"]  # no temporary left
+
+
+def test_one_sensor_per_role_and_per_address(tmp_path: Path) -> None:
+    assert pair(tmp_path, Pairing(HR, SensorRole.HR)) == ()
+    new_strap = Pairing("AA:BB:CC:DD:EE:FF", SensorRole.HR)
+    assert pair(tmp_path, new_strap) == (Pairing(HR, SensorRole.HR),)
+    # The same device paired for another role moves there.
+    assert pair(tmp_path, Pairing("aa-bb-cc-dd-ee-ff", SensorRole.POD)) == (new_strap,)
+    assert load_pairings(tmp_path) == (Pairing("AA:BB:CC:DD:EE:FF", SensorRole.POD),)
+
+
+def test_forget_one_or_all(tmp_path: Path) -> None:
+    save_pairings(tmp_path, [Pairing(HR, SensorRole.HR), Pairing(POD, SensorRole.POD)])
+    assert forget(tmp_path, HR.lower()) == (Pairing(HR, SensorRole.HR),)
+    assert forget(tmp_path, HR) == ()
+    assert forget(tmp_path) == (Pairing(POD, SensorRole.POD),)
+    assert load_pairings(tmp_path) == ()
+
+
+@pytest.mark.parametrize(
+    "address", ["zz", "F0:13:C3:5A:2B", "F0:13:C3:5A:2B:01:02", "G0:13:C3:5A:2B:01"]
+)
+def test_bad_addresses(address: str) -> None:
+    with pytest.raises(ConfigError, match="not a Bluetooth address"):
+        normalize_address(address)
+
+
+def test_a_broken_file_names_the_place(tmp_path: Path) -> None:
+    pairings_path(tmp_path).write_text('{"sensors": [\n  {"address": "x",}\n]}\n')
+    with pytest.raises(ConfigError) as info:
+        load_pairings(tmp_path)
+    assert str(info.value).startswith(f"{pairings_path(tmp_path)}:2:")
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ({"sensors": [{"address": HR, "role": "ski"}]}, r"sensors\[0\].role: 'ski'"),
+        ({"sensors": [{"address": "nope", "role": "hr"}]}, r"sensors\[0\].address"),
+        ({"sensors": [{"address": HR, "role": "pod", "cadence_unit": "hops"}]}, "cadence_unit"),
+        (
+            {"sensors": [{"address": HR, "role": "hr"}, {"address": POD, "role": "hr"}]},
+            "two sensors paired as hr",
+        ),
+        ([1, 2], "expected an object"),
+    ],
+)
+def test_invalid_pairings_are_rejected(tmp_path: Path, doc: object, message: str) -> None:
+    pairings_path(tmp_path).write_text(json.dumps(doc))
+    with pytest.raises(ConfigError, match=message):
+        load_pairings(tmp_path)
+
+
+def test_cli_pair_list_forget(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    d = ["--data-dir", str(tmp_path)]
+    assert main(["sensors", "list", *d]) == 0
+    assert "no sensors paired" in capsys.readouterr().out
+    assert main(["sensors", "pair", HR.lower(), "--as", "hr", "--name", "Polar H10", *d]) == 0
+    assert f"paired {HR} (Polar H10) as hr" in capsys.readouterr().out
+    assert main(["sensors", "pair", POD, "--as", "pod", "--cadence-unit", "strides", *d]) == 0
+    capsys.readouterr()
+    assert main(["sensors", "list", *d]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "ROLE  ADDRESS            NAME       CADENCE",
+        f"hr    {HR}  Polar H10",
+        f"pod   {POD}  -          strides",
+    ]
+    assert main(["sensors", "pair", "AA:BB:CC:DD:EE:FF", "--as", "hr", *d]) == 0
+    assert f"replaced {HR} (Polar H10) as hr" in capsys.readouterr().out
+    assert main(["sensors", "forget", POD, *d]) == 0
+    assert f"forgot {POD} as pod" in capsys.readouterr().out
+    assert main(["sensors", "forget", POD, *d]) == 1
+    assert main(["sensors", "forget", "--all", *d]) == 0
+    assert load_pairings(tmp_path) == ()
+
+
+def test_cli_bad_address_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sensors", "pair", "nonsense", "--as", "hr", "--data-dir", str(tmp_path)]) == 2
+    assert "not a Bluetooth address" in capsys.readouterr().err
+    assert not pairings_path(tmp_path).exists()
+
+
+def test_cli_data_dir_from_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PACER_DATA_DIR", str(tmp_path / "env"))
+    assert main(["sensors", "pair", HR, "--as", "hr"]) == 0
+    assert load_pairings(tmp_path / "env") == (Pairing(HR, SensorRole.HR),)
+
+
+def test_cli_scan_without_dbus_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", f"unix:path={tmp_path}/no-such-socket")
+    code = main(["sensors", "scan", "--timeout", "0.1", "--data-dir", str(tmp_path)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "Bluetooth unavailable: cannot reach the D-Bus system bus" in err
+
+
+def test_help_teaches(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["sensors", "--help"])
+    out = capsys.readouterr().out
+    assert "pacer sensors pair F0:13:C3:5A:2B:01 --as hr" in out
+    assert "scan" in out
+    assert "forget" in out

@@ -4,8 +4,8 @@
 
 Frame cost: the main workout screen rendered from a snapshot (text bitmaps cached, as in a
 run, and cold), the driver's change check, and luma's SSD1306 driver packing the frame for
-the bus (over a recorder instead of I2C). Frames per hour: the 1:20 step-up run of
-``pacer.screens.examples.synthetic_run`` through the real Face and DisplayDriver, with
+the bus (over a recorder instead of I2C). Frames per hour: the seed's 1:20 step-up run,
+simulated by the engine (``pacer.sim``), through the real Face and DisplayDriver, with
 snapshots at 1 Hz (the engine's tick) and at 4 Hz with a jittery heart rate, to show the
 2 Hz cap at work. Medians of ``--runs`` runs.
 """
@@ -13,11 +13,12 @@ snapshots at 1 Hz (the engine's tick) and at 4 Hz with a jittery heart rate, to 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,10 +29,15 @@ from pacer.devices.oled import dummy_display, open_oled
 from pacer.display import DisplayDriver
 from pacer.engine.events import EngineEvent
 from pacer.engine.snapshot import Snapshot
-from pacer.profile import Units
+from pacer.profile import Units, load_profile
 from pacer.screens import Face, render_workout
 from pacer.screens import base as screen_base
-from pacer.screens.examples import step_up_z2, synthetic_run
+from pacer.screens.examples import step_up_z2
+from pacer.sim.runner import simulation
+from pacer.workout.fileformat import load_workout
+from pacer.workout.resolve import resolve
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 #: I2C at 400 kHz, 9 bits a byte (8 + ack), plus luma's command bytes per frame
 I2C_HZ = 400_000
@@ -81,35 +87,49 @@ def frame_costs(runs: int) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in results.items()}
 
 
-def at_4hz(run: Iterator[tuple[Snapshot, tuple[EngineEvent, ...]]]) -> Iterator[Snapshot]:
-    """Each 1 Hz snapshot offered four times, a quarter second apart, heart rate jittering."""
+Tick = tuple[float, Snapshot, tuple[EngineEvent, ...]]
+
+
+def engine_run(name: str = "step-up-run.yaml") -> list[Tick]:
+    """(simulated time, snapshot, events of the tick) of a simulated run of an example."""
+    profile = load_profile((EXAMPLES / "profile.yaml").read_bytes(), "profile.yaml")
+    path = EXAMPLES / name
+    workout = resolve(load_workout(path.read_bytes(), str(path), profile=profile), profile)
+    runner = simulation(workout)
+    ticks: list[Tick] = []
+    pending: list[EngineEvent] = []
+
+    def on_snapshot(snap: Snapshot) -> None:
+        ticks.append((runner.clock.monotonic(), snap, tuple(pending)))
+        pending.clear()
+
+    runner.on_event(pending.append)
+    runner.on_snapshot(on_snapshot)
+    asyncio.run(runner.run())
+    return ticks
+
+
+def at_4hz(ticks: list[Tick]) -> Iterator[Tick]:
+    """Each tick offered four times, a quarter second apart, heart rate jittering."""
     rng = random.Random(4)
-    for snap, _ in run:
+    for t, snap, events in ticks:
         for q in range(4):
             hr = None if snap.hr is None else snap.hr + rng.choice((-1, 0, 1))
-            yield replace(snap, t=snap.t + q / 4, hr=hr)
+            yield t + q / 4, replace(snap, hr=hr), events if q == 0 else ()
 
 
-def frames_per_hour(hz: int) -> tuple[float, float, float]:
-    """(snapshots offered, frames sent, seconds simulated), per hour, through Face+driver."""
+def frames_per_hour(ticks: Iterable[Tick]) -> tuple[float, float, float]:
+    """(pictures offered, frames sent, seconds simulated), per hour, through Face+driver."""
     clock = [0.0]
     driver = DisplayDriver(dummy_display(), lambda: clock[0], DisplayConfig(max_fps=2.0))
     face = Face(Units.METRIC)
-    ticks = 0
-    if hz == 1:
-        for snap, events in synthetic_run():
-            clock[0] = ticks * 1.0
-            driver.update(face.update(snap, events), workout=True)
-            driver.tick()
-            ticks += 1
-        seconds = ticks * 1.0
-    else:
-        for snap in at_4hz(synthetic_run()):
-            clock[0] = ticks / 4
-            driver.update(face.update(snap), workout=True)
-            driver.tick()
-            ticks += 1
-        seconds = ticks / 4
+    start = None
+    for t, snap, events in ticks:
+        start = t if start is None else start
+        clock[0] = t
+        driver.update(face.update(snap, events), workout=True)
+        driver.tick()
+    seconds = clock[0] - (start or 0.0)
     hours = seconds / 3600
     return driver.frames_offered / hours, driver.frames_sent / hours, seconds
 
@@ -138,9 +158,10 @@ def main() -> int:
         f"{frame_bytes * 9 / I2C_HZ * 1000:.1f} ms at 400 kHz"
     )
 
-    print("frames sent per simulated hour (1:20 step-up run, max_fps 2):")
-    for hz in (1, 4):
-        offered, sent, seconds = frames_per_hour(hz)
+    print("frames sent per simulated hour (the seed's 1:20 step-up run, max_fps 2):")
+    ticks = engine_run()
+    for hz, stream in ((1, ticks), (4, list(at_4hz(ticks)))):
+        offered, sent, seconds = frames_per_hour(stream)
         print(
             f"  snapshots at {hz} Hz: {offered:7.0f} offered/h, {sent:6.0f} sent/h "
             f"({sent / offered:5.1%} of offers, {sent / 3600:.2f}/s; "

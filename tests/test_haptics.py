@@ -8,7 +8,6 @@ checked to the millisecond in a few milliseconds of real time.
 from __future__ import annotations
 
 import asyncio
-import heapq
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,41 +30,34 @@ from pacer.haptics import (
     doc_table,
     pattern,
 )
+from pacer.sim.clock import SimClock
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
-class VirtualClock:
-    """``monotonic`` and ``sleep`` on virtual time; :meth:`run_until` moves time forward,
-    waking sleepers in order and letting the loop settle after each.
+class VirtualClock(SimClock):
+    """The simulator's clock, moved so that a task woken at a deadline runs until it waits
+    again before time moves on (the player wakes through a few awaits; ``advance_to`` gives
+    woken tasks a single loop turn).
     """
 
-    def __init__(self) -> None:
-        self.now = 0.0
-        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
-        self._seq = itertools.count()
+    @property
+    def now(self) -> float:
+        return self.monotonic()
 
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._sleepers, (self.now + seconds, next(self._seq), fut))
-        await fut
+    def _next_deadline(self) -> float | None:
+        pending = [due for due, _, fut in self._sleepers if not fut.done()]
+        return min(pending) if pending else None
 
     async def run_until(self, t: float) -> None:
         while True:
             await settle()
-            while self._sleepers and self._sleepers[0][2].done():
-                heapq.heappop(self._sleepers)
-            if self._sleepers and self._sleepers[0][0] <= t:
-                wake, _, fut = heapq.heappop(self._sleepers)
-                self.now = max(self.now, wake)
-                fut.set_result(None)
-                continue
-            self.now = t
-            await settle()
-            return
+            due = self._next_deadline()
+            if due is None or due > t:
+                break
+            self.advance(max(0.0, due - self.now))
+        self.advance(max(0.0, t - self.now))
+        await settle()
 
 
 async def settle() -> None:

@@ -7,6 +7,7 @@ Regenerate the golden PNGs after an intended change of a screen, then look at th
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from PIL import Image, ImageChops
 from pacer.devices.oled import dummy_display
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.snapshot import RunState, Snapshot, TargetStatus, Trend
-from pacer.profile import Units
+from pacer.profile import Units, load_profile
 from pacer.screens import (
     ErrorKind,
     ErrorView,
@@ -24,9 +25,10 @@ from pacer.screens import (
     IdleView,
     PairingView,
     Screen,
-    SummaryTracker,
     render,
     render_workout,
+    snapshot_summary,
+    summary_view,
 )
 from pacer.screens.base import (
     TITLE,
@@ -42,7 +44,11 @@ from pacer.screens.base import (
 )
 from pacer.screens.examples import EXAMPLES, MP_PACE, step_up_z2, strength
 from pacer.screens.workout import BAR_TOP, metric_text
-from pacer.workout.resolve import Metric, ResolvedTarget
+from pacer.sim.runner import simulation
+from pacer.workout.fileformat import load_workout
+from pacer.workout.resolve import Metric, ResolvedTarget, resolve
+
+from .conftest import EXAMPLES as EXAMPLE_FILES
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -241,25 +247,28 @@ def test_pause_summary_strength_and_pages() -> None:
     assert tick(face, strength(resting=True)) is Screen.STRENGTH
     assert tick(face, replace(s, state=RunState.DONE)) is Screen.SUMMARY
     tracked = face.update(replace(s, state=RunState.DONE))
-    face.final = replace(face.summary.view(), in_target=0.98)
+    face.final = replace(snapshot_summary(s, "run"), avg_hr=150, in_target=0.98)
     assert face.update(replace(s, state=RunState.DONE)).tobytes() != tracked.tobytes()
 
 
-def test_summary_averages_heart_rate_over_time_and_ignores_pauses() -> None:
-    tracker = SummaryTracker("run")
-    base = step_up_z2()
-    # 10 s at 120 in the target, 30 s at 160 over it, a pause (t stands still) at 200
-    tracker.add(replace(base, t=0.0, hr=120, status=TargetStatus.IN))
-    tracker.add(replace(base, t=10.0, hr=160, status=TargetStatus.OVER))
-    tracker.add(replace(base, t=40.0, hr=200, state=RunState.PAUSED))
-    tracker.add(replace(base, t=40.0, hr=150, state=RunState.DONE, distance_m=321.0))
-    view = tracker.view()
-    assert view.avg_hr == round((120 * 10 + 160 * 30) / 40)
-    assert view.max_hr == 200
-    assert view.in_target == pytest.approx(10 / 40)
-    assert view.elapsed_s == 40.0
-    assert view.distance_m == 321.0
+def test_end_screen_from_the_engines_summary() -> None:
+    profile = load_profile((EXAMPLE_FILES / "profile.yaml").read_bytes(), "profile.yaml")
+    path = EXAMPLE_FILES / "step-up-run-30min.yaml"
+    workout = resolve(load_workout(path.read_bytes(), str(path), profile=profile), profile)
+    summary = asyncio.run(simulation(workout).run()).summary
+    view = summary_view(summary, saved=False)
+    steps = summary.steps
+    assert view.name == "Step-up run 30 min"
+    assert view.elapsed_s == summary.elapsed_s == 1800
+    assert summary.in_target_pct is not None
+    assert view.in_target == pytest.approx(summary.in_target_pct / 100)
+    assert view.max_hr == max(s.max_hr for s in steps if s.max_hr is not None)
+    averages = [s.avg_hr for s in steps if s.avg_hr is not None]
+    assert view.avg_hr is not None
+    assert min(averages) <= view.avg_hr <= max(averages)
+    assert view.distance_m == pytest.approx(sum(s.distance_m for s in steps))
     assert view.steps_done == view.steps == 5
+    assert not view.saved
 
 
 @pytest.mark.parametrize("path", sorted((GOLDEN.parent.parent / "docs" / "img").glob("*.png")))

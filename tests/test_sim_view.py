@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
 import io
 import os
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image, ImageSequence
 
 from pacer.engine.events import EngineEvent, EventType
+from pacer.engine.feel import pattern_for_batch
 from pacer.engine.snapshot import RunState, Snapshot
 from pacer.haptics import HapticRecorder
 from pacer.hardware import ButtonAction
 from pacer.presses import default_bindings
-from pacer.profile import Units
+from pacer.profile import Profile, Units, load_profile
 from pacer.screens import Screen, render_workout
-from pacer.screens.examples import EXAMPLES, step_up_z2, synthetic_run
+from pacer.screens.examples import EXAMPLES, step_up_z2
+from pacer.sim.runner import SimRunner, simulation
 from pacer.sim_view import (
     GifRecorder,
     TerminalDisplay,
@@ -32,6 +36,10 @@ from pacer.sim_view import (
     key_action,
     make_face,
 )
+from pacer.workout.fileformat import load_workout
+from pacer.workout.resolve import resolve
+
+from .conftest import EXAMPLES as EXAMPLE_FILES
 
 
 def test_half_blocks_stack_two_pixels_per_character() -> None:
@@ -75,15 +83,13 @@ def as_panel(frame: Image.Image) -> bytes:
 
 def test_a_simulated_run_as_a_gif(tmp_path: Path) -> None:
     path = tmp_path / "run.gif"
-    face = make_face(gif=path)
-    screens = []
-    last = None
-    for snap, events in synthetic_run():
-        face(snap, events)
-        screens.append(face.face.screen)
-        last = snap
+    runner = example_runner("step-up-run.yaml")
+    face = attach(runner, gif=path)
+    seen: list[tuple[Snapshot, Screen]] = []
+    runner.on_snapshot(lambda snap: seen.append((snap, face.face.screen)))
+    asyncio.run(runner.run())
     face.close()
-    assert last is not None
+    first, last = seen[0][0], seen[-1][0]
     assert last.state is RunState.DONE
     gif = face.out.displays[0]
     assert isinstance(gif, GifRecorder)
@@ -92,11 +98,14 @@ def test_a_simulated_run_as_a_gif(tmp_path: Path) -> None:
         total_ms = sum(f.info["duration"] for f in ImageSequence.Iterator(im))
     assert 100 <= len(frames) <= 601
     assert 30_000 <= total_ms <= 120_000  # a minute or so for 80 simulated minutes
-    # the first frame is the first step card, the last the summary; every step card is in
-    assert frames[0] == face.face.draw(Screen.STEP_CHANGE, next(synthetic_run())[0]).tobytes()
+    # it opens on the first step card and ends on the engine's summary
+    assert frames[0] == face.face.draw(Screen.STEP_CHANGE, first).tobytes()
+    assert face.face.final is not None
+    assert face.face.final.in_target == pytest.approx(runner.engine.summary().in_target_pct / 100)
     assert frames[-1] == face.face.draw(Screen.SUMMARY, last).tobytes()
-    assert screens.count(Screen.STEP_CHANGE) == 5 * 4
-    assert sum(1 for f in gif.frames if f.key) >= 5 + 1 + 1  # cards, pause, summary
+    cards = [snap.step_number for snap, screen in seen if screen is Screen.STEP_CHANGE]
+    assert sorted(set(cards)) == [1, 2, 3, 4, 5]
+    assert sum(1 for f in gif.frames if f.key) >= 5 + 1  # the cards and the summary
 
 
 def test_gif_frame_cap_thins_evenly(tmp_path: Path) -> None:
@@ -116,15 +125,14 @@ def test_gif_frame_cap_thins_evenly(tmp_path: Path) -> None:
 
 
 def test_frames_dir_gets_a_png_per_frame_sent(tmp_path: Path) -> None:
-    face = make_face(frames=tmp_path / "frames")
-    for i, (snap, events) in enumerate(synthetic_run()):
-        face(snap, events)
-        if i == 30:
-            break
+    runner = example_runner("step-up-run-30min.yaml")
+    face = attach(runner, frames=tmp_path / "frames")
+    asyncio.run(runner.run())
     face.close()
     pngs = sorted((tmp_path / "frames").glob("*.png"))
-    assert len(pngs) == face.driver.frames_sent == 31
+    assert len(pngs) == face.driver.frames_sent > 1000
     assert pngs[0].name == "00000-0h00m00s.png"
+    assert pngs[-1].name.endswith("-0h30m00s.png")
     with Image.open(pngs[-1]) as im:
         assert im.size == (128, 64)
 
@@ -132,23 +140,18 @@ def test_frames_dir_gets_a_png_per_frame_sent(tmp_path: Path) -> None:
 def test_terminal_view_via_make_face() -> None:
     out = io.StringIO()
     face = make_face(view="terminal", stream=out)
-    snap, events = next(synthetic_run())
-    face(snap, events)
-    assert "step 1/5" in out.getvalue()
+    face(step_up_z2(), [EngineEvent(1646.0, EventType.STEP_START, 2)])
+    assert "step 2/5" in out.getvalue()
     with pytest.raises(ValueError, match="--view tv"):
         make_face(view="tv")
 
 
 def test_next_screen_action_turns_the_page() -> None:
     face = make_face()
-    run = synthetic_run()
-    for _ in range(10):
-        snap, events = next(run)
-        face(snap, events)
+    face(step_up_z2())
     assert face.face.screen is Screen.WORKOUT
     face.on_action(ButtonAction.NEXT_SCREEN)
-    snap, events = next(run)
-    face(snap, events)
+    face(step_up_z2(t=1647.0))
     assert face.face.screen is Screen.TOTALS
 
 
@@ -197,88 +200,48 @@ async def test_terminal_keys_over_a_pty() -> None:
     assert actions == [ButtonAction.START_PAUSE, ButtonAction.LAP, ButtonAction.NEXT_SCREEN]
 
 
-class Runner:
-    """The observer interface of ``pacer.sim.runner.SimRunner`` (events one by one, then the
-    snapshot of the tick), replaying the synthetic run on a clock of its own.
-    """
-
-    class Clock:
-        def __init__(self) -> None:
-            self.t = 0.0
-
-        def monotonic(self) -> float:
-            return self.t
-
-    def __init__(self) -> None:
-        self.clock = Runner.Clock()
-        self.event_observers: list[Callable[[EngineEvent], None]] = []
-        self.snapshot_observers: list[Callable[[Snapshot], None]] = []
-
-    def on_event(self, observer: Callable[[EngineEvent], None]) -> None:
-        self.event_observers.append(observer)
-
-    def on_snapshot(self, observer: Callable[[Snapshot], None]) -> None:
-        self.snapshot_observers.append(observer)
-
-    def run(self, ticks: int) -> None:
-        for i, (snap, events) in enumerate(synthetic_run()):
-            if i == ticks:
-                return
-            self.clock.t = float(i)
-            for ev in events:
-                for o in self.event_observers:
-                    o(ev)
-            for s in self.snapshot_observers:
-                s(snap)
+def example_runner(name: str, **kw: Any) -> SimRunner:
+    """The engine's simulator on an example workout (the seed's profile, as fast as it goes)."""
+    profile = load_profile((EXAMPLE_FILES / "profile.yaml").read_bytes(), "profile.yaml")
+    path = EXAMPLE_FILES / name
+    workout = resolve(load_workout(path.read_bytes(), str(path), profile=profile), profile)
+    return simulation(workout, **kw)
 
 
 def test_attach_to_a_runner(tmp_path: Path) -> None:
-    runner = Runner()
+    runner = example_runner("step-up-run-30min.yaml")
     face = attach(runner, frames=tmp_path)
-    runner.run(1300)  # past the first step change at 20:00
+    asyncio.run(runner.run())
     face.close()
-    assert face.now() == 1299.0  # the runner's clock, not a tick count
+    assert face.now() == runner.clock.monotonic()  # the runner's clock, not a tick count
     names = [p.name for p in sorted(tmp_path.glob("*.png"))]
-    assert names[0] == "00000-0h00m00s.png"
-    assert any(n.endswith("-0h20m00s.png") for n in names)  # the second step's card
+    assert any(n.endswith("-0h08m00s.png") for n in names)  # the second step's card
 
 
 def test_attach_haptics_plays_one_pattern_per_tick() -> None:
-    runner = Runner()
+    runner = example_runner("step-up-run-30min.yaml")
     out = io.StringIO()
-    batches: list[list[EventType]] = []
-
-    def choose(events: list[EngineEvent]) -> str | None:
-        batches.append([e.type for e in events])
-        return "step_change" if EventType.STEP_START in {e.type for e in events} else None
-
-    recorder = attach_haptics(runner, choose, stream=out)
-    runner.run(2500)
-    assert len(batches) == 2500
-    assert [r.t for r in recorder.records] == [0.0, 1200.0, 2400.0]
-    assert out.getvalue().splitlines()[1] == "     20:00  ~ step_change     long-long"
+    recorder = attach_haptics(runner, pattern_for_batch, stream=out)
+    asyncio.run(runner.run())
+    changes = [r.t for r in recorder.records if r.pattern == "step_change"]
+    assert changes == [0.0, 480.0, 960.0, 1320.0, 1560.0]
+    assert "      8:00  ~ step_change     long-long" in out.getvalue().splitlines()
+    assert recorder.records[-1].pattern == "done"
 
 
 def test_pacer_sim_options_record_a_gif_and_print_patterns(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import argparse
-    import contextlib
-
-    from pacer.profile import Profile
-
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     gif = tmp_path / "run.gif"
     args = parser.parse_args(["--gif", str(gif), "--gif-frames", "50", "--haptics"])
-    runner = Runner()
-
-    def choose(events: list[EngineEvent]) -> str | None:
-        return "step_change" if any(e.type is EventType.STEP_START for e in events) else None
-
+    runner = example_runner("step-up-run-30min.yaml")
     with contextlib.ExitStack() as stack:
-        face = attach_cli(args, runner, Profile(units=Units.IMPERIAL), stack, choose=choose)
-        runner.run(1500)
+        face = attach_cli(
+            args, runner, Profile(units=Units.IMPERIAL), stack, choose=pattern_for_batch
+        )
+        asyncio.run(runner.run())
         assert not gif.exists()  # written when the run's stack closes
     assert face is not None
     assert face.face.units is Units.IMPERIAL
@@ -287,4 +250,4 @@ def test_pacer_sim_options_record_a_gif_and_print_patterns(
     assert "~ step_change     long-long" in capsys.readouterr().out
     nothing = parser.parse_args([])
     with contextlib.ExitStack() as stack:
-        assert attach_cli(nothing, Runner(), Profile(), stack) is None
+        assert attach_cli(nothing, example_runner("strength-a.yaml"), Profile(), stack) is None

@@ -39,7 +39,7 @@ from pacer.haptics.player import HapticRecord, HapticRecorder, Outcome
 from pacer.hardware import ButtonAction, Display
 from pacer.presses import Bindings
 from pacer.profile import Units
-from pacer.screens import HEIGHT, WIDTH, Face, Screen
+from pacer.screens import HEIGHT, WIDTH, Face, Screen, summary_view
 from pacer.screens.base import elapsed
 
 #: screens whose first frame is a key frame: kept in a thinned GIF and shown a while
@@ -430,14 +430,22 @@ def make_face(
 def attach(runner: Any, **options: Any) -> SimFace:
     """Join a simulated run with a :func:`make_face` observer: ``runner.on_event`` and
     ``runner.on_snapshot`` (``pacer.sim.runner.SimRunner``), on ``runner.clock`` when it has
-    one. Close the returned face after the run (the GIF is written then).
+    one; the end screen shows ``runner.engine.summary()``. Close the returned face after the
+    run (the GIF is written then).
     """
     clock = getattr(runner, "clock", None)
     if clock is not None:
         options.setdefault("clock", clock.monotonic)
     face = make_face(**options)
+    engine = getattr(runner, "engine", None)
+
+    def on_snapshot(snapshot: Snapshot) -> None:
+        if snapshot.state is RunState.DONE and engine is not None and face.face.final is None:
+            face.face.final = summary_view(engine.summary())
+        face.on_snapshot(snapshot)
+
     runner.on_event(face.on_event)
-    runner.on_snapshot(face.on_snapshot)
+    runner.on_snapshot(on_snapshot)
     return face
 
 

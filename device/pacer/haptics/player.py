@@ -19,13 +19,14 @@ on a simulated clock and records what would be felt, without waiting.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from pacer.clock import SystemClock
 from pacer.haptics.patterns import EPS, PATTERNS, Pattern, Segment, pattern
+from pacer.hardware import Clock
 
 
 class Outcome(StrEnum):
@@ -149,42 +150,27 @@ class MotorOutput(Protocol):
     def close(self) -> None: ...
 
 
-class _Clock(Protocol):
-    def monotonic(self) -> float: ...
-
-    async def sleep(self, seconds: float) -> None: ...
-
-
-class _LoopClock:
-    """The real clock: monotonic time and asyncio sleeps."""
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-
-
 class HapticPlayer:
     """The :class:`~pacer.hardware.Haptics` of the real device: patterns on a motor.
 
     Start ``run()`` in the caller's TaskGroup; ``play()`` and ``off()`` never block.
-    ``strength`` (0..1) scales every duty. The clock is injected (``monotonic`` and an
-    async ``sleep``), by default the real one.
+    ``strength`` (0..1) scales every duty (the ``[haptics]`` config's ``strength``). The clock
+    is injected: the real :class:`~pacer.clock.SystemClock` by default, a simulation's
+    ``SimClock`` to play on simulated time.
     """
 
     def __init__(
         self,
         motor: MotorOutput,
         *,
-        clock: _Clock | None = None,
+        clock: Clock | None = None,
         strength: float = 1.0,
         sequencer: Sequencer | None = None,
     ) -> None:
         if not 0.0 <= strength <= 1.0:
             raise ValueError(f"haptic strength {strength} is not in 0..1")
         self.motor = motor
-        self.clock: _Clock = clock or _LoopClock()
+        self.clock: Clock = clock or SystemClock()
         self.strength = strength
         self.seq = sequencer or Sequencer()
         #: (time, pattern, outcome) of every request

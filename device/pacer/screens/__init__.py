@@ -37,8 +37,9 @@ from pacer.screens.views import (
     FoundSensor,
     IdleView,
     PairingView,
-    SummaryTracker,
     SummaryView,
+    snapshot_summary,
+    summary_view,
 )
 from pacer.screens.workout import (
     render_paused,
@@ -53,16 +54,15 @@ View = Snapshot | IdleView | PairingView | SummaryView | ErrorView
 
 def render(view: View, units: Units = Units.METRIC, *, bike: bool = False) -> Image.Image:
     """The screen for ``view``. A snapshot gives the workout screen of its state: paused,
-    strength, summary (from the snapshot alone: no heart-rate averages) or the main screen.
+    strength, the end screen (from the snapshot alone: no heart-rate averages; pass a
+    :class:`SummaryView` from :func:`summary_view` for the full one) or the main screen.
     """
     match view:
         case Snapshot():
             if view.state is RunState.PAUSED:
                 return render_paused(view, units)
             if view.state is RunState.DONE:
-                tracker = SummaryTracker(view.step_name)
-                tracker.add(view)
-                return render_summary(tracker.view(), units)
+                return render_summary(snapshot_summary(view, ""), units)
             if view.strength is not None:
                 return render_strength(view, units)
             return render_workout(view, units, bike=bike)
@@ -89,7 +89,6 @@ __all__ = [
     "IdleView",
     "PairingView",
     "Screen",
-    "SummaryTracker",
     "SummaryView",
     "View",
     "render",
@@ -102,4 +101,6 @@ __all__ = [
     "render_summary",
     "render_totals",
     "render_workout",
+    "snapshot_summary",
+    "summary_view",
 ]

@@ -7,14 +7,12 @@ quick look at the screens all come from here.
 from __future__ import annotations
 
 import argparse
-import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from PIL import Image
 
-from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.snapshot import RunState, Snapshot, StrengthView, TargetStatus, Trend
 from pacer.profile import Units
 from pacer.samples import SensorRole
@@ -241,107 +239,6 @@ EXAMPLES: dict[str, Callable[[], Image.Image]] = {
     "error_storage_full": lambda: render_error(ErrorView(ErrorKind.STORAGE_FULL)),
     "error_bluetooth": lambda: render_error(ErrorView(ErrorKind.BLUETOOTH_UNAVAILABLE)),
 }
-
-
-# --- a synthetic run -------------------------------------------------------------------
-
-#: the 1:20 step-up run: (name, intensity, seconds, target, note)
-STEP_UP_RUN: tuple[tuple[str, Intensity, int, ResolvedTarget | None, str | None], ...] = (
-    ("Warm-up", Intensity.WARMUP, 1200, None, "Super easy, good form. Ignore HR"),
-    ("Z2 high", Intensity.ACTIVE, 1200, Z2_HIGH, "Ease in. Quick light strides"),
-    ("Z3 mid", Intensity.ACTIVE, 1200, Z3_MID, "Ease in. Turnover, not stride"),
-    ("Z4", Intensity.ACTIVE, 600, ResolvedTarget(Metric.HR, 148, 166, "Z4 148-166 bpm"), None),
-    ("Cool-down", Intensity.COOLDOWN, 600, None, "Jog home"),
-)
-
-
-def synthetic_run(
-    *, seed: int = 1, pause_at: float | None = 2900.0, pause_s: int = 45
-) -> Iterator[tuple[Snapshot, tuple[EngineEvent, ...]]]:
-    """A plausible (snapshot, events) stream, one per second, of the 1:20 step-up run.
-
-    Heart rate follows each step's target with a lag and noise (seeded), the foot pod drops
-    out for a minute, the athlete pauses once. It stands in for the engine's simulator in
-    the benchmark and the tests of the simulated views; it is not a physiology model.
-    """
-    rng = random.Random(seed)
-    hr, speed = 95.0, 2.6
-    t = 0.0
-    total = sum(s[2] for s in STEP_UP_RUN)
-    dist = 0.0
-    paused_left = -1
-    for index, (name, intensity, seconds, target, note) in enumerate(STEP_UP_RUN):
-        goal = 125.0 if target is None else (target.low + target.high) / 2 + 1.5
-        pace_goal = {0: 2.7, 1: 3.2, 2: 3.5, 3: 3.8, 4: 2.6}[index]
-        step_start = t
-        nxt = STEP_UP_RUN[index + 1] if index + 1 < len(STEP_UP_RUN) else None
-        first = True
-        while t - step_start < seconds:
-            events: list[EngineEvent] = []
-            step = index + 1
-            if first:
-                events.append(EngineEvent(t, EventType.STEP_START, step))
-                first = False
-            state = RunState.RUNNING
-            if pause_at is not None and paused_left < 0 and t >= pause_at:
-                paused_left = pause_s
-                events.append(EngineEvent(t, EventType.PAUSED, step))
-            if paused_left > 0:
-                paused_left -= 1
-                state = RunState.PAUSED
-                if paused_left == 0:
-                    events.append(EngineEvent(t, EventType.RESUMED, step))
-            else:
-                hr += (goal - hr) / 45 + rng.gauss(0, 0.6)
-                speed += (pace_goal - speed) / 30 + rng.gauss(0, 0.03)
-                dist += speed
-            prev_trend = hr - goal
-            status = TargetStatus.NONE
-            if target is not None:
-                status = (
-                    TargetStatus.OVER
-                    if hr > target.high
-                    else TargetStatus.UNDER
-                    if hr < target.low
-                    else TargetStatus.IN
-                )
-            pod = not 1800 <= t < 1860
-            remaining = seconds - (t - step_start)
-            snap = Snapshot(
-                state=state,
-                t=t,
-                step_index=index,
-                step_count=len(STEP_UP_RUN),
-                step_name=name,
-                intensity=intensity,
-                target=target,
-                note=note,
-                status=status,
-                hr=round(hr),
-                hr_trend=Trend.RISING
-                if prev_trend < -4
-                else Trend.FALLING
-                if prev_trend > 4
-                else Trend.STEADY,
-                speed_mps=speed if pod else None,
-                smooth_speed_mps=speed if pod else None,
-                cadence=(160 + 5 * speed) if pod else None,
-                distance_m=dist,
-                step_elapsed_s=t - step_start,
-                step_remaining_s=remaining,
-                total_remaining_s=total - t,
-                next_step_name=None if nxt is None else nxt[0],
-                next_target=None if nxt is None else nxt[3],
-                sensors=((SensorRole.HR, True), (SensorRole.POD, pod)),
-                battery_percent=max(5, 95 - int(t / 90)),
-            )
-            yield snap, tuple(events)
-            if state is RunState.RUNNING:
-                t += 1.0
-            else:
-                pause_at = None if paused_left == 0 else pause_at
-    done = EngineEvent(t, EventType.WORKOUT_DONE, len(STEP_UP_RUN))
-    yield replace(snap, state=RunState.DONE, t=t, step_remaining_s=0.0), (done,)
 
 
 def oled_look(image: Image.Image, scale: int = 3, *, border: int = 2) -> Image.Image:

@@ -18,7 +18,7 @@ from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.snapshot import RunState, Snapshot
 from pacer.profile import Units
 from pacer.screens.menus import render_summary
-from pacer.screens.views import SummaryTracker, SummaryView
+from pacer.screens.views import SummaryView, snapshot_summary
 from pacer.screens.workout import (
     render_paused,
     render_step_change,
@@ -63,9 +63,9 @@ class Face:
         self.bike = bike
         self.step_change_s = step_change_s
         self.saved = saved
-        self.summary = SummaryTracker(workout_name)
-        #: the summary to show at the end instead of the tracker's (the engine's, when the
-        #: caller has it: its time in target leaves out the ramp-in allowance)
+        self.workout_name = workout_name
+        #: the end screen: set it from the engine's summary (:func:`summary_view`); without
+        #: it the end screen has the last snapshot's time and distance only
         self.final: SummaryView | None = None
         self.page = 0
         self.screen = Screen.WORKOUT
@@ -77,7 +77,6 @@ class Face:
 
     def choose(self, snap: Snapshot, events: Iterable[EngineEvent] = ()) -> Screen:
         """Update the state from this tick and say which screen it shows."""
-        self.summary.add(snap)
         for ev in events:
             if ev.type is EventType.STEP_START:
                 self._card_until = snap.t + self.step_change_s
@@ -104,7 +103,7 @@ class Face:
     def draw(self, screen: Screen, snap: Snapshot) -> Image.Image:
         match screen:
             case Screen.SUMMARY:
-                view = self.final or self.summary.view(saved=self.saved)
+                view = self.final or snapshot_summary(snap, self.workout_name, saved=self.saved)
                 return render_summary(view, self.units)
             case Screen.PAUSED:
                 return render_paused(snap, self.units)

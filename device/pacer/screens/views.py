@@ -2,7 +2,8 @@
 
 The workout screens render the engine's :class:`~pacer.engine.snapshot.Snapshot`; the menus,
 the pairing list, the summary and the errors have their own small views here. The summary
-is accumulated from the snapshot stream by :class:`SummaryTracker` (pure).
+view comes from the engine's :class:`~pacer.engine.summary.WorkoutSummary`
+(:func:`summary_view`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pacer.engine.snapshot import RunState, Snapshot, TargetStatus
+from pacer.engine.snapshot import RunState, Snapshot
+from pacer.engine.summary import WorkoutSummary
 from pacer.samples import SensorRole
 
 
@@ -85,52 +87,37 @@ class SummaryView:
     saved: bool = True
 
 
-class SummaryTracker:
-    """Accumulates a :class:`SummaryView` from the snapshots of a run (pure, O(1) memory).
+def summary_view(summary: WorkoutSummary, *, saved: bool = True) -> SummaryView:
+    """The end screen from the engine's summary: heart rate averaged over the steps by their
+    time, the time in target as the engine counts it (ramp-in allowance left out)."""
+    steps = summary.steps
+    weighted = [(s.avg_hr, s.elapsed_s) for s in steps if s.avg_hr is not None and s.elapsed_s]
+    seconds = sum(w for _, w in weighted)
+    maxima = [s.max_hr for s in steps if s.max_hr is not None]
+    return SummaryView(
+        name=summary.name,
+        elapsed_s=summary.elapsed_s,
+        distance_m=sum(s.distance_m for s in steps),
+        avg_hr=round(sum(h * w for h, w in weighted) / seconds) if seconds else None,
+        max_hr=max(maxima, default=None),
+        in_target=None if summary.in_target_pct is None else summary.in_target_pct / 100,
+        steps_done=sum(1 for s in steps if s.completion > 0),
+        steps=len(steps),
+        saved=saved,
+    )
 
-    Heart rate is averaged over time (each snapshot weighs the time since the previous one),
-    so a tick rate change does not bias it; paused time (``t`` does not advance) weighs
-    nothing.
-    """
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._last: Snapshot | None = None
-        self._hr_weighted = 0.0
-        self._hr_time = 0.0
-        self._max_hr: int | None = None
-        self._targeted = 0.0
-        self._in = 0.0
-        self._steps_done = 0
-
-    def add(self, snap: Snapshot) -> None:
-        prev = self._last
-        dt = 0.0 if prev is None else max(0.0, snap.t - prev.t)
-        if snap.hr is not None:
-            self._max_hr = snap.hr if self._max_hr is None else max(self._max_hr, snap.hr)
-            if prev is not None and prev.hr is not None:
-                self._hr_weighted += prev.hr * dt
-                self._hr_time += dt
-        if prev is not None and prev.status is not TargetStatus.NONE:
-            self._targeted += dt
-            if prev.status is TargetStatus.IN:
-                self._in += dt
-        if snap.state is RunState.DONE:
-            self._steps_done = snap.step_count
-        else:
-            self._steps_done = max(self._steps_done, snap.step_index)
-        self._last = snap
-
-    def view(self, *, saved: bool = True) -> SummaryView:
-        last = self._last
-        return SummaryView(
-            name=self.name,
-            elapsed_s=0.0 if last is None else last.t,
-            distance_m=0.0 if last is None else last.distance_m,
-            avg_hr=None if self._hr_time == 0 else round(self._hr_weighted / self._hr_time),
-            max_hr=self._max_hr,
-            in_target=None if self._targeted == 0 else self._in / self._targeted,
-            steps_done=self._steps_done,
-            steps=0 if last is None else last.step_count,
-            saved=saved,
-        )
+def snapshot_summary(snap: Snapshot, name: str, *, saved: bool = True) -> SummaryView:
+    """The end screen from the last snapshot alone (time and distance), for want of the
+    engine's summary."""
+    return SummaryView(
+        name=name,
+        elapsed_s=snap.t,
+        distance_m=snap.distance_m,
+        avg_hr=None,
+        max_hr=None,
+        in_target=None,
+        steps_done=snap.step_count if snap.state is RunState.DONE else snap.step_index,
+        steps=snap.step_count,
+        saved=saved,
+    )

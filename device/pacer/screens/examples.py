@@ -223,6 +223,9 @@ def _pairing() -> Image.Image:
 EXAMPLES: dict[str, Callable[[], Image.Image]] = {
     "workout": lambda: render_workout(step_up_z2(), Units.METRIC),
     "workout_over": _workout_over,
+    "workout_cue": lambda: render_workout(
+        step_up_z2(status=TargetStatus.OVER, hr=147, cue="ease_turnover"), Units.METRIC
+    ),
     "workout_pace_imperial": _workout_pace_imperial,
     "workout_warmup": _workout_warmup,
     "workout_bike_power": _bike_power,

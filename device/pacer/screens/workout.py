@@ -7,7 +7,7 @@ Layout of the main screen (128x64)::
     │  142      ↑  │ 137-143         trend arrow (heart rate); the target range
     └──────────────┘
     ▕▁▁▁▁███▼███▁▁▁▁▏                 zone bar: the target band and a marker
-    5:12/km            172spm        secondary metrics, small
+    5:12/km            172spm        secondary metrics, small (or the engine's turnover cue)
 
 When the primary metric is outside its target the big number turns black on white: the one
 thing that changes the whole screen's brightness, readable from the corner of an eye.
@@ -18,9 +18,11 @@ from __future__ import annotations
 from PIL import Image, ImageDraw
 
 from pacer.engine.snapshot import Snapshot, TargetStatus
+from pacer.engine.text import CUE_TEXT
 from pacer.profile import Units
 from pacer.screens.base import (
     BIG,
+    HEIGHT,
     LARGE,
     MEDIUM,
     OFF,
@@ -191,6 +193,11 @@ def render_workout(snap: Snapshot, units: Units, *, bike: bool = False) -> Image
         text(draw, (WIDTH - 1, 40), "open", SMALL, anchor="rs")
         text(draw, (0, BAR_BOTTOM - 1), fit(line, WIDTH, SMALL), SMALL)
 
+    if snap.cue is not None:  # the turnover advice of the last alert, in a white band
+        draw.rectangle((0, 55, WIDTH - 1, HEIGHT - 1), fill=ON)
+        cue = CUE_TEXT.get(snap.cue, snap.cue)
+        text(draw, (WIDTH // 2, 63), fit(cue, WIDTH - 4, SMALL), SMALL, anchor="ms", fill=OFF)
+        return image
     small = _secondary(snap, metric, units, bike)
     if small:
         text(draw, (0, 63), small[0], SMALL)

@@ -23,13 +23,12 @@ from pacer.profile import Profile, Units, load_profile
 from pacer.screens import Screen, render_workout
 from pacer.screens.examples import EXAMPLES, step_up_z2
 from pacer.sim.runner import SimRunner, simulation
+from pacer.sim_face import add_arguments, attach_cli
 from pacer.sim_view import (
     GifRecorder,
     TerminalDisplay,
     TerminalKeys,
-    add_arguments,
     attach,
-    attach_cli,
     attach_haptics,
     half_blocks,
     haptic_printer,
@@ -229,6 +228,18 @@ def test_attach_haptics_plays_one_pattern_per_tick() -> None:
     assert recorder.records[-1].pattern == "done"
 
 
+def test_the_options_module_is_light() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pacer.sim_face; print('PIL' in sys.modules, 'pacer.sim_view' in sys.modules)"
+    )
+    env = {"PYTHONPATH": str(EXAMPLE_FILES.parent / "device")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.split() == ["False", "False"], out.stderr
+
+
 def test_pacer_sim_options_record_a_gif_and_print_patterns(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -238,9 +249,7 @@ def test_pacer_sim_options_record_a_gif_and_print_patterns(
     args = parser.parse_args(["--gif", str(gif), "--gif-frames", "50", "--haptics"])
     runner = example_runner("step-up-run-30min.yaml")
     with contextlib.ExitStack() as stack:
-        face = attach_cli(
-            args, runner, Profile(units=Units.IMPERIAL), stack, choose=pattern_for_batch
-        )
+        face = attach_cli(args, runner, Profile(units=Units.IMPERIAL), stack)
         asyncio.run(runner.run())
         assert not gif.exists()  # written when the run's stack closes
     assert face is not None

@@ -476,64 +476,6 @@ def attach_haptics(
     return recorder
 
 
-# --- the pacer sim command ------------------------------------------------------------
-
-
-def add_arguments(parser: Any) -> None:
-    """The options of ``pacer sim`` that show the device's face (``argparse`` parser)."""
-    g = parser.add_argument_group("the device's face")
-    g.add_argument(
-        "--view",
-        choices=("terminal", "none"),
-        default="none",
-        help="show the OLED screen live in the terminal (half blocks, 130x35 characters)",
-    )
-    g.add_argument("--gif", metavar="FILE", help="record the screen as an animated GIF")
-    g.add_argument(
-        "--gif-frames",
-        type=int,
-        default=600,
-        metavar="N",
-        help="most frames in the GIF; a longer run is thinned evenly (default 600)",
-    )
-    g.add_argument("--frames", metavar="DIR", help="write every frame the panel gets as a PNG")
-    g.add_argument(
-        "--haptics", action="store_true", help="print each vibration pattern as it fires"
-    )
-
-
-def attach_cli(
-    args: Any,
-    runner: Any,
-    profile: Any,
-    stack: Any,
-    *,
-    choose: Callable[[list[EngineEvent]], str | None] | None = None,
-) -> SimFace | None:
-    """``pacer sim``'s observer hook for :func:`add_arguments`' options: the face (closed,
-    and the GIF written, when ``stack`` closes) and, with ``--haptics`` and ``choose`` (the
-    engine's ``pattern_for_batch``), the patterns printed.
-    """
-    if args.haptics and choose is not None:
-        attach_haptics(runner, choose)
-    if args.view == "none" and not args.gif and not args.frames:
-        return None
-    workout = getattr(getattr(runner, "engine", None), "workout", None)
-    sport = getattr(getattr(workout, "sport", None), "value", "run")
-    face = attach(
-        runner,
-        view=args.view,
-        gif=args.gif,
-        frames=args.frames,
-        units=profile.units,
-        workout_name=getattr(workout, "name", ""),
-        bike=sport == "bike",
-        gif_max_frames=args.gif_frames,
-    )
-    stack.callback(face.close)
-    return face
-
-
 # --- haptics and keys ------------------------------------------------------------------
 
 

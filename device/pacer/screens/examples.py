@@ -232,6 +232,7 @@ EXAMPLES: dict[str, Callable[[], Image.Image]] = {
     "totals": lambda: render_totals(step_up_z2(), Units.METRIC),
     "step_change": lambda: render_step_change(step_change_z3(), Units.METRIC),
     "strength": lambda: render_strength(strength(resting=False), Units.METRIC),
+    "step_change_strength": lambda: render_step_change(strength(resting=False), Units.METRIC),
     "strength_rest": lambda: render_strength(strength(resting=True), Units.METRIC),
     "paused": lambda: render_paused(step_up_z2(state=RunState.PAUSED), Units.METRIC),
     "summary": _summary,

@@ -236,6 +236,9 @@ def render_totals(snap: Snapshot, units: Units) -> Image.Image:
 
 
 def _duration_of(snap: Snapshot, units: Units) -> str:
+    if snap.strength is not None:
+        sets = snap.strength.sets
+        return f"{sets} set{'s' if sets != 1 else ''}"
     if snap.step_remaining_s is not None:
         return clock(snap.step_remaining_s)
     if snap.step_remaining_m is not None:
@@ -253,14 +256,17 @@ def render_step_change(snap: Snapshot, units: Units, *, bike: bool = False) -> I
     name = snap.step_name
     size = largest_size(name, WIDTH - 4, (18, MEDIUM, TITLE))
     text(draw, (WIDTH // 2, 30), fit(name, WIDTH - 2, size), size, anchor="ms")
-    if snap.target is not None:
+    if snap.strength is not None:
+        goal = snap.strength.reps
+    elif snap.target is not None:
         goal = f"{target_range(snap.target, units)} {target_unit(snap.target, units, bike=bike)}"
     else:
         goal = "open effort"
     gsize = largest_size(goal, WIDTH - 2, (TITLE, SMALL))
     text(draw, (WIDTH // 2, 44), goal, gsize, anchor="ms")
-    if snap.note:
-        for i, line in enumerate(wrap(snap.note, WIDTH - 2, SMALL, 2)):
+    below = snap.note or (snap.strength.load if snap.strength is not None else None)
+    if below:
+        for i, line in enumerate(wrap(below, WIDTH - 2, SMALL, 2)):
             text(draw, (WIDTH // 2, 54 + i * 9), line, SMALL, anchor="ms")
     return image
 

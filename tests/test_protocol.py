@@ -200,6 +200,13 @@ def test_reply_table() -> None:
     assert encode_reply(1, {"s": "é"}) == '{"id":1,"ok":true,"result":{"s":"é"}}\n'.encode()
 
 
+def test_reply_with_a_lone_surrogate_is_escaped_not_a_crash() -> None:
+    # JSON accepts "\ud800" from a host; echoing it back must still encode (found by the fuzz)
+    line = encode_reply(2, {"name": "\ud800x"})
+    assert line == b'{"id":2,"ok":true,"result":{"name":"\\ud800x"}}\n'
+    assert json.loads(line)["result"]["name"] == "\ud800x"
+
+
 def test_reply_refuses_non_json() -> None:
     with pytest.raises(ValueError, match="JSON compliant"):
         encode_reply(1, {"x": float("nan")})

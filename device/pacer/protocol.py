@@ -408,9 +408,13 @@ def _json_type(value: Any) -> str:
 
 
 def _dump(obj: Mapping[str, Any]) -> bytes:
-    return (
-        json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode() + b"\n"
-    )
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:
+        return text.encode() + b"\n"
+    except UnicodeEncodeError:
+        # A lone surrogate (JSON allows "\ud800") has no UTF-8 form: escape everything.
+        text = json.dumps(obj, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+        return text.encode() + b"\n"
 
 
 def encode_request(request: Request) -> bytes:

@@ -483,6 +483,25 @@ class Store:
             self.end_activity(activity, ActivityStatus.INTERRUPTED)
         return ids
 
+    def reopen_activity(self, activity: int) -> None:
+        """Resume an interrupted recording: it is 'recording' again (StoreError if there
+        is none, or it was ended by the athlete)."""
+        with self._tx() as db:
+            row = db.execute("SELECT status FROM activities WHERE id = ?", (activity,)).fetchone()
+            if row is None:
+                raise StoreError(f"no activity {activity}")
+            if row[0] == ActivityStatus.ENDED.value:
+                raise StoreError(f"activity {activity} was ended; it cannot be resumed")
+            db.execute("UPDATE activities SET status = 'recording' WHERE id = ?", (activity,))
+
+    def used_bytes(self) -> int:
+        """Bytes of the database in use: pages minus free pages (deleting rows frees pages
+        for reuse without shrinking the file)."""
+        pages = int(self._db.execute("PRAGMA page_count").fetchone()[0])
+        free = int(self._db.execute("PRAGMA freelist_count").fetchone()[0])
+        size = int(self._db.execute("PRAGMA page_size").fetchone()[0])
+        return (pages - free) * size
+
     def list_activities(self) -> list[ActivityInfo]:
         rows = self._db.execute(
             "SELECT id, started, workout, status, downloaded, bytes FROM activities ORDER BY id"

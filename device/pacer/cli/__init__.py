@@ -25,6 +25,9 @@ COMMANDS: tuple[str, ...] = (
     "import",
     "export-workout",
     "device",
+    "export",
+    "report",
+    "replay",
 )
 
 #: Commands whose module cannot carry their name ('import' is a Python keyword).

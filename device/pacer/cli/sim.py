@@ -39,6 +39,7 @@ EPILOG = """\
 examples:
   pacer sim examples/step-up-run.yaml --fast
   pacer sim examples/step-up-run.yaml --athlete eager --seed 7 --events run.jsonl
+  pacer sim examples/step-up-run.yaml --record run.json && pacer report run.json
   pacer sim examples/step-up-run-pace.yaml --profile examples/profile.yaml --hills
   pacer sim examples/strength-b.yaml --speed 30      watch it at 30x real time
 
@@ -80,6 +81,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pace.add_argument("--fast", action="store_true", help="as fast as possible (the default)")
     p.add_argument("--hills", action="store_true", help="rolling hills (+-2%% grade)")
     p.add_argument("--events", metavar="FILE", help="write every engine event as JSON lines")
+    p.add_argument(
+        "--record",
+        metavar="FILE",
+        help="record the run as the device does and write it as JSON (for pacer report, "
+        "export and replay)",
+    )
     p.add_argument("--quiet", action="store_true", help="print only the summary")
     p.set_defaults(handler=run)
 
@@ -155,7 +162,29 @@ def attach_events_file(
 
 
 #: Who subscribes to a simulated run, in order. Views (screen, haptics, GIF) add theirs.
-ATTACH: list[Attach] = [attach_console, attach_events_file]
+def attach_record_file(
+    args: argparse.Namespace, runner: SimRunner, profile: Profile, stack: contextlib.ExitStack
+) -> None:
+    """``--record FILE``: the device's recorder on the simulated run, written at the end."""
+    if not getattr(args, "record", None):
+        return
+    from pacer.cli.files import write_bytes
+    from pacer.exporters.jsonfile import encode_json
+    from pacer.recording.recorder import MemoryWriter
+    from pacer.recording.simulate import attach_recorder
+
+    writer = MemoryWriter()
+    recorder = attach_recorder(runner, writer, profile)
+    recorder.start()
+
+    def write() -> None:
+        recorder.stop(ended=True)
+        write_bytes(args.record, encode_json(writer.activity(f"sim-{args.seed}")))
+
+    stack.callback(write)
+
+
+ATTACH: list[Attach] = [attach_console, attach_events_file, attach_record_file]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -258,6 +258,50 @@ class Engine:
                 self._extend(out)
         return out
 
+    def restore(
+        self,
+        step_index: int,
+        step_elapsed_s: float,
+        workout_t: float,
+        now: float,
+        *,
+        distance_m: float = 0.0,
+        step_distance_m: float = 0.0,
+    ) -> list[EngineEvent]:
+        """Continue a run cut off by a crash or power cut (the recorder's resume point):
+        RUNNING in step ``step_index`` with ``step_elapsed_s`` of it done, the workout clock
+        at ``workout_t`` and ``distance_m`` run (``step_distance_m`` of it in this step).
+        Earlier steps count as done; countdowns already past do not fire again. Emits the
+        step's ``step_start`` with reason "resume"."""
+        if self.state is not RunState.IDLE:
+            raise WorkoutError("restore needs an engine that has not started")
+        if not 0 <= step_index < len(self._steps):
+            raise WorkoutError(
+                f"cannot resume at step {step_index + 1}: '{self.workout.name}' has "
+                f"{len(self._steps)} steps"
+            )
+        out: list[EngineEvent] = []
+        for tally in self._tallies[:step_index]:
+            tally.started = True
+            tally.ended = "restored"
+            tally.elapsed_s = tally.planned_s or 0.0
+        self.state = RunState.RUNNING
+        self._start_mono = now - workout_t
+        self._paused_total = 0.0
+        self._distance_m = max(0.0, distance_m - step_distance_m)
+        start_t = max(0.0, workout_t - step_elapsed_s)
+        self._t = start_t
+        self._begin_step(step_index, start_t, "resume", out)
+        run = self._run
+        if run.end_t is not None:
+            run.countdown_fired.update(
+                v for v in self.policy.countdown_marks if run.end_t - v <= workout_t
+            )
+        self._distance_m = distance_m
+        self._t = workout_t
+        self._tally.elapsed_s = workout_t - start_t
+        return out
+
     def on_sample(self, sample: Sample) -> list[EngineEvent]:
         """A sensor reading or a connection change."""
         out: list[EngineEvent] = []

@@ -27,8 +27,9 @@ from pacer.workout.resolve import (
 )
 from pacer.workout.syntax import format_clock, format_duration, format_int_range
 
-#: Why a step ended, as ``step_start`` events and summaries report it.
-ENDED_NATURALLY = frozenset({"time", "distance", "condition", "cap", "sets", "lap"})
+#: Why a step ended, as ``step_start`` events and summaries report it. "restored": the run
+#: was past it when the device restarted and resumed a cut-off recording (Engine.restore).
+ENDED_NATURALLY = frozenset({"time", "distance", "condition", "cap", "sets", "lap", "restored"})
 
 
 def format_reps(s: Strength) -> str:

@@ -24,6 +24,7 @@ from pacer.engine.snapshot import Snapshot
 from pacer.engine.summary import WorkoutSummary
 from pacer.errors import PacerError
 from pacer.hardware import ButtonAction
+from pacer.samples import Sample
 from pacer.sim.athlete import Athlete, Behaviour
 from pacer.sim.clock import SimClock
 from pacer.workout.model import Sport
@@ -31,6 +32,7 @@ from pacer.workout.resolve import ResolvedWorkout
 
 EventObserver = Callable[[EngineEvent], Awaitable[None] | None]
 SnapshotObserver = Callable[[Snapshot], Awaitable[None] | None]
+SampleObserver = Callable[[Sample], Awaitable[None] | None]
 
 #: let other tasks run this often when running as fast as possible
 YIELD_EVERY_TICKS = 60
@@ -72,10 +74,16 @@ class SimRunner:
         self.max_seconds = max_seconds
         self._event_observers: list[EventObserver] = [athlete.on_event]
         self._snapshot_observers: list[SnapshotObserver] = []
+        self._sample_observers: list[SampleObserver] = []
 
     def on_event(self, observer: EventObserver) -> None:
         """Call ``observer`` with every engine event, in order."""
         self._event_observers.append(observer)
+
+    def on_sample(self, observer: SampleObserver) -> None:
+        """Call ``observer`` with every sensor sample, before the engine takes it (the
+        recorder keeps the RR intervals the snapshots do not carry)."""
+        self._sample_observers.append(observer)
 
     def on_snapshot(self, observer: SnapshotObserver) -> None:
         """Call ``observer`` with the snapshot after each tick."""
@@ -118,6 +126,10 @@ class SimRunner:
             now = clock.monotonic()
             act = self.athlete.act(now, snap)
             for sample in act.samples:
+                for sample_observer in self._sample_observers:
+                    result = sample_observer(sample)
+                    if inspect.isawaitable(result):
+                        await result
                 await self._publish(engine.on_sample(sample))
             for action in act.actions:
                 await self._publish(engine.on_action(action, now))

@@ -1,0 +1,50 @@
+"""``pacer report``: the per-step table of a run, and its figure."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pacer.cli.activity_arg import add_argument
+
+EPILOG = """\
+For each step: its target, time, the share of that time in, over and under the target,
+average and maximum heart rate, pace, cadence, power, and the alerts pacer gave. The figure
+shows heart rate coloured by in/over/under on each step's target band, the alerts where
+they fired, and pace and cadence below.
+
+examples:
+  pacer report 12                         activity 12 of the store
+  pacer report run.jsonl --png run.png    a downloaded recording, with its figure
+  pacer report watch.fit --png -          a watch's FIT; the PNG goes to stdout
+"""
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "report",
+        help="per-step table and figure of a recorded run",
+        description="Print the per-step table of a recorded activity (time in target, heart "
+        "rate, pace, cadence, power, alerts) and draw its figure.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_argument(p)
+    p.add_argument("--png", metavar="FILE", help="also draw the figure to FILE ('-' for stdout)")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pacer.cli.activity_arg import open_activity
+    from pacer.report import render_png, report_text
+
+    activity = open_activity(args.activity, args.data_dir)
+    to_stdout = args.png == "-"
+    print(report_text(activity), file=sys.stderr if to_stdout else sys.stdout)
+    if args.png:
+        from pacer.cli.files import write_bytes
+
+        write_bytes(args.png, render_png(activity))
+        if not to_stdout:
+            print(f"\nfigure: {args.png}")
+    return 0

@@ -1,0 +1,1 @@
+"""Recording activities: the activity model, the recorder, readers of foreign files."""

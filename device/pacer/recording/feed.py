@@ -1,0 +1,127 @@
+"""A recorded activity as the engine would have lived it: one :class:`Tick` per second of
+recorded time, with the sensor samples and button presses of that second (pure).
+
+What real files demand:
+
+* Smart recording writes a record every few seconds; a sensor does not go quiet in between.
+  A record's values are held for the seconds up to the next record, at most ``hold_s``
+  (beyond that the data really has a hole, and the engine should see its sensor go silent).
+* Missing heart rate is no heart-rate sample (a strap that stopped talking).
+* Cadence is steps per minute in the model already (the FIT reader doubled per-leg cadence).
+* Pauses (timer stop/start, pacer's paused/resumed, a cut-off) become start/pause presses, and
+  no samples arrive while paused.
+* RR intervals arrive once, with the record that carried them.
+* Sensor connection changes a pacer recording logged are replayed as they happened.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pacer.hardware import ButtonAction
+from pacer.recording.model import Activity, EventKind, Record, pause_intervals
+from pacer.samples import (
+    BikeSample,
+    HeartRateSample,
+    Sample,
+    SensorRole,
+    SensorStatus,
+    StrideSample,
+)
+from pacer.workout.model import Sport
+
+#: Hold a record's values across a gap up to this long (smart recording writes every 1-10 s).
+HOLD_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """Second ``t`` (seconds since the start, the engine's monotonic clock)."""
+
+    t: float
+    samples: tuple[Sample, ...] = ()
+    #: presses before this second's samples (start, resume) ...
+    actions: tuple[ButtonAction, ...] = ()
+    #: ... and after them (a pause: the record written as the timer stopped still counts)
+    late_actions: tuple[ButtonAction, ...] = ()
+    #: a recorded lap ended here (a lap press, if the engine's step waits for one)
+    lap: bool = False
+
+
+def _samples(record: Record, t: float, sport: Sport, *, fresh: bool) -> list[Sample]:
+    out: list[Sample] = []
+    if record.hr is not None:
+        out.append(HeartRateSample(t, record.hr, rr_s=record.rr if fresh else ()))
+    if sport is Sport.RUN:
+        if record.speed is not None or record.cadence is not None:
+            out.append(
+                StrideSample(
+                    t,
+                    speed_mps=record.speed or 0.0,
+                    cadence_spm=record.cadence or 0.0,
+                    distance_m=record.distance,
+                )
+            )
+        if record.power is not None:
+            out.append(BikeSample(t, power_w=record.power))
+    elif any(x is not None for x in (record.cadence, record.speed, record.power)):
+        out.append(
+            BikeSample(
+                t,
+                cadence_rpm=record.cadence,
+                speed_mps=record.speed,
+                power_w=record.power,
+                distance_m=record.distance,
+            )
+        )
+    return out
+
+
+def replay_feed(activity: Activity, *, hold_s: float = HOLD_S) -> Iterator[Tick]:
+    """Second by second from the start to the end of the activity. The first tick carries
+    the start press."""
+    records = activity.records
+    pauses = [(a, b) for a, b in pause_intervals(activity.events) if b > a]
+    sensor_events = sorted(
+        (e for e in activity.events if e.type == EventKind.SENSOR and "connected" in e.data),
+        key=lambda e: e.t,
+    )
+    lap_ends = {math.floor(lap.end) for lap in activity.laps[:-1]}
+    end = math.ceil(activity.duration)
+    i = 0  # the next record not yet reached
+    current: Record | None = None
+    s_i = 0
+    paused = False
+    for second in range(end + 1):
+        t = float(second)
+        actions: list[ButtonAction] = []
+        late: list[ButtonAction] = []
+        if second == 0:
+            actions.append(ButtonAction.START_PAUSE)
+        in_pause = any(a <= t < b for a, b in pauses)
+        pausing = in_pause and not paused
+        if in_pause != paused:
+            (late if pausing else actions).append(ButtonAction.START_PAUSE)
+            paused = in_pause
+        samples: list[Sample] = []
+        while s_i < len(sensor_events) and sensor_events[s_i].t <= t:
+            e = sensor_events[s_i]
+            samples.append(
+                SensorStatus(t, SensorRole(str(e.data["role"])), bool(e.data["connected"]))
+            )
+            s_i += 1
+        fresh = False
+        while i < len(records) and records[i].t <= t:
+            current = records[i]
+            fresh = True
+            i += 1
+        if current is not None and (not paused or pausing):
+            gap_to_next = (records[i].t - current.t) if i < len(records) else 1.0
+            if t - current.t < min(max(gap_to_next, 1.0), hold_s):
+                samples.extend(_samples(current, t, activity.sport, fresh=fresh))
+        yield Tick(t, tuple(samples), tuple(actions), tuple(late), lap=second in lap_ends)
+
+
+__all__ = ["HOLD_S", "Tick", "replay_feed"]

@@ -1,0 +1,343 @@
+"""A recorded activity as plain typed data, independent of how it was stored (pure).
+
+One :class:`Activity` is what pacer recorded (or what a FIT file from any watch held): a
+start time, a sport, the workout's name, one :class:`Lap` per workout step, one
+:class:`Record` per second and the :class:`ActivityEvent` list (alerts, buttons, pauses,
+sensor changes). The recorder, the store's payload, the FIT reader, the CSV and JSON files
+all convert to and from this model; exporters, the report and replay read only it.
+
+Two clocks:
+
+* ``t``: seconds since the activity's start, pauses included (a record's wall time is
+  ``activity.start + t``).
+* ``timer``: workout seconds, pauses excluded (what the engine counts, what FIT calls timer
+  time). :func:`timer_of` derives it from the pause and interruption events.
+
+Cadence is always steps per minute for running (both feet, as a BLE foot pod reports it) and
+revolutions per minute for cycling; the FIT writer and reader convert to and from FIT's
+per-leg convention.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pacer.engine.events import EventType
+from pacer.engine.snapshot import TargetStatus
+from pacer.profile import Units
+from pacer.workout.model import Intensity, Sport
+from pacer.workout.resolve import Metric, ResolvedTarget
+
+#: A record stands for at most this many seconds (beyond, the data has a hole, not a value).
+MAX_RECORD_GAP_S = 60.0
+
+
+class EventKind(StrEnum):
+    """What the recorder writes beside the engine's own events (which keep their
+    :class:`pacer.engine.events.EventType` value as ``type``)."""
+
+    #: data: sport, units, workout, profile: what the recording is of
+    START = "start"
+    #: a workout step (a lap) began; data: name, intensity, trigger and the target
+    STEP = "step"
+    #: data: action (a :class:`pacer.hardware.ButtonAction` value)
+    BUTTON = "button"
+    #: data: role, connected
+    SENSOR = "sensor"
+    #: the device's own battery; data: percent
+    BATTERY = "battery"
+    #: the recording was cut off (crash, power cut) and resumed; data: since (the last ``t``
+    #: recorded before the cut). The time in between counts as a pause.
+    INTERRUPTED = "interrupted"
+    #: the athlete stopped the recording
+    STOP = "stop"
+
+
+#: Engine events that are alerts (an athlete was told to slow down or speed up).
+ALERT_TYPES: frozenset[str] = frozenset(
+    {EventType.ALERT_OVER, EventType.ALERT_UNDER, EventType.ALERT_PREDICTED_OVER}
+)
+
+
+class LapTrigger(StrEnum):
+    """Why a lap ended, in FIT's words."""
+
+    TIME = "time"
+    DISTANCE = "distance"
+    MANUAL = "manual"
+    SESSION_END = "session_end"
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One second of the activity. Absent values are None (no sensor, no data)."""
+
+    t: float
+    timer: float
+    hr: int | None = None
+    #: RR intervals in seconds received during this second
+    rr: tuple[float, ...] = ()
+    #: metres per second
+    speed: float | None = None
+    #: steps per minute (running) or rpm (cycling)
+    cadence: float | None = None
+    #: metres since the start
+    distance: float | None = None
+    power: int | None = None
+    #: 0-based workout step
+    step: int | None = None
+    target_low: float | None = None
+    target_high: float | None = None
+    status: TargetStatus = TargetStatus.NONE
+    #: the device's battery, percent
+    battery: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lap:
+    """One workout step as it was run, ``start <= t < end``."""
+
+    step: int
+    name: str
+    intensity: Intensity
+    start: float
+    end: float
+    target: ResolvedTarget | None = None
+    trigger: LapTrigger = LapTrigger.MANUAL
+
+    def contains(self, t: float) -> bool:
+        return self.start <= t < self.end
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityEvent:
+    """``type`` is an :class:`EventKind` or :class:`EventType` value (or, from a foreign
+    file, whatever that file named it); ``step`` is 0-based."""
+
+    t: float
+    type: str
+    step: int | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_alert(self) -> bool:
+        return self.type in ALERT_TYPES
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """``start``: wall-clock seconds since the epoch (UTC). ``ended`` is False for a
+    recording that was cut off and not (yet) stopped by the athlete."""
+
+    id: str
+    start: float
+    sport: Sport = Sport.RUN
+    workout: str | None = None
+    units: Units = Units.METRIC
+    profile: str | None = None
+    laps: tuple[Lap, ...] = ()
+    records: tuple[Record, ...] = ()
+    events: tuple[ActivityEvent, ...] = ()
+    ended: bool = True
+    #: what recorded it: "pacer", or the maker and product of a foreign file
+    device: str = "pacer"
+
+    @property
+    def duration(self) -> float:
+        """Seconds from the start to the end of the last record or lap, pauses included."""
+        ends = [lap.end for lap in self.laps]
+        if self.records:
+            ends.append(self.records[-1].t + 1.0)
+        return max(ends, default=0.0)
+
+    @property
+    def timer_duration(self) -> float:
+        if not self.records:
+            return 0.0
+        return self.records[-1].timer + 1.0
+
+    @property
+    def distance(self) -> float | None:
+        values = [r.distance for r in self.records if r.distance is not None]
+        return max(values) if values else None
+
+    def lap_records(self, lap: Lap) -> list[Record]:
+        return [r for r in self.records if lap.contains(r.t)]
+
+    def lap_events(self, lap: Lap) -> list[ActivityEvent]:
+        return [e for e in self.events if lap.contains(e.t)]
+
+    def lap_at(self, t: float) -> Lap | None:
+        for lap in self.laps:
+            if lap.contains(t):
+                return lap
+        return None
+
+    def alert_metric(self, event: ActivityEvent) -> Metric | None:
+        """The metric an alert is about: its own ``metric`` field, else its lap's target."""
+        named = event.data.get("metric")
+        if isinstance(named, str) and named in Metric.__members__.values():
+            return Metric(named)
+        lap = self.lap_at(event.t)
+        if lap is None and event.step is not None:
+            lap = next((x for x in self.laps if x.step == event.step), None)
+        return None if lap is None or lap.target is None else lap.target.metric
+
+
+# --- pauses and timer time -------------------------------------------------------------
+
+
+def pause_intervals(events: Iterable[ActivityEvent]) -> list[tuple[float, float]]:
+    """Intervals of ``t`` when the timer stood still: paused..resumed, and each cut-off."""
+    out: list[tuple[float, float]] = []
+    paused_at: float | None = None
+    for e in sorted(events, key=lambda e: e.t):
+        if e.type == EventType.PAUSED and paused_at is None:
+            paused_at = e.t
+        elif e.type == EventType.RESUMED and paused_at is not None:
+            out.append((paused_at, e.t))
+            paused_at = None
+        elif e.type == EventKind.INTERRUPTED:
+            since = float(e.data.get("since", e.t))
+            start = since if paused_at is None else min(paused_at, since)
+            out.append((start, e.t))
+            paused_at = None
+    if paused_at is not None:
+        out.append((paused_at, float("inf")))
+    return out
+
+
+def timer_of(t: float, pauses: Sequence[tuple[float, float]]) -> float:
+    """Workout seconds at ``t``: ``t`` minus the paused time before it."""
+    stopped = 0.0
+    for a, b in pauses:
+        if a >= t:
+            break
+        stopped += min(b, t) - a
+    return t - stopped
+
+
+def record_seconds(records: Sequence[Record], max_gap: float = MAX_RECORD_GAP_S) -> list[float]:
+    """How many timer seconds each record stands for: up to the next record, at most
+    ``max_gap``; the last one stands for one second. Smart recording's sparse records (every
+    few seconds) thus weigh what they cover; pauses weigh nothing.
+    """
+    out = []
+    for a, b in itertools.pairwise(records):
+        out.append(max(0.0, min(b.timer - a.timer, max_gap)))
+    if records:
+        out.append(1.0)
+    return out
+
+
+# --- building an activity from its parts -------------------------------------------------
+
+
+def target_from_json(data: Mapping[str, Any] | None) -> ResolvedTarget | None:
+    if not data:
+        return None
+    return ResolvedTarget(
+        Metric(data["metric"]), float(data["low"]), float(data["high"]), str(data.get("label", ""))
+    )
+
+
+def target_to_json(target: ResolvedTarget | None) -> dict[str, Any] | None:
+    if target is None:
+        return None
+    return {
+        "metric": target.metric.value,
+        "low": target.low,
+        "high": target.high,
+        "label": target.label,
+    }
+
+
+def laps_from_events(events: Sequence[ActivityEvent], end: float) -> tuple[Lap, ...]:
+    """One lap per :attr:`EventKind.STEP` event (a resumed step continues its lap), each
+    lasting until the next one, the last until ``end``."""
+    starts: list[ActivityEvent] = []
+    for e in sorted(events, key=lambda e: e.t):
+        if e.type != EventKind.STEP or e.step is None:
+            continue
+        if starts and starts[-1].step == e.step:
+            continue  # the same step again (resumed after a cut-off)
+        starts.append(e)
+    laps = []
+    for i, e in enumerate(starts):
+        stop = starts[i + 1].t if i + 1 < len(starts) else max(end, e.t)
+        assert e.step is not None
+        laps.append(
+            Lap(
+                step=e.step,
+                name=str(e.data.get("name", f"Step {e.step + 1}")),
+                intensity=Intensity(e.data.get("intensity", Intensity.ACTIVE.value)),
+                start=e.t,
+                end=stop,
+                target=target_from_json(e.data.get("target")),
+                trigger=LapTrigger(e.data.get("trigger", LapTrigger.MANUAL.value)),
+            )
+        )
+    return tuple(laps)
+
+
+def with_targets(records: Iterable[Record], laps: Sequence[Lap]) -> list[Record]:
+    """Fill each record's target range from its lap (where it has none of its own)."""
+    from dataclasses import replace
+
+    out = []
+    for r in records:
+        if r.target_low is None and r.target_high is None:
+            lap = next((lap for lap in laps if lap.contains(r.t)), None)
+            if lap is not None and lap.target is not None:
+                r = replace(r, target_low=lap.target.low, target_high=lap.target.high)
+        out.append(r)
+    return out
+
+
+def status_of(value: float | None, target: ResolvedTarget | None) -> TargetStatus:
+    """Where ``value`` sits against ``target`` (NONE without either)."""
+    if value is None or target is None:
+        return TargetStatus.NONE
+    if value > target.high:
+        return TargetStatus.OVER
+    if value < target.low:
+        return TargetStatus.UNDER
+    return TargetStatus.IN
+
+
+def metric_value(record: Record, metric: Metric) -> float | None:
+    match metric:
+        case Metric.HR:
+            return None if record.hr is None else float(record.hr)
+        case Metric.SPEED:
+            return record.speed
+        case Metric.CADENCE:
+            return record.cadence
+        case Metric.POWER:
+            return None if record.power is None else float(record.power)
+    raise AssertionError(metric)  # pragma: no cover
+
+
+__all__ = [
+    "ALERT_TYPES",
+    "MAX_RECORD_GAP_S",
+    "Activity",
+    "ActivityEvent",
+    "EventKind",
+    "Lap",
+    "LapTrigger",
+    "Record",
+    "laps_from_events",
+    "metric_value",
+    "pause_intervals",
+    "record_seconds",
+    "status_of",
+    "target_from_json",
+    "target_to_json",
+    "timer_of",
+    "with_targets",
+]

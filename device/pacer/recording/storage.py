@@ -1,0 +1,137 @@
+"""The recorder's edge to the SQLite store: the writer thread's sink, loading a stored
+activity into the model, and the storage bound."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from pacer.errors import StoreError
+from pacer.recording.model import Activity, ActivityEvent, Record
+from pacer.recording.recorder import RecordingRefused, ResumePoint, resume_point
+from pacer.store import ActivityStatus, EventRow, SampleRow, Store
+
+#: Default bound on what the store may use before a new recording is refused (bytes in use).
+#: A recorded hour is about 320 kB on disk (benchmarks/bench_recording.py): 256 MiB hold
+#: some 800 hours.
+DEFAULT_LIMIT_BYTES = 256 * 1024 * 1024
+
+
+class StoreSink:
+    """A :class:`~pacer.recording.recorder.Sink` on its own connection to the store at
+    ``path``: create it in the writer thread."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self.store = Store(path)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path}: {exc}") from exc
+
+    def create_activity(self, started: float, workout: str | None) -> int:
+        return self.store.create_activity(started, workout)
+
+    def reopen_activity(self, activity: int) -> None:
+        self.store.reopen_activity(activity)
+
+    def add_records(self, activity: int, rows: list[Record]) -> None:
+        self.store.add_samples(
+            activity,
+            [
+                SampleRow(
+                    t=r.t,
+                    hr=r.hr,
+                    rr=r.rr,
+                    speed=r.speed,
+                    cadence=r.cadence,
+                    distance=r.distance,
+                    power=r.power,
+                    step=r.step,
+                    status=r.status.value,
+                )
+                for r in rows
+            ],
+        )
+
+    def add_events(self, activity: int, rows: list[ActivityEvent]) -> None:
+        self.store.add_events(
+            activity,
+            [EventRow(t=e.t, type=str(e.type), step=e.step, data=dict(e.data)) for e in rows],
+        )
+
+    def end_activity(self, activity: int, *, ended: bool) -> None:
+        status = ActivityStatus.ENDED if ended else ActivityStatus.INTERRUPTED
+        self.store.end_activity(activity, status)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def load_stored(store: Store, activity: int) -> Activity:
+    """A stored activity in the model (StoreError when there is none)."""
+    from pacer.recording.payload import read_payload
+
+    return read_payload(store.activity_payload(activity), f"activity {activity}")
+
+
+@dataclass(frozen=True, slots=True)
+class InterruptedRun:
+    """A recording cut off by a crash or power cut, found at start-up."""
+
+    activity: int
+    started: float
+    point: ResumePoint
+
+
+def find_interrupted(store: Store) -> InterruptedRun | None:
+    """At start-up: mark every activity still 'recording' as interrupted and return the
+    latest one that can be resumed (the daemon offers it: resume, or save as ended)."""
+    store.recover_interrupted()
+    for info in reversed(store.list_activities()):
+        if info.status is not ActivityStatus.INTERRUPTED:
+            continue
+        point = resume_point(load_stored(store, info.id))
+        if point is not None:
+            return InterruptedRun(info.id, info.started, point)
+    return None
+
+
+def save_as_ended(store: Store, activity: int) -> None:
+    """The athlete chose not to resume: the run is kept as it is, ended."""
+    store.end_activity(activity, ActivityStatus.ENDED)
+
+
+def ensure_room(store: Store, limit_bytes: int = DEFAULT_LIMIT_BYTES) -> list[int]:
+    """Make room for a new recording or refuse to start one.
+
+    Past ``limit_bytes`` in use, delete activities the host has downloaded (oldest first)
+    until under it; returns their ids. Raises :class:`RecordingRefused` when only runs that
+    were never downloaded remain: those are deleted by the user, never by pacer.
+    """
+    deleted: list[int] = []
+    if store.used_bytes() < limit_bytes:
+        return deleted
+    for info in store.list_activities():
+        if not info.downloaded or info.status is ActivityStatus.RECORDING:
+            continue
+        store.delete_activity(info.id)
+        deleted.append(info.id)
+        if store.used_bytes() < limit_bytes:
+            return deleted
+    waiting = [a for a in store.list_activities() if not a.downloaded]
+    raise RecordingRefused(
+        f"storage full: {store.used_bytes() / 1e6:.1f} MB in use of {limit_bytes / 1e6:.1f} MB; "
+        f"{len(waiting)} run(s) not downloaded yet. Download them with 'pacer device "
+        "download' (or delete some) to record again"
+    )
+
+
+__all__ = [
+    "DEFAULT_LIMIT_BYTES",
+    "InterruptedRun",
+    "StoreSink",
+    "ensure_room",
+    "find_interrupted",
+    "load_stored",
+    "save_as_ended",
+]

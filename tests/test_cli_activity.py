@@ -1,0 +1,117 @@
+"""``pacer export``, ``pacer report`` and ``pacer replay`` end to end through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, require_fit_fixtures
+from pacer.cli import main
+from pacer.exporters.jsonfile import encode_json
+from sim_recording import recorded_step_up
+
+STEP_UP = str(EXAMPLES / "step-up-run.yaml")
+PROFILE = str(EXAMPLES / "profile.yaml")
+
+
+@pytest.fixture
+def recording(tmp_path: Path) -> Path:
+    path = tmp_path / "run.json"
+    path.write_bytes(encode_json(recorded_step_up()[0]))
+    return path
+
+
+def test_export_every_format(
+    recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for fmt in ("fit", "tcx", "csv", "json"):
+        out = tmp_path / f"out.{fmt}"
+        assert main(["export", str(recording), "--format", fmt, "-o", str(out)]) == 0
+        assert out.stat().st_size > 1000
+        assert f"{out}: {fmt.upper()}, 5 laps, 4800 records" in capsys.readouterr().err
+    assert (tmp_path / "out.fit").read_bytes()[8:12] == b".FIT"
+    # the JSON export reads back as the same activity
+    assert json.loads((tmp_path / "out.json").read_bytes()) == json.loads(recording.read_bytes())
+
+
+def test_export_refuses_to_overwrite_its_input(
+    recording: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["export", str(recording), "--format", "json", "-o", str(recording)]) == 2
+    assert "is the input" in capsys.readouterr().err
+
+
+def test_missing_activity_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "no-such-run.fit"]) == 2
+    assert "no-such-run.fit: no such file" in capsys.readouterr().err
+
+
+def test_report_prints_the_table_and_draws_the_png(
+    recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    png = tmp_path / "run.png"
+    assert main(["report", str(recording), "--png", str(png)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Step-up run 1:20, 2024-01-01 00:00 UTC")
+    assert "Z3 mid 136-142 bpm" in out
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_replay_a_watch_recording_writes_sim_style_events(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fit = require_fit_fixtures() / "sample-activity.fit"
+    events = tmp_path / "replay.jsonl"
+    code = main(
+        ["replay", str(fit), "--workout", STEP_UP, "--profile", PROFILE, "--events", str(events)]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "garmin edge500" in out.splitlines()[0]
+    assert "20:00  2/5  Z2 high: 20m, Z2 high 124-130 bpm" in out
+    assert "alert over: HR" in out
+    assert "recorded hours per second" in out
+    lines = [json.loads(line) for line in events.read_text().splitlines()]
+    assert lines[0] == {
+        "t": 0.0,
+        "type": "step_start",
+        "step": 1,
+        "name": "Warm-up",
+        "intensity": "warmup",
+        "duration": "20m",
+        "target": None,
+        "reason": "start",
+    }
+    assert lines[-1]["type"] == "workout_done"
+
+
+def test_replay_of_a_recording_shorter_than_the_workout_exits_1(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fit = require_fit_fixtures() / "garmin-fenix-5-run.fit"
+    assert main(["replay", str(fit), "--workout", STEP_UP, "--quiet"]) == 1
+    assert "Compliance" in capsys.readouterr().out
+
+
+def test_sim_record_writes_what_the_device_would_have_recorded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "sim.json"
+    argv = ["sim", STEP_UP, "--profile", PROFILE, "--quiet", "--seed", "2", "--record", str(out)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    from pacer.recording.load import load_activity_file
+
+    activity = load_activity_file(out)
+    assert activity.workout == "Step-up run 1:20"
+    assert len(activity.records) == 4800
+    assert [lap.name for lap in activity.laps] == [
+        "Warm-up",
+        "Z2 high",
+        "Z3 mid",
+        "Z4",
+        "Cool-down",
+    ]
+    assert activity.ended

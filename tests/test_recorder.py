@@ -1,0 +1,220 @@
+"""The recorder's pure half: rows from snapshots, engine events, samples and buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from pacer.engine.events import EngineEvent, EventType
+from pacer.engine.snapshot import RunState, Snapshot, TargetStatus
+from pacer.hardware import ButtonAction
+from pacer.recording.model import ActivityEvent, EventKind, Record
+from pacer.recording.payload import assemble
+from pacer.recording.recorder import Recorder, RecordingInfo, resume_point
+from pacer.samples import HeartRateSample, SensorRole, SensorStatus
+from pacer.workout.model import Intensity, Sport
+from pacer.workout.resolve import Metric, ResolvedTarget
+
+Z2 = ResolvedTarget(Metric.HR, 140, 150, "Z2 140-150 bpm")
+
+
+@dataclass
+class Clock:
+    now: float = 100.0
+    epoch: float = 1_700_000_000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def wall(self) -> float:
+        return self.epoch + self.now
+
+    async def sleep(self, seconds: float) -> None:  # pragma: no cover - unused
+        self.now += seconds
+
+
+@dataclass
+class Rows:
+    created: list[tuple[float, str | None]] = field(default_factory=list)
+    reopened: list[int] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+    events: list[ActivityEvent] = field(default_factory=list)
+    ended: list[bool] = field(default_factory=list)
+
+    def create(self, started: float, workout: str | None) -> None:
+        self.created.append((started, workout))
+
+    def reopen(self, activity: int) -> None:
+        self.reopened.append(activity)
+
+    def record(self, row: Record) -> None:
+        self.records.append(row)
+
+    def event(self, row: ActivityEvent) -> None:
+        self.events.append(row)
+
+    def end(self, *, ended: bool) -> None:
+        self.ended.append(ended)
+
+
+def snap(t: float, step: int, hr: int, state: RunState = RunState.RUNNING) -> Snapshot:
+    target = None if step == 0 else Z2
+    return Snapshot(
+        state=state,
+        t=t,
+        step_index=step,
+        step_count=2,
+        step_name="Warm-up" if step == 0 else "Z2",
+        intensity=Intensity.WARMUP if step == 0 else Intensity.ACTIVE,
+        target=target,
+        status=TargetStatus.NONE if target is None else TargetStatus.IN,
+        hr=hr,
+        speed_mps=3.0,
+        cadence=170.0,
+        distance_m=3.0 * t,
+        step_remaining_s=10.0,
+        battery_percent=80,
+    )
+
+
+def run(rows: Rows, clock: Clock, rec: Recorder, seconds: range, step_at: int = 5) -> None:
+    for i in seconds:
+        rec.on_sample(HeartRateSample(clock.now, 140, rr_s=(0.43, 0.43)))
+        rec.on_snapshot(snap(float(i), 0 if i < step_at else 1, 120 + i))
+        clock.now += 1.0
+
+
+def test_one_record_a_second_with_rr_and_step_events() -> None:
+    rows, clock = Rows(), Clock()
+    rec = Recorder(rows, clock, RecordingInfo(Sport.RUN, workout="Test"))
+    rec.start()
+    run(rows, clock, rec, range(8))
+    rec.on_action(ButtonAction.LAP)
+    rec.on_events([EngineEvent(7.0, EventType.ALERT_OVER, 2, {"value": 155})])
+    rec.on_sample(SensorStatus(clock.now, SensorRole.HR, connected=False))
+    rec.stop()
+    assert rows.created == [(clock.epoch + 100.0, "Test")]
+    assert [r.t for r in rows.records] == [float(i) for i in range(8)]
+    assert [r.hr for r in rows.records] == [120 + i for i in range(8)]
+    assert all(r.rr == (0.43, 0.43) for r in rows.records)
+    assert [r.target_low for r in rows.records] == [None] * 5 + [140] * 3
+    kinds = [e.type for e in rows.events]
+    assert kinds[0] == EventKind.START
+    assert [e.step for e in rows.events if e.type == EventKind.STEP] == [0, 1]
+    assert EventKind.BATTERY in kinds
+    alert = next(e for e in rows.events if e.type == EventType.ALERT_OVER)
+    assert alert.step == 1  # engine steps are 1-based, rows 0-based
+    assert alert.data == {"value": 155, "wt": 7.0}
+    assert next(e for e in rows.events if e.type == EventKind.BUTTON).data == {"action": "lap"}
+    assert next(e for e in rows.events if e.type == EventKind.SENSOR).data == {
+        "role": "hr",
+        "connected": False,
+    }
+    assert kinds[-1] == EventKind.STOP
+    assert rows.ended == [True]
+
+
+def test_no_records_while_paused() -> None:
+    rows, clock = Rows(), Clock()
+    rec = Recorder(rows, clock, RecordingInfo())
+    rec.start()
+    rec.on_snapshot(snap(0.0, 0, 120))
+    clock.now += 1
+    rec.on_snapshot(snap(1.0, 0, 120, RunState.PAUSED))
+    clock.now += 1
+    rec.on_snapshot(snap(1.0, 0, 120))
+    assert [r.t for r in rows.records] == [0.0, 2.0]
+    assert [r.timer for r in rows.records] == [0.0, 1.0]
+
+
+def test_an_interrupted_recording_resumes_in_its_step() -> None:
+    rows, clock = Rows(), Clock()
+    rec = Recorder(rows, clock, RecordingInfo(workout="Test"))
+    rec.start()
+    run(rows, clock, rec, range(9))
+    # the process dies here: no stop(); the store holds what was written
+    activity = assemble(
+        activity_id="1",
+        started=rows.created[0][0],
+        workout="Test",
+        ended=False,
+        samples=rows.records,
+        events=rows.events,
+    )
+    point = resume_point(activity)
+    assert point is not None
+    assert (point.step, point.step_elapsed, point.timer, point.last_t) == (1, 3.0, 8.0, 8.0)
+    assert point.distance == 24.0
+    # 30 s later the daemon is back and resumes
+    clock.now += 30
+    again = Rows()
+    rec2 = Recorder(again, clock, RecordingInfo(workout="Test"))
+    rec2.resume(1, point, started=rows.created[0][0])
+    rec2.on_snapshot(snap(9.0, 1, 150))
+    assert again.reopened == [1]
+    gap = again.events[0]
+    assert gap.type == EventKind.INTERRUPTED
+    assert gap.data == {"since": 9.0}
+    assert again.records[0].t == gap.t
+    whole = assemble(
+        activity_id="1",
+        started=rows.created[0][0],
+        workout="Test",
+        ended=False,
+        samples=rows.records + again.records,
+        events=rows.events + again.events,
+    )
+    assert [r.timer for r in whole.records][-2:] == [8.0, 9.0]  # the gap is a pause
+    assert [lap.step for lap in whole.laps] == [0, 1]
+    assert resume_point(whole) is not None
+    assert resume_point(whole).step == 1  # type: ignore[union-attr]
+
+
+def test_the_engine_resumes_a_cut_off_simulated_run_in_its_step() -> None:
+    import asyncio
+
+    from pacer.engine.engine import Engine
+    from pacer.recording.recorder import MemoryWriter
+    from pacer.recording.simulate import attach_recorder
+    from pacer.sim.runner import simulation
+    from sim_recording import step_up_workout
+
+    workout = step_up_workout()
+    runner = simulation(workout, seed=4)
+    writer = MemoryWriter()
+    recorder = attach_recorder(runner, writer, workout.profile)
+    recorder.start()
+    asyncio.run(runner.run())
+    # cut the recording 25 minutes in (step 2, 5 min into it): what a crash would leave
+    writer.records = [r for r in writer.records if r.t < 1500]
+    writer.events = [e for e in writer.events if e.t < 1500]
+    writer.ended = None
+    point = resume_point(writer.activity("7"))
+    assert point is not None
+    assert (point.step, point.step_elapsed, point.timer) == (1, 299.0, 1499.0)
+    assert point.step_distance == pytest.approx(point.distance - writer.records[1199].distance)
+    engine = Engine(workout)
+    now = 5000.0
+    (start,) = engine.restore(
+        point.step,
+        point.step_elapsed,
+        point.timer,
+        now,
+        distance_m=point.distance,
+        step_distance_m=point.step_distance,
+    )
+    assert (start.type, start.step, start.data["reason"]) == (EventType.STEP_START, 2, "resume")
+    snap_ = engine.snapshot()
+    assert snap_.step_index == 1
+    assert snap_.step_remaining_s == pytest.approx(1200 - 299)
+    # it carries on to the next step at the planned workout time, counting down on the way
+    events = []
+    for second in range(1, 1000):
+        events += engine.tick(now + second)
+    starts = [e for e in events if e.type == EventType.STEP_START]
+    assert starts[0].step == 3
+    assert starts[0].t == pytest.approx(2400.0)
+    countdowns = [e.data["remaining"] for e in events if e.type == EventType.STEP_COUNTDOWN]
+    assert countdowns[:1] == [engine.policy.countdown_s]
+    assert engine.summary().steps[0].completion == 1.0  # the warm-up was done before the cut

@@ -1,0 +1,82 @@
+"""Replay: recorded runs (real FIT files, pacer's own recordings) through the engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import require_fit_fixtures
+from pacer.engine.events import EngineEvent, EventType
+from pacer.recording.feed import replay_feed
+from pacer.recording.fitreader import read_fit_file
+from pacer.replay import replay
+from pacer.samples import HeartRateSample
+from sim_recording import recorded_step_up, step_up_workout
+
+
+def kinds(events: tuple[EngineEvent, ...], *types: EventType) -> list[EngineEvent]:
+    return [e for e in events if e.type in types]
+
+
+def test_replaying_pacers_own_recording_reproduces_the_engines_decisions() -> None:
+    activity, original = recorded_step_up()
+    result = replay(activity, step_up_workout())
+    assert result.completed
+    skip = {EventType.STEP_COUNTDOWN}
+
+    def key(events: tuple[EngineEvent, ...]) -> list[tuple[int, str, int]]:
+        return [(round(e.t), e.type.value, e.step) for e in events if e.type not in skip]
+
+    assert key(result.events) == key(original.events)
+
+
+def test_fenix_run_replays_to_its_end() -> None:
+    activity = read_fit_file(require_fit_fixtures() / "garmin-fenix-5-run.fit")
+    seen: list[EngineEvent] = []
+    result = replay(activity, step_up_workout(), on_event=seen.append)
+    assert seen == list(result.events)
+    assert not result.completed  # a one-minute run cannot finish an 80-minute workout
+    assert result.seconds == pytest.approx(activity.duration, abs=1.0)
+    (start,) = kinds(result.events, EventType.STEP_START)
+    assert (start.t, start.step) == (0.0, 1)
+    assert kinds(result.events, EventType.ALERT_OVER, EventType.ALERT_UNDER) == []
+    first = result.summary.steps[0]
+    assert first.elapsed_s == pytest.approx(57.0, abs=1.0)
+    hrs = [r.hr for r in activity.records if r.hr is not None]
+    assert min(hrs) <= first.avg_hr <= max(hrs)  # type: ignore[operator]
+
+
+def test_smart_recorded_ride_replays_through_every_step() -> None:
+    activity = read_fit_file(require_fit_fixtures() / "sample-activity.fit")
+    workout = step_up_workout()
+    result = replay(activity, workout)
+    assert result.completed
+    starts = kinds(result.events, EventType.STEP_START)
+    assert [(e.step, e.t) for e in starts] == [
+        (1, 0.0),
+        (2, 1200.0),
+        (3, 2400.0),
+        (4, 3600.0),
+        (5, 4200.0),
+    ]
+    # the rider's heart rate sat far above this runner's zones: over alerts, never under
+    overs = kinds(result.events, EventType.ALERT_OVER)
+    assert overs
+    assert kinds(result.events, EventType.ALERT_UNDER) == []
+    for e in overs:
+        assert e.data["value"] > workout.steps[e.step - 1].target.high  # type: ignore[union-attr]
+    # the ride's auto-pauses are pauses: the workout clock stands while the recording runs on
+    pauses = kinds(result.events, EventType.PAUSED)
+    assert len(pauses) == len(kinds(result.events, EventType.RESUMED)) > 5
+    assert result.seconds > 80 * 60 + 60  # recorded time, pauses included
+    # no strap silence invented by the sparse records (holes up to 10 s are held)
+    assert kinds(result.events, EventType.SENSOR_LOST) == []
+
+
+def test_the_feed_holds_sparse_records_and_sends_rr_once() -> None:
+    activity = read_fit_file(require_fit_fixtures() / "garmin-fenix-5-run.fit")
+    ticks = list(replay_feed(activity))
+    hr_seconds = [t.t for t in ticks if any(isinstance(s, HeartRateSample) for s in t.samples)]
+    # 21 records over 57 s, every second covered
+    assert len(hr_seconds) >= 56
+    rr = [v for t in ticks for s in t.samples if isinstance(s, HeartRateSample) for v in s.rr_s]
+    assert rr == pytest.approx([v for r in activity.records for v in r.rr])

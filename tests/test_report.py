@@ -1,0 +1,33 @@
+"""The post-run report: the per-step table and the figure."""
+
+from __future__ import annotations
+
+import struct
+
+from activity_factory import step_up
+from pacer.recording.summary import lap_summaries
+from pacer.report import HEADERS, render_png, report_text, step_rows
+
+
+def test_table_has_a_row_per_step_and_a_total() -> None:
+    activity = step_up(60)
+    rows = step_rows(activity)
+    assert len(rows) == 6
+    assert all(len(r) == len(HEADERS) for r in rows)
+    assert [r[1] for r in rows] == ["Warm-up", "Z2 high", "Z3 mid", "Z4", "Cool-down", "Total"]
+    summaries = lap_summaries(activity)
+    z3 = summaries[2]
+    assert rows[2][4] == f"{round(100 * z3.in_s / z3.judged_s)}%"
+    assert rows[2][7] == str(round(z3.hr.avg or 0))
+    assert rows[0][4] == "-"  # no target, no share
+    text = report_text(activity)
+    assert "Step-up run" in text
+    assert "Z3 mid 154-160 bpm" in text
+
+
+def test_figure_is_a_png_of_the_expected_size() -> None:
+    data = render_png(step_up(60))
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert (width, height) == (1210, 825)
+    assert len(data) > 30_000  # lines, bands and labels, not an empty canvas

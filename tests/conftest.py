@@ -35,3 +35,12 @@ def require_fit_fixtures() -> Path:
             pytest.fail(f"{FIT_FIXTURES} missing: CI clones main with ../shared beside it")
         pytest.skip("../shared/fixtures/fit not beside the repository")
     return FIT_FIXTURES
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--regen-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/*.png from the current screens instead of comparing",
+    )

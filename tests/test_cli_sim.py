@@ -135,3 +135,21 @@ def test_help_teaches(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for word in ("--athlete", "--seed", "--speed", "--fast", "--events", "examples:", "eager"):
         assert word in out
+
+
+def test_gif_and_haptics_options_record_the_face(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    gif = tmp_path / "run.gif"
+    code, out, _ = sim(
+        capsys, str(EXAMPLES / "step-up-run-30min.yaml"), "--gif", str(gif), "--haptics"
+    )
+    assert code == 0
+    with Image.open(gif) as im:
+        assert im.size == (384, 192)  # the 128x64 panel at 3x
+        assert 30 < im.n_frames <= 600
+    # every step change buzzes long-long, in step order
+    buzzes = re.findall(r"^\s+(\d+:\d\d)\s+~ step_change", out, re.M)
+    assert buzzes == ["0:00", "8:00", "16:00", "22:00", "26:00"]

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pacer import sim_face
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.profile import Profile
     from pacer.sim.runner import SimRunner
@@ -42,6 +44,10 @@ examples:
   pacer sim examples/step-up-run.yaml --record run.json && pacer report run.json
   pacer sim examples/step-up-run-pace.yaml --profile examples/profile.yaml --hills
   pacer sim examples/strength-b.yaml --speed 30      watch it at 30x real time
+  pacer sim examples/step-up-run.yaml --speed 60 --view terminal
+                                          the OLED screen live in the terminal
+  pacer sim examples/step-up-run.yaml --gif run.gif --haptics
+                                          a GIF of the screen, and every buzz
 
 --events FILE writes one JSON object per engine event and line: t (workout seconds),
 type, step (1-based) and the event's own fields (docs/engine.md#events).
@@ -88,6 +94,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "export and replay)",
     )
     p.add_argument("--quiet", action="store_true", help="print only the summary")
+    sim_face.add_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -184,7 +191,17 @@ def attach_record_file(
     stack.callback(write)
 
 
-ATTACH: list[Attach] = [attach_console, attach_events_file, attach_record_file]
+def attach_face(
+    args: argparse.Namespace,
+    runner: SimRunner,
+    profile: Profile,
+    stack: contextlib.ExitStack,
+) -> None:
+    """The device's screen (--view terminal, --gif, --frames) and haptics (--haptics)."""
+    sim_face.attach_cli(args, runner, profile, stack)
+
+
+ATTACH: list[Attach] = [attach_console, attach_events_file, attach_record_file, attach_face]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -40,11 +40,8 @@ def env_with(notify: str | None = None) -> dict[str, str]:
 
 
 def pacer_run(data: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "pacer.cli", "run", "--hardware", "sim"] + [
-        "--data-dir",
-        str(data),
-        *args,
-    ]
+    command = [sys.executable, "-m", "pacer.cli", "run", "--hardware", "sim"]
+    return [*command, "--data-dir", str(data), *args]
 
 
 def wait_ready(sock: socket.socket, timeout: float = 30.0) -> float:
@@ -157,17 +154,25 @@ def main() -> int:
         frames = [f for f, _ in starts]
         readies = [r for _, r in starts]
         print(f"pacer run --hardware sim, {args.runs} starts:")
-        print(f"  first frame   median {statistics.median(frames) * 1000:6.0f} ms"
-              f"  (min {min(frames) * 1000:.0f}, max {max(frames) * 1000:.0f})")
+        print(
+            f"  first frame   median {statistics.median(frames) * 1000:6.0f} ms"
+            f"  (min {min(frames) * 1000:.0f}, max {max(frames) * 1000:.0f})"
+        )
         print(f"  READY=1       median {statistics.median(readies) * 1000:6.0f} ms")
-        print(f"  for scale: python -c pass {bare * 1000:.0f} ms, "
-              f"import pacer.cli + parser {cli * 1000:.0f} ms")
+        print(
+            f"  for scale: python -c pass {bare * 1000:.0f} ms, "
+            f"import pacer.cli + parser {cli * 1000:.0f} ms"
+        )
 
         cost = workout_cost(tmp, args.seconds, args.idle)
-    print(f"real-time step-up run over serial, {args.seconds:g} s "
-          f"(workout clock at {cost['t']:.0f} s):")
-    print(f"  CPU           {cost['running']:.2f} s per minute "
-          f"({cost['running'] / 60 * 100:.1f} % of one core); idle {cost['idle']:.2f} s/min")
+    print(
+        f"real-time step-up run over serial, {args.seconds:g} s "
+        f"(workout clock at {cost['t']:.0f} s):"
+    )
+    print(
+        f"  CPU           {cost['running']:.2f} s per minute "
+        f"({cost['running'] / 60 * 100:.1f} % of one core); idle {cost['idle']:.2f} s/min"
+    )
     print(f"  peak RSS      {cost['rss']:.1f} MB (VmHWM)")
     return 0
 

@@ -32,7 +32,7 @@ import signal
 import time
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from pacer.battery import (
     BatteryGauge,
@@ -52,6 +52,7 @@ from pacer.engine.snapshot import RunState
 from pacer.errors import HardwareError, InputErrors, PacerError, StoreError
 from pacer.hardware import ButtonAction, FollowsRun, Hardware, Runs
 from pacer.samples import Sample, SensorRole, SensorStatus
+from pacer.screens.views import ErrorKind, ErrorView, IdleView
 from pacer.sdnotify import Notifier, watchdog_loop
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -100,6 +101,14 @@ async def run_daemon(
     return await Daemon(hw, config, store, options or DaemonOptions()).run()
 
 
+@runtime_checkable
+class DescribesItself(Protocol):
+    """Sensors that can say how they are (BleSensors: "Bluetooth unavailable", "hr
+    connected, pod searching"): the idle STATUS= line shows it."""
+
+    def status_line(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class _Notice:
     until: float
@@ -146,6 +155,7 @@ class Daemon:
             self.menu.offer = find_resume_offer(self.store)
             self._reload_menu()
             self._show_home()  # the first frame: before BLE (bleak, D-Bus) is even imported
+            log.info("first frame up")
             async with self.hw:
                 self.hw.buttons.on_action(self._actions.put_nowait)
                 try:
@@ -354,10 +364,10 @@ class Daemon:
         if level is BatteryLevel.LOW:
             log.warning("battery low: %d %%", self.battery)
             self.hw.haptics.play("battery_low")
-            self._show_notice(f"Battery low: {self.battery} %", "Charge soon")
+            self._show_notice(ErrorKind.BATTERY_LOW, f"{self.battery} % left: charge soon")
         elif level is BatteryLevel.CRITICAL:
             log.error("battery empty (%d %%): saving and stopping", self.battery)
-            self._show_notice("Battery empty", "Saving, shutting down")
+            self._show_notice(ErrorKind.BATTERY_EMPTY)
             self.request_stop(EXIT_OK, "battery empty")
 
     # --- starting workouts (buttons and serial) -----------------------------------------
@@ -413,14 +423,14 @@ class Daemon:
             await self.start_workout(name, source)
         except (InputErrors, StoreError) as exc:
             log.error("cannot start %r: %s", name, exc)
-            self._show_notice(f"Cannot start {name}", str(exc).splitlines()[0])
+            self._show_notice(ErrorKind.CANNOT_START, f"{name}: {_first_line(exc)}")
 
     async def _resume_or_explain(self, offer: ResumeOffer) -> None:
         try:
             await self.resume_workout(offer)
         except (InputErrors, StoreError) as exc:
             log.error("cannot resume recording %s: %s", offer.activity, exc)
-            self._show_notice("Cannot resume", str(exc).splitlines()[0])
+            self._show_notice(ErrorKind.CANNOT_START, _first_line(exc))
 
     def selection_changed(self, name: str | None) -> None:
         self._reload_menu()
@@ -466,10 +476,11 @@ class Daemon:
 
         self._offer(render(self._home_view(), self.units), workout=False)
 
-    def _show_notice(self, title: str, detail: str) -> None:
-        from pacer.screens import ErrorKind, ErrorView, render
+    def _show_notice(self, kind: ErrorKind, detail: str | None = None) -> None:
+        """A card over whatever is showing, for ``NOTICE_S`` seconds."""
+        from pacer.screens import render
 
-        view = ErrorView(ErrorKind.NO_WORKOUT, detail=detail, hint=title)
+        view = ErrorView(kind, detail=detail, hint="")
         self._notice = _Notice(time.monotonic() + NOTICE_S, render(view))
         self._offer(self._notice.image, workout=self.running() is not None)
 
@@ -479,25 +490,24 @@ class Daemon:
             self._units = stored_profile(self.store).units
         return self._units
 
-    def _home_view(self) -> Any:
-        from pacer.screens import ErrorKind, ErrorView, IdleView
-
+    def _home_view(self) -> IdleView | ErrorView:
         sensors = tuple(sorted(self.sensors.items()))
+        start, following, hold = self._keys()
         offer = self.menu.offer
         if offer is not None:
             p = offer.point
             return IdleView(
-                f"Resume {offer.point.workout}",
+                f"Resume {p.workout}",
                 step_count=p.step + 1,
                 total_s=p.timer,
                 sensors=sensors,
                 battery_percent=self.battery,
-                hint="press: resume  hold: save",
+                hint=f"{start}: resume  {hold}: save",
             )
         name = self.menu.selected
         if name is None:
-            kind = ErrorKind.NO_WORKOUT
-            return ErrorView(kind, hint="pick one: B" if self.menu.names else "")
+            hint = f"{following}: pick one" if self.menu.names else ""
+            return ErrorView(ErrorKind.NO_WORKOUT, hint=hint)
         workout = self._describe(name)
         return IdleView(
             name,
@@ -506,7 +516,16 @@ class Daemon:
             total_m=None if workout is None else workout.total_meters or None,
             sensors=sensors,
             battery_percent=self.battery,
+            hint=f"{start}: start  {following}: next"
+            if len(self.menu.names) > 1
+            else f"{start}: start",
         )
+
+    def _keys(self) -> tuple[str, str, str]:
+        """How the screen names the start, lap and stop presses with these buttons."""
+        if len(self.config.buttons.pins) == 1:
+            return "press", "2x", "hold"
+        return "A", "B", "hold A"
 
     def _describe(self, name: str) -> ResolvedWorkout | None:
         stored = self.store.get_workout(name)
@@ -562,12 +581,12 @@ class Daemon:
             )
         if self.menu.offer is not None:
             return f"idle: offering to resume {self.menu.offer.point.workout}"
-        up = [str(role) for role, ok in sorted(self.sensors.items()) if ok]
+        if isinstance(self.hw.sensors, DescribesItself):
+            sensors = self.hw.sensors.status_line()  # "hr connected, pod searching"
+        else:
+            sensors = ", ".join(str(r) for r, ok in sorted(self.sensors.items()) if ok) or "none"
         battery = "" if self.battery is None else f", battery {self.battery} %"
-        return (
-            f"idle: {self.menu.selected or 'no workout'}; sensors: {', '.join(up) or 'none'}"
-            + battery
-        )
+        return f"idle: {self.menu.selected or 'no workout'}; sensors: {sensors}{battery}"
 
     def _notify_status(self) -> None:
         line = self._status_text()
@@ -584,6 +603,10 @@ class Daemon:
     def _follow(self, workout: ResolvedWorkout | None) -> None:
         for part in self._followers():
             part.follow(workout)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def find_resume_offer(store: Store) -> ResumeOffer | None:

@@ -84,9 +84,8 @@ def build_hardware(
 
 
 def _real(config: Config, *, store: Store | None, data_dir: Path | None) -> Device:
-    from pacer.devices.buttons import GpioButtons
-
     from pacer.clock import SystemClock
+    from pacer.devices.buttons import GpioButtons
 
     clock = SystemClock()
     display = _real_display(config)
@@ -189,9 +188,8 @@ def _simulated(
     speed: float,
     stream: IO[str] | None,
 ) -> Device:
-    from pacer.haptics.player import HapticRecorder
-
     from pacer.battery import SimulatedGauge
+    from pacer.haptics.player import HapticRecorder
     from pacer.serial_sim import PtyCable
     from pacer.sim.athlete import Behaviour
     from pacer.sim.clock import ScaledClock

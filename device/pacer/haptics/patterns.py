@@ -92,6 +92,13 @@ _ALL = (
         "a sensor stopped sending",
     ),
     Pattern(
+        "battery_low",
+        62,
+        buzz((FULL, 400), (0.0, 150), (MEDIUM, 400), (0.0, 150), (SOFT, 400)),
+        "three long, fading",
+        "the battery is low: charge soon (from the daemon, not the engine)",
+    ),
+    Pattern(
         "under",
         60,
         buzz((0.3, 200), (0.6, 200), (0.9, 400)),

@@ -54,6 +54,10 @@ class ErrorKind(StrEnum):
     STORAGE_FULL = "storage_full"
     BLUETOOTH_UNAVAILABLE = "bluetooth_unavailable"
     NO_WORKOUT = "no_workout"
+    #: the daemon's notices: a workout it could not start, the battery
+    CANNOT_START = "cannot_start"
+    BATTERY_LOW = "battery_low"
+    BATTERY_EMPTY = "battery_empty"
 
 
 #: title and what to do, as the screen shows them
@@ -62,6 +66,9 @@ ERROR_TEXT: dict[ErrorKind, tuple[str, str]] = {
     ErrorKind.STORAGE_FULL: ("Storage full", "Sync and delete old runs from the host"),
     ErrorKind.BLUETOOTH_UNAVAILABLE: ("Bluetooth unavailable", "Restart the pacer; check rfkill"),
     ErrorKind.NO_WORKOUT: ("No workout", "Send one from the host over USB"),
+    ErrorKind.CANNOT_START: ("Cannot start", "The workout does not resolve; resend it"),
+    ErrorKind.BATTERY_LOW: ("Battery low", "Charge soon"),
+    ErrorKind.BATTERY_EMPTY: ("Battery empty", "Saving the run, shutting down"),
 }
 
 

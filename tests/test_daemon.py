@@ -217,8 +217,10 @@ def test_real_hardware_shows_the_first_frame_before_bleak_is_imported(tmp_path: 
             DBUS_SYSTEM_BUS_ADDRESS=f"unix:path={tmp_path / 'no-dbus'}",
         )
         proc = subprocess.Popen(
-            [sys.executable, "-X", "importtime", "-m", "pacer.cli", "run"]
-            + ["--config", str(config), "--data-dir", str(tmp_path / "data")],
+            [
+                *(sys.executable, "-X", "importtime", "-m", "pacer.cli", "run"),
+                *("--config", str(config), "--data-dir", str(tmp_path / "data")),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

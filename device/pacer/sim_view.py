@@ -15,7 +15,9 @@ panel would get (redrawn on change, at most ``max_fps`` a simulated second). Sin
 * :class:`FrameWriter` writes each frame as a PNG.
 
 :class:`TerminalKeys` reads single keys (space, l, s, n, e) from a terminal and turns them
-into button actions. Nothing here is imported by the daemon.
+into button actions. The daemon on real hardware imports nothing from here; ``pacer run
+--hardware sim`` draws its screen with :class:`TerminalDisplay` and reads its buttons with
+:class:`TerminalKeys`.
 """
 
 from __future__ import annotations

@@ -289,13 +289,13 @@ class Daemon:
         run = self.run_
         if run is None:
             self._show_home()
-            self.hub.publish(self.status())
         else:
             snap, events = run.tick(now, self.battery)
             for part in self._followers():
                 part.on_tick(snap, events)
             self._offer(run.frame(snap, events), workout=not run.done)
             await self._settle()
+        if len(self.hub):
             self.hub.publish(self.status())
         self._notify_status()
 
@@ -347,7 +347,8 @@ class Daemon:
         run = self.run_
         if run is not None and run.done:
             await run.close(ended=True)
-            self._follow(None)
+            if self.run_ is run:  # not a new workout started while the recording closed
+                self._follow(None)
 
     def _feel(self, events: list[EngineEvent]) -> None:
         name = pattern_for_batch(events)

@@ -14,7 +14,6 @@ the athlete (a lap after a strength set) and, with a terminal, from the keyboard
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -28,8 +27,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.sim.athlete import Athlete, Behaviour
     from pacer.sim_view import TerminalKeys
     from pacer.workout.resolve import ResolvedWorkout
-
-log = logging.getLogger(__name__)
 
 #: the sensors a simulated athlete wears
 SIM_ROLES = (SensorRole.HR, SensorRole.POD)

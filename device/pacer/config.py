@@ -8,7 +8,7 @@ working simulated device; on the Pi the defaults match the wiring in ``hardware/
     driver = "ssd1306"     # ssd1306 | sh1106 | none
     i2c_port = 1
     i2c_address = 0x3C
-    rotation = 0           # 0 wrist, 2 upside down (handlebar); 1/3 portrait
+    rotation = 0           # 0 on the wrist or arm, 2 upside down (handlebar)
     max_fps = 2.0
 
     [haptics]
@@ -124,7 +124,7 @@ CHECKS: dict[tuple[str, str], tuple[Any, str]] = {
         "ssd1306, sh1106 or none",
     ),
     ("display", "i2c_address"): (lambda v: 0x03 <= v <= 0x77, "a 7-bit I2C address like 0x3C"),
-    ("display", "rotation"): (lambda v: v in (0, 1, 2, 3), "0, 1, 2 or 3"),
+    ("display", "rotation"): (lambda v: v in (0, 2), "0 or 2 (the screens are landscape)"),
     ("display", "max_fps"): (lambda v: 0.1 <= v <= 30, "0.1 to 30"),
     ("display", "contrast"): (lambda v: 0 <= v <= 255, "0 to 255"),
     ("haptics", "pin"): (lambda v: 0 <= v <= 27, "a BCM GPIO number 0-27"),

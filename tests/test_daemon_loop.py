@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import shutil
 import signal
 import subprocess
 import time
@@ -18,8 +19,6 @@ from types import TracebackType
 from typing import Any
 
 import pytest
-from pacer.devices.oled import dummy_display
-from pacer.haptics.player import HapticRecorder
 from PIL.Image import Image
 
 from conftest import EXAMPLES
@@ -27,6 +26,8 @@ from notify_socket import NotifySocket
 from pacer.battery import SimulatedGauge
 from pacer.config import Config, load_config
 from pacer.daemon import EXIT_OK, Daemon, DaemonOptions
+from pacer.devices.oled import dummy_display
+from pacer.haptics.player import HapticRecorder
 from pacer.hardware import ButtonAction, Hardware
 from pacer.samples import Sample
 from pacer.sdnotify import Notifier
@@ -245,11 +246,30 @@ def cut_off_run(tmp_path: Path) -> tuple[int, int]:
     return status["activity"], status["step"]
 
 
+@dataclass(frozen=True)
+class CutOff:
+    data: Path
+    activity: int
+    step: int
+
+    def copy_to(self, tmp_path: Path) -> int:
+        """The store as the killed daemon left it (database, WAL and all) in ``tmp_path``."""
+        shutil.copytree(self.data, tmp_path / "data")
+        return self.activity
+
+
+@pytest.fixture(scope="module")
+def cut_off(tmp_path_factory: pytest.TempPathFactory) -> CutOff:
+    where = tmp_path_factory.mktemp("cut-off")
+    activity, step = cut_off_run(where)
+    return CutOff(where / "data", activity, step)
+
+
 async def test_a_run_cut_off_by_kill_9_resumes_in_its_step_with_one_press(
-    tmp_path: Path,
+    cut_off: CutOff, tmp_path: Path
 ) -> None:
-    activity, step = await asyncio.to_thread(cut_off_run, tmp_path)
-    assert step == 2
+    activity = cut_off.copy_to(tmp_path)
+    assert cut_off.step == 2
     with Store.open_dir(tmp_path / "data") as store:
         assert store.get_activity(activity).status is ActivityStatus.RECORDING  # type: ignore[union-attr]
         async with running(store, speed=30) as rig:
@@ -277,8 +297,10 @@ async def test_a_run_cut_off_by_kill_9_resumes_in_its_step_with_one_press(
         assert len(store.list_activities()) == 1
 
 
-async def test_a_long_press_saves_the_cut_off_run_as_ended_instead(tmp_path: Path) -> None:
-    activity, _ = await asyncio.to_thread(cut_off_run, tmp_path)
+async def test_a_long_press_saves_the_cut_off_run_as_ended_instead(
+    cut_off: CutOff, tmp_path: Path
+) -> None:
+    activity = cut_off.copy_to(tmp_path)
     with Store.open_dir(tmp_path / "data") as store:
         async with running(store) as rig:
             assert rig.status()["resume"]["activity"] == activity

@@ -435,3 +435,58 @@ def test_sigterm_in_the_terminal_view_leaves_the_screen_off(tmp_path: Path) -> N
     out, _ = proc.communicate(timeout=15)
     assert proc.returncode == 0
     assert out.rstrip().endswith("(display off)")
+
+
+def test_the_keyboard_is_the_buttons_in_the_terminal_view(tmp_path: Path, store: Store) -> None:
+    """On a terminal (a pty here): space starts the selected workout, p pauses it, the
+    caption under the screen follows, SIGTERM restores the terminal and saves the run."""
+    import os
+    import pty
+    import select
+    import termios
+
+    from conftest import REPO
+
+    data = store.path.parent
+    store.close()
+    main, child = pty.openpty()
+    before = termios.tcgetattr(child)
+    notify = NotifySocket(tmp_path / "notify")
+    proc = subprocess.Popen(
+        pacer_run("--data-dir", str(data), "--speed", "30"),
+        stdin=child,
+        stdout=child,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(REPO / "device"), "NOTIFY_SOCKET": notify.path},
+    )
+    seen = b""
+
+    def until(text: bytes, within: float = 15.0) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + within
+        while text not in seen:
+            assert time.monotonic() < deadline, f"{text!r} never shown: {seen[-500:]!r}"
+            if select.select([main], [], [], 0.1)[0]:
+                seen += os.read(main, 65536)
+
+    try:
+        until("┌".encode())
+        notify.wait_for(lambda m: "READY" in m.fields, 15)  # the keyboard is read from now
+        os.write(main, b" ")
+        until(b"step 1/5  running")
+        os.write(main, b"p")
+        until(b"step 1/5  paused")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
+        until(b"(display off)")
+        assert termios.tcgetattr(child) == before, "cbreak mode undone"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(main)
+        os.close(child)
+        notify.close()
+    with Store.open_dir(data) as again:
+        (activity,) = again.list_activities()
+    assert activity.status is ActivityStatus.ENDED
+    assert activity.workout == "step-up-run"

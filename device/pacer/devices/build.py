@@ -222,9 +222,9 @@ def _sim_display(headless: bool, stream: IO[str] | None) -> Display:
         from pacer.devices.oled import dummy_display
 
         return dummy_display()
-    from pacer.sim_view import TerminalDisplay
+    from pacer.sim.device import terminal_view
 
-    return TerminalDisplay(stream)
+    return terminal_view(stream)
 
 
 __all__ = ["BleScanner", "Device", "Mode", "build_hardware"]

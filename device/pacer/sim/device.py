@@ -8,6 +8,8 @@ second of the injected clock. It follows the workout the daemon runs
 sees and reacts to the alerts it feels, exactly as in ``pacer sim``; with no workout it
 stands still with its sensors connected.
 
+:func:`terminal_view` is the screen in the terminal, captioned with the run's clock and step.
+
 :class:`SimulatedButtons` is the :class:`~pacer.hardware.Buttons` twin: presses come from
 the athlete (a lap after a strength set) and, with a terminal, from the keyboard.
 """
@@ -16,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
-from pacer.hardware import ButtonAction, Clock
+from pacer.hardware import ButtonAction, Clock, Display
 from pacer.samples import Sample, SensorRole, SensorStatus
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -144,4 +146,23 @@ class SimulatedSensors:
                     self._press(action)
 
 
-__all__ = ["SIM_ROLES", "SimulatedButtons", "SimulatedSensors"]
+def terminal_view(stream: IO[str] | None = None) -> Display:
+    """The screen drawn in a terminal (:class:`pacer.sim_view.TerminalDisplay`) with a
+    caption under it that follows the run: workout clock, step, state."""
+    from pacer.screens.base import elapsed
+    from pacer.sim_view import TerminalDisplay
+
+    class TerminalView(TerminalDisplay):
+        def follow(self, workout: ResolvedWorkout | None) -> None:
+            self.caption = "" if workout is None else f" {workout.name}"
+
+        def on_tick(self, snapshot: Snapshot, events: Sequence[EngineEvent]) -> None:
+            self.caption = (
+                f" {elapsed(snapshot.t)}  step {snapshot.step_number}/{snapshot.step_count}"
+                f"  {snapshot.state.value}"
+            )
+
+    return TerminalView(stream)
+
+
+__all__ = ["SIM_ROLES", "SimulatedButtons", "SimulatedSensors", "terminal_view"]

@@ -71,7 +71,7 @@ def test_installed_template_lists_every_key_with_its_default() -> None:
     expected = dataclasses.replace(
         Config(),
         storage=dataclasses.replace(Config().storage, data_dir="/var/lib/pacer"),
-        alerts=(("over_dwell_s", 6.0),),
+        alerts=(("hr_over_dwell_s", 6.0), ("speed_tolerance", 0.02)),
     )
     assert uncommented == expected
     for section in ("display", "haptics", "buttons", "serial", "storage", "battery", "sensors"):

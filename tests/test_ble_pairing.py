@@ -1,8 +1,7 @@
-"""Pairings on disk and the ``pacer sensors`` pair/forget/list commands."""
+"""Pairings in the device store and the ``pacer sensors`` pair/forget/list commands."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -13,13 +12,14 @@ from pacer.ble.pairing import (
     load_pairings,
     normalize_address,
     pair,
-    pairings_path,
     save_pairings,
 )
 from pacer.ble.parsers import CadenceUnit
 from pacer.cli import main
 from pacer.errors import ConfigError
 from pacer.samples import SensorRole
+from pacer.store import DB_NAME, Store
+from pacer.store import Pairing as StoredPairing
 
 HR = "F0:13:C3:5A:2B:01"
 POD = "C4:7C:8D:6A:00:12"
@@ -34,7 +34,8 @@ def test_roundtrip_in_role_order(tmp_path: Path) -> None:
     hr = Pairing(HR.lower(), SensorRole.HR, "Polar H10")
     save_pairings(tmp_path, [pod, hr])
     assert load_pairings(tmp_path) == (Pairing(HR, SensorRole.HR, "Polar H10"), pod)
-    assert [p.name for p in tmp_path.iterdir()] == ["sensors.json"]  # no temporary left
+    with Store.open_dir(tmp_path) as store:  # the serial link sees the same pairings
+        assert [(p.role, p.address) for p in store.list_pairings()] == [("hr", HR), ("pod", POD)]
 
 
 def test_one_sensor_per_role_and_per_address(tmp_path: Path) -> None:
@@ -62,30 +63,26 @@ def test_bad_addresses(address: str) -> None:
         normalize_address(address)
 
 
-def test_a_broken_file_names_the_place(tmp_path: Path) -> None:
-    pairings_path(tmp_path).write_text('{"sensors": [\n  {"address": "x",}\n]}\n')
-    with pytest.raises(ConfigError) as info:
+def test_a_bad_stored_row_names_the_store(tmp_path: Path) -> None:
+    with Store.open_dir(tmp_path) as store:  # written past the checks, as a corrupt row would be
+        store.pair(StoredPairing(HR, "ski"))
+    with pytest.raises(ConfigError, match=r"pacer.db: pairing F0:13:C3:5A:2B:01 has role 'ski'"):
         load_pairings(tmp_path)
-    assert str(info.value).startswith(f"{pairings_path(tmp_path)}:2:")
 
 
-@pytest.mark.parametrize(
-    ("doc", "message"),
-    [
-        ({"sensors": [{"address": HR, "role": "ski"}]}, r"sensors\[0\].role: 'ski'"),
-        ({"sensors": [{"address": "nope", "role": "hr"}]}, r"sensors\[0\].address"),
-        ({"sensors": [{"address": HR, "role": "pod", "cadence_unit": "hops"}]}, "cadence_unit"),
-        (
-            {"sensors": [{"address": HR, "role": "hr"}, {"address": POD, "role": "hr"}]},
-            "two sensors paired as hr",
-        ),
-        ([1, 2], "expected an object"),
-    ],
-)
-def test_invalid_pairings_are_rejected(tmp_path: Path, doc: object, message: str) -> None:
-    pairings_path(tmp_path).write_text(json.dumps(doc))
-    with pytest.raises(ConfigError, match=message):
-        load_pairings(tmp_path)
+def test_pairing_over_serial_and_cli_share_one_store(tmp_path: Path) -> None:
+    with Store.open_dir(tmp_path) as store:  # what the serial link's sensors.pair does
+        store.pair(StoredPairing(POD, "pod", "Stryd", "strides"))
+    assert load_pairings(tmp_path) == (Pairing(POD, SensorRole.POD, "Stryd", CadenceUnit.STRIDES),)
+    assert pair(tmp_path, Pairing(POD, SensorRole.HR)) == (
+        Pairing(POD, SensorRole.POD, "Stryd", CadenceUnit.STRIDES),
+    )
+
+
+def test_save_refuses_two_sensors_for_one_role(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="two sensors paired as hr"):
+        save_pairings(tmp_path, [Pairing(HR, SensorRole.HR), Pairing(POD, SensorRole.HR)])
+    assert load_pairings(tmp_path) == ()
 
 
 def test_cli_pair_list_forget(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -116,7 +113,7 @@ def test_cli_bad_address_changes_nothing(
 ) -> None:
     assert main(["sensors", "pair", "nonsense", "--as", "hr", "--data-dir", str(tmp_path)]) == 2
     assert "not a Bluetooth address" in capsys.readouterr().err
-    assert not pairings_path(tmp_path).exists()
+    assert not (tmp_path / DB_NAME).exists()
 
 
 def test_cli_data_dir_from_environment(

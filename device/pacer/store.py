@@ -405,6 +405,25 @@ class Store:
             )
             return None if old is None else Pairing(*old)
 
+    def pair_exclusive(self, pairing: Pairing) -> list[Pairing]:
+        """One sensor per role *and* one role per address (what the BLE sessions need: one
+        connection per device); returns the pairings this one replaced, in one transaction."""
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT address, role, name, cadence_unit FROM pairings "
+                "WHERE role = ? OR address = ? ORDER BY role",
+                (pairing.role, pairing.address),
+            ).fetchall()
+            db.execute(
+                "DELETE FROM pairings WHERE role = ? OR address = ?",
+                (pairing.role, pairing.address),
+            )
+            db.execute(
+                "INSERT INTO pairings(role, address, name, cadence_unit) VALUES (?, ?, ?, ?)",
+                (pairing.role, pairing.address, pairing.name, pairing.cadence_unit),
+            )
+            return [Pairing(*row) for row in rows]
+
     def forget(self, address: str) -> list[Pairing]:
         """Remove every role paired to ``address``; returns what was removed."""
         with self._tx() as db:

@@ -1,29 +1,27 @@
 """Which sensors are paired, and as what.
 
-A pairing is an address and a role; at most one sensor per role and one role per address.
-The store is deliberately tiny - :func:`load_pairings`, :func:`save_pairings`, :func:`pair`,
-:func:`forget` on a data directory - so it can move into the device's SQLite store without
-touching its callers. Today it is one file, ``sensors.json``, in the data directory, replaced
-atomically on every change.
+A pairing is an address and a role; at most one sensor per role and one role per address
+(a BLE device gets one connection). Pairings live in the device's SQLite store (the
+``pairings`` table of :mod:`pacer.store`), the one place both ``pacer sensors pair`` and the
+serial link's ``sensors.pair`` write to; :func:`load_pairings`, :func:`save_pairings`,
+:func:`pair` and :func:`forget` take the data directory that holds it.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pacer.ble.parsers import CadenceUnit
-from pacer.errors import ConfigError, Location
+from pacer.errors import ConfigError
 from pacer.samples import SensorRole
 
-PAIRINGS_FILE = "sensors.json"
-_FORMAT_VERSION = 1
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from pacer.store import Pairing as StoredPairing
+    from pacer.store import Store
 _ADDRESS = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){5}$")
 
 
@@ -49,54 +47,63 @@ class Pairing:
         object.__setattr__(self, "address", normalize_address(self.address))
 
 
-def pairings_path(data_dir: Path) -> Path:
-    return data_dir / PAIRINGS_FILE
+def from_stored(stored: StoredPairing, where: str = "store") -> Pairing:
+    """A row of the store's pairings table as a typed pairing (ConfigError if it is bad)."""
+    try:
+        role = SensorRole(stored.role)
+        unit = CadenceUnit(stored.cadence_unit or CadenceUnit.STEPS.value)
+    except ValueError:
+        raise ConfigError(
+            f"{where}: pairing {stored.address} has role {stored.role!r} and cadence "
+            f"{stored.cadence_unit!r}; roles are {', '.join(r.value for r in SensorRole)}"
+        ) from None
+    return Pairing(stored.address, role, stored.name or "", unit)
+
+
+def to_stored(pairing: Pairing) -> StoredPairing:
+    from pacer.store import Pairing as StoredPairing
+
+    unit = pairing.cadence_unit.value if pairing.role is SensorRole.POD else None
+    return StoredPairing(pairing.address, pairing.role.value, pairing.name or None, unit)
+
+
+def store_pairings(store: Store) -> tuple[Pairing, ...]:
+    """Every pairing in an open store, in role order."""
+    return _ordered(from_stored(p, str(store.path)) for p in store.list_pairings())
+
+
+def _open(data_dir: Path) -> Store:
+    from pacer.store import Store
+
+    return Store.open_dir(data_dir)
 
 
 def load_pairings(data_dir: Path) -> tuple[Pairing, ...]:
-    """The stored pairings (none when the file does not exist yet), in role order."""
-    path = pairings_path(data_dir)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    """The stored pairings (none when there is no store yet), in role order."""
+    from pacer.store import DB_NAME
+
+    if not (data_dir / DB_NAME).exists():
         return ()
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(exc.msg, Location(str(path), exc.lineno, exc.colno)) from exc
-    if not isinstance(doc, dict) or not isinstance(doc.get("sensors"), list):
-        raise ConfigError(f"{path}: expected an object with a 'sensors' list")
-    pairings = [_from_json(path, i, item) for i, item in enumerate(doc["sensors"])]
-    _check_unique(pairings, str(path))
-    return _ordered(pairings)
+    with _open(data_dir) as store:
+        return store_pairings(store)
 
 
 def save_pairings(data_dir: Path, pairings: Iterable[Pairing]) -> None:
-    """Replace the stored pairings (atomically: a crash leaves the old or the new file)."""
+    """Replace every stored pairing."""
     items = _ordered(pairings)
     _check_unique(items, "pairings")
-    data_dir.mkdir(parents=True, exist_ok=True)
-    doc = {"version": _FORMAT_VERSION, "sensors": [_to_json(p) for p in items]}
-    fd, tmp = tempfile.mkstemp(prefix=".sensors-", suffix=".json", dir=data_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=2)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, pairings_path(data_dir))
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with _open(data_dir) as store:
+        for old in store.list_pairings():
+            store.forget(old.address)
+        for p in items:
+            store.pair(to_stored(p))
 
 
 def pair(data_dir: Path, pairing: Pairing) -> tuple[Pairing, ...]:
     """Store ``pairing``; returns the pairings it replaced (same role or same address)."""
-    current = load_pairings(data_dir)
-    replaced = tuple(p for p in current if p.role is pairing.role or p.address == pairing.address)
-    kept = [p for p in current if p not in replaced]
-    save_pairings(data_dir, [*kept, pairing])
-    return replaced
+    with _open(data_dir) as store:
+        replaced = store.pair_exclusive(to_stored(pairing))
+        return _ordered(from_stored(p, str(store.path)) for p in replaced)
 
 
 def forget(data_dir: Path, address: str | None = None) -> tuple[Pairing, ...]:
@@ -108,7 +115,9 @@ def forget(data_dir: Path, address: str | None = None) -> tuple[Pairing, ...]:
         wanted = normalize_address(address)
         removed = tuple(p for p in current if p.address == wanted)
     if removed:
-        save_pairings(data_dir, [p for p in current if p not in removed])
+        with _open(data_dir) as store:
+            for addr in {p.address for p in removed}:
+                store.forget(addr)
     return removed
 
 
@@ -127,35 +136,3 @@ def _check_unique(pairings: Iterable[Pairing], where: str) -> None:
             raise ConfigError(f"{where}: {p.address} is paired twice")
         seen_roles.add(p.role)
         seen_addresses.add(p.address)
-
-
-def _to_json(p: Pairing) -> dict[str, str]:
-    item = {"address": p.address, "role": p.role.value, "name": p.name}
-    if p.role is SensorRole.POD:
-        item["cadence_unit"] = p.cadence_unit.value
-    return item
-
-
-def _from_json(path: Path, index: int, item: Any) -> Pairing:
-    where = f"{path}: sensors[{index}]"
-    if not isinstance(item, dict):
-        raise ConfigError(f"{where}: expected an object")
-    try:
-        role = SensorRole(str(item.get("role")))
-    except ValueError:
-        choices = ", ".join(r.value for r in SensorRole)
-        raise ConfigError(f"{where}.role: {item.get('role')!r} is not one of {choices}") from None
-    try:
-        unit = CadenceUnit(item.get("cadence_unit", CadenceUnit.STEPS.value))
-    except ValueError:
-        raise ConfigError(
-            f"{where}.cadence_unit: {item.get('cadence_unit')!r} is not steps or strides"
-        ) from None
-    address = item.get("address")
-    name = item.get("name", "")
-    if not isinstance(address, str) or not isinstance(name, str):
-        raise ConfigError(f"{where}: address and name must be strings")
-    try:
-        return Pairing(address=address, role=role, name=name, cadence_unit=unit)
-    except ConfigError as exc:
-        raise ConfigError(f"{where}.address: {exc}") from None

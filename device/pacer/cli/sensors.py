@@ -18,9 +18,10 @@ ROLES = ("hr", "pod", "cadence", "power")
 DESCRIPTION = """\
 Find and pair the Bluetooth LE sensors pacer reads: a heart-rate strap (hr), a running foot
 pod (pod), a bike speed/cadence sensor (cadence) and a power meter (power). The daemon
-connects only to paired sensors, one per role. Pairings live in sensors.json in the data
-directory (--data-dir, else $PACER_DATA_DIR, else $XDG_DATA_HOME/pacer, else
-~/.local/share/pacer).
+connects only to paired sensors, one per role. Pairings live in the device's store
+(pacer.db, the same one the USB link writes) in the data directory: --data-dir, else
+$PACER_DATA_DIR, else /var/lib/pacer for the service user, else $XDG_DATA_HOME/pacer, else
+~/.local/share/pacer.
 """
 
 EPILOG = """\
@@ -51,7 +52,7 @@ def register(sub: Any) -> None:
         type=Path,
         default=None,
         metavar="D",
-        help="directory holding sensors.json (default: see 'pacer sensors --help')",
+        help="directory holding the device store (default: see 'pacer sensors --help')",
     )
     parser = sub.add_parser(
         "sensors",

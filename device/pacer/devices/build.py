@@ -122,20 +122,13 @@ def _real_haptics(config: Config) -> Haptics:
 
 
 def _pairings(store: Store | None, data_dir: Path | None) -> tuple[Pairing, ...]:
-    """The sensors paired over serial (the store) and with ``pacer sensors pair``
-    (``sensors.json``); the store wins for a role paired both ways."""
-    from pacer.ble.pairing import Pairing, load_pairings
-    from pacer.ble.parsers import CadenceUnit
-    from pacer.samples import SensorRole
+    """The paired sensors, from the device's store (``pacer sensors pair`` and the serial
+    link's ``sensors.pair`` both write there)."""
+    from pacer.ble.pairing import load_pairings, store_pairings
 
-    by_role: dict[SensorRole, Pairing] = {}
-    if data_dir is not None:
-        by_role |= {p.role: p for p in load_pairings(data_dir)}
-    for p in store.list_pairings() if store is not None else ():
-        unit = CadenceUnit(p.cadence_unit) if p.cadence_unit else CadenceUnit.STEPS
-        role = SensorRole(p.role)
-        by_role[role] = Pairing(p.address, role, p.name or "", unit)
-    return tuple(by_role[r] for r in SensorRole if r in by_role)
+    if store is not None:
+        return store_pairings(store)
+    return load_pairings(data_dir) if data_dir is not None else ()
 
 
 def _ble_sensors(config: Config, clock: Clock, pairings: tuple[Pairing, ...]) -> Sensors:

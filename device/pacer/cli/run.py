@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pacer.cli.argtypes import positive_float
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.config import Config
     from pacer.devices.build import Device
@@ -76,7 +78,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "--speed",
-        type=_positive,
+        type=positive_float,
         default=1.0,
         metavar="X",
         help="sim: real-time factor (60: a simulated minute per second; default 1)",
@@ -84,16 +86,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--seed", type=int, default=1, metavar="N", help="sim: random seed (1)")
     p.add_argument("--verbose", "-v", action="store_true", help="log every detail")
     p.set_defaults(handler=run)
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

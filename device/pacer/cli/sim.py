@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pacer import sim_face
+from pacer.cli.argtypes import positive_float
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.profile import Profile
@@ -80,7 +81,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pace = p.add_mutually_exclusive_group()
     pace.add_argument(
         "--speed",
-        type=_positive,
+        type=positive_float,
         metavar="X",
         help="real-time factor: 60 runs a simulated minute per second",
     )
@@ -96,16 +97,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--quiet", action="store_true", help="print only the summary")
     sim_face.add_arguments(p)
     p.set_defaults(handler=run)
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
 
 
 def load(args: argparse.Namespace) -> tuple[ResolvedWorkout, Profile]:

@@ -96,6 +96,7 @@ def test_cli_pair_list_forget(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["sensors", "list", *d]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "ROLE  ADDRESS            NAME       CADENCE",
+        "----  -----------------  ---------  -------",
         f"hr    {HR}  Polar H10",
         f"pod   {POD}  -          strides",
     ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -139,15 +138,6 @@ def _data_dir(args: argparse.Namespace) -> Path:
     return data_dir if data_dir is not None else default_data_dir()
 
 
-def table(rows: Sequence[Sequence[str]]) -> str:
-    """Rows as left-aligned columns (the first row is the header)."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    )
-
-
 def run_scan(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -175,11 +165,13 @@ def run_scan(args: argparse.Namespace) -> int:
     if not adverts:
         print("No heart-rate, foot-pod, cadence or power sensor found. Wake it up and retry.")
         return 0
-    rows = [("NAME", "ADDRESS", "RSSI", "SERVICES", "PAIRED")]
+    rows: list[tuple[str, ...]] = []
     for a in adverts:
         services = ", ".join(ROLE_SPECS[r].label for r in a.roles)
         rows.append((a.name or "-", a.address, str(a.rssi), services, paired.get(a.address, "")))
-    print(table(rows))
+    from pacer.textable import table
+
+    print(table(("NAME", "ADDRESS", "RSSI", "SERVICES", "PAIRED"), rows))
     return 0
 
 
@@ -222,11 +214,13 @@ def run_list(args: argparse.Namespace) -> int:
     if not pairings:
         print("no sensors paired (pacer sensors scan, then pacer sensors pair ADDRESS --as ROLE)")
         return 0
-    rows = [("ROLE", "ADDRESS", "NAME", "CADENCE")]
+    rows: list[tuple[str, ...]] = []
     for p in pairings:
         unit = p.cadence_unit.value if p.role is SensorRole.POD else ""
         rows.append((p.role.value, p.address, p.name or "-", unit))
-    print(table(rows))
+    from pacer.textable import table
+
+    print(table(("ROLE", "ADDRESS", "NAME", "CADENCE"), rows))
     return 0
 
 

@@ -398,11 +398,19 @@ async def test_sensors_pair_and_forget(tmp_path: Path) -> None:
     async with device_rig(tmp_path) as rig:
         dev = await t(client, rig)
         pod = {"address": "aa:bb:cc:dd:ee:ff", "role": "pod", "cadence_unit": "strides"}
-        await t(dev.request, "sensors.pair", pod)
+        assert (await t(dev.request, "sensors.pair", pod))["replaced"] == []
         sensors = (await t(dev.sensors))["sensors"]
-        assert sensors == [
-            {"address": "AA:BB:CC:DD:EE:FF", "role": "pod", "name": None, "cadence_unit": "strides"}
-        ]
+        stored_pod = {
+            "address": "AA:BB:CC:DD:EE:FF",
+            "role": "pod",
+            "name": None,
+            "cadence_unit": "strides",
+        }
+        assert sensors == [stored_pod]
+        # one role per device: pairing the same address as power moves it there
+        moved = await t(dev.request, "sensors.pair", {"address": pod["address"], "role": "power"})
+        assert moved["replaced"] == [stored_pod]
+        assert [s["role"] for s in (await t(dev.sensors))["sensors"]] == ["power"]
         for bad in (
             {"address": "AA:BB", "role": "hr"},
             {"address": "AA:BB:CC:DD:EE:FF", "role": "toaster"},

@@ -625,9 +625,11 @@ class DeviceService:
         if unit is not None and role is not SensorRole.POD:
             raise args.error("cadence_unit", "only a foot pod has a cadence unit")
         pairing = Pairing(address, role.value, name, unit.value if unit else None)
-        replaced = self.store.pair(pairing)
+        # One role per device as well as one device per role: the daemon keeps one BLE
+        # connection per address (the same rule as `pacer sensors pair`).
+        replaced = self.store.pair_exclusive(pairing)
         self._changed("pairings")
-        return {"paired": pairing.to_json(), "replaced": replaced and replaced.to_json()}
+        return {"paired": pairing.to_json(), "replaced": [p.to_json() for p in replaced]}
 
     async def _sensors_forget(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
         address = args.text("address", max_bytes=64)

@@ -398,6 +398,8 @@ def _sensors(client: DeviceClient, args: argparse.Namespace) -> int:
         if args.cadence_unit:
             req["cadence_unit"] = args.cadence_unit
         result = client.request("sensors.pair", req)
+        for old in result["replaced"]:
+            print(f"replaced {old['role']} {old['address']}")
         print(f"paired {result['paired']['role']} {result['paired']['address']}")
         return 0
     if len(args.items) != 1:

@@ -18,9 +18,15 @@ import itertools
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pacer.errors import ProfileError
 from pacer.workout.model import PaceRef, ZonePosition
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import yaml
+
+    from pacer.yamlnodes import NodeReader
 
 
 class ZoneModel(StrEnum):
@@ -175,9 +181,6 @@ def load_profile(data: str | bytes, source: str = "<profile>") -> Profile:
         units: imperial          # or metric
         pod_cadence: steps       # or strides
     """
-    import yaml
-
-    from pacer.workout.syntax import TermError, parse_time
     from pacer.yamlnodes import NodeReader, compose, decode_text
 
     text = decode_text(data, source, ProfileError)
@@ -210,68 +213,11 @@ def load_profile(data: str | bytes, source: str = "<profile>") -> Profile:
                     choices = ", ".join(e.value for e in enum)
                     r.fail(node, f"{key} must be one of {choices}, not '{value}'")
     if "zones" in entries:
-        node = entries["zones"][1]
-        if isinstance(node, yaml.SequenceNode):
-            bounds = [r.integer(n, "a zone boundary", 30, 240) for n in node.value]
-            if None not in bounds:
-                b = tuple(x for x in bounds if x is not None)
-                if len(b) < 2:
-                    r.fail(node, "custom zones need at least two boundaries")
-                elif any(x >= y for x, y in itertools.pairwise(b)):
-                    r.fail(node, "zone boundaries must increase")
-                else:
-                    kw["zone_model"], kw["custom_bounds"] = ZoneModel.CUSTOM, b
-        else:
-            value = r.scalar(node, "zones")
-            if value is not None:
-                try:
-                    kw["zone_model"] = ZoneModel(value.strip().lower())
-                except ValueError:
-                    r.fail(node, f"zones must be max_hr, hrr, lthr or a list of bpm, not '{value}'")
+        kw.update(_read_zones(r, entries["zones"][1]))
     if "zone_positions" in entries:
-        node = entries["zone_positions"][1]
-        pos = r.mapping(node, "zone_positions")
-        if pos is not None:
-            r.unknown_keys(pos, [p.value for p in ZonePosition], "zone_positions")
-            table = dict((p, (lo, hi)) for p, lo, hi in DEFAULT_POSITIONS)
-            for key, (_k, v) in pos.items():
-                if key not in ZonePosition.__members__.values():
-                    continue
-                text_v = r.scalar(v, f"zone_positions.{key}")
-                try:
-                    lo_s, hi_s = (text_v or "").split("-")
-                    lo, hi = float(lo_s) / 100, float(hi_s) / 100
-                    if not 0 <= lo < hi <= 1:
-                        raise ValueError
-                except ValueError:
-                    r.fail(v, f"zone_positions.{key} must be a percent range like 66-100")
-                    continue
-                table[ZonePosition(key)] = (lo, hi)
-            kw["positions"] = tuple((p, *table[p]) for p in ZonePosition)
+        kw.update(_read_positions(r, entries["zone_positions"][1]))
     if "paces" in entries:
-        pnode = entries["paces"][1]
-        paces = r.mapping(pnode, "paces")
-        if paces is not None:
-            r.unknown_keys(paces, PACE_KEYS, "paces")
-            out = []
-            for key, (_k, v) in paces.items():
-                if key not in PACE_KEYS:
-                    continue
-                text_v = (r.scalar(v, f"paces.{key}") or "").strip().lower()
-                unit_m = 1609.344 if text_v.endswith("/mi") else 1000.0
-                try:
-                    if not text_v.endswith(("/mi", "/km")):
-                        raise TermError("missing unit")
-                    seconds = parse_time(text_v.rsplit("/", 1)[0])
-                except TermError:
-                    r.fail(v, f"paces.{key} must look like 7:00/mi or 4:20/km")
-                    continue
-                per_km = seconds * 1000.0 / unit_m
-                if not 90 <= per_km <= 1200:
-                    r.fail(v, f"paces.{key} {text_v} is not plausible")
-                    continue
-                out.append((PACE_KEYS[key], per_km))
-            kw["paces"] = tuple(out)
+        kw.update(_read_paces(r, entries["paces"][1]))
     r.raise_if_errors()
     profile = Profile(**kw)  # type: ignore[arg-type]
     if profile.resting_hr >= profile.max_hr:
@@ -280,3 +226,82 @@ def load_profile(data: str | bytes, source: str = "<profile>") -> Profile:
         r.fail(entries["zones"][1], "the lthr zone model needs lthr")
     r.raise_if_errors()
     return profile
+
+
+def _read_zones(r: NodeReader, node: yaml.Node) -> dict[str, object]:
+    """``zones``: a model name, or a list of bpm boundaries (the custom model)."""
+    import yaml
+
+    if isinstance(node, yaml.SequenceNode):
+        bounds = [r.integer(n, "a zone boundary", 30, 240) for n in node.value]
+        if None in bounds:
+            return {}
+        b = tuple(x for x in bounds if x is not None)
+        if len(b) < 2:
+            r.fail(node, "custom zones need at least two boundaries")
+        elif any(x >= y for x, y in itertools.pairwise(b)):
+            r.fail(node, "zone boundaries must increase")
+        else:
+            return {"zone_model": ZoneModel.CUSTOM, "custom_bounds": b}
+        return {}
+    value = r.scalar(node, "zones")
+    if value is None:
+        return {}
+    try:
+        return {"zone_model": ZoneModel(value.strip().lower())}
+    except ValueError:
+        r.fail(node, f"zones must be max_hr, hrr, lthr or a list of bpm, not '{value}'")
+        return {}
+
+
+def _read_positions(r: NodeReader, node: yaml.Node) -> dict[str, object]:
+    """``zone_positions``: percent ranges of a zone for low, mid and high."""
+    pos = r.mapping(node, "zone_positions")
+    if pos is None:
+        return {}
+    names = [p.value for p in ZonePosition]
+    r.unknown_keys(pos, names, "zone_positions")
+    table = {p: (lo, hi) for p, lo, hi in DEFAULT_POSITIONS}
+    for key, (_k, v) in pos.items():
+        if key not in names:
+            continue
+        text_v = r.scalar(v, f"zone_positions.{key}")
+        try:
+            lo_s, hi_s = (text_v or "").split("-")
+            lo, hi = float(lo_s) / 100, float(hi_s) / 100
+            if not 0 <= lo < hi <= 1:
+                raise ValueError
+        except ValueError:
+            r.fail(v, f"zone_positions.{key} must be a percent range like 66-100")
+            continue
+        table[ZonePosition(key)] = (lo, hi)
+    return {"positions": tuple((p, *table[p]) for p in ZonePosition)}
+
+
+def _read_paces(r: NodeReader, node: yaml.Node) -> dict[str, object]:
+    """``paces``: reference paces like ``7:00/mi``, kept in seconds per km."""
+    from pacer.workout.syntax import TermError, parse_time
+
+    paces = r.mapping(node, "paces")
+    if paces is None:
+        return {}
+    r.unknown_keys(paces, PACE_KEYS, "paces")
+    out = []
+    for key, (_k, v) in paces.items():
+        if key not in PACE_KEYS:
+            continue
+        text_v = (r.scalar(v, f"paces.{key}") or "").strip().lower()
+        unit_m = 1609.344 if text_v.endswith("/mi") else 1000.0
+        try:
+            if not text_v.endswith(("/mi", "/km")):
+                raise TermError("missing unit")
+            seconds = parse_time(text_v.rsplit("/", 1)[0])
+        except TermError:
+            r.fail(v, f"paces.{key} must look like 7:00/mi or 4:20/km")
+            continue
+        per_km = seconds * 1000.0 / unit_m
+        if not 90 <= per_km <= 1200:
+            r.fail(v, f"paces.{key} {text_v} is not plausible")
+            continue
+        out.append((PACE_KEYS[key], per_km))
+    return {"paces": tuple(out)}

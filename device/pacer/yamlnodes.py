@@ -21,28 +21,18 @@ MAX_FILE_BYTES = 64 * 1024
 
 def decode_text(data: str | bytes, source: str, error: type[LocatedError]) -> str:
     """The text of a small UTF-8 text file, or InputErrors at 1:1."""
-    if isinstance(data, bytes):
-        if len(data) > MAX_FILE_BYTES:
-            raise InputErrors([error(_too_big(len(data)), Location(source, 1, 1))])
-        if b"\x00" in data:
-            raise InputErrors(
-                [error("not a text file (it contains NUL bytes)", Location(source, 1, 1))]
-            )
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InputErrors(
-                [error(f"not a UTF-8 text file (byte {exc.start})", Location(source, 1, 1))]
-            ) from None
-    else:
-        text = data
-        if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-            raise InputErrors([error(_too_big(len(text)), Location(source, 1, 1))])
-        if "\x00" in text:
-            raise InputErrors(
-                [error("not a text file (it contains NUL bytes)", Location(source, 1, 1))]
-            )
-    return text
+    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+    start = Location(source, 1, 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputErrors([error(_too_big(len(raw)), start)])
+    if b"\x00" in raw:
+        raise InputErrors([error("not a text file (it contains NUL bytes)", start)])
+    if isinstance(data, str):
+        return data
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputErrors([error(f"not a UTF-8 text file (byte {exc.start})", start)]) from None
 
 
 def printable_line(value: str) -> bool:

@@ -35,15 +35,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pacer.cli.validate import profile_for, read_bytes
-    from pacer.profile import Profile
+    from pacer.cli.validate import load_resolved
     from pacer.workout.describe import step_table
-    from pacer.workout.fileformat import load_workout
-    from pacer.workout.resolve import resolve
 
-    profile = profile_for(args.file, args.profile) or Profile()
-    workout = load_workout(read_bytes(args.file), str(args.file), profile=profile)
-    resolved = resolve(workout, profile)
+    workout, resolved = load_resolved(args.file, args.profile)
+    profile = resolved.profile
     print(
         f"{workout.name}  ({workout.sport.value}; profile '{profile.name}', "
         f"{profile.zone_model.value} zones, {profile.units.value})"

@@ -100,14 +100,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def load(args: argparse.Namespace) -> tuple[ResolvedWorkout, Profile]:
-    from pacer.cli.validate import profile_for, read_bytes
-    from pacer.profile import Profile
-    from pacer.workout.fileformat import load_workout
-    from pacer.workout.resolve import resolve
+    from pacer.cli.validate import load_resolved
 
-    profile = profile_for(args.workout, args.profile) or Profile()
-    workout = load_workout(read_bytes(args.workout), str(args.workout), profile=profile)
-    return resolve(workout, profile), profile
+    _workout, resolved = load_resolved(args.workout, args.profile)
+    return resolved, resolved.profile
 
 
 # --- observers -------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pacer.profile import Profile
+    from pacer.workout.model import Workout
+    from pacer.workout.resolve import ResolvedWorkout
 
 EPILOG = """\
 Each file is checked whole: syntax, unknown keys (with a suggestion), durations and
@@ -65,6 +67,18 @@ def profile_for(workout: Path, explicit: Path | None) -> Profile | None:
     if path is None:
         return None
     return load_profile(read_bytes(path), str(path))
+
+
+def load_resolved(path: Path, explicit_profile: Path | None) -> tuple[Workout, ResolvedWorkout]:
+    """A workout file checked and resolved against its profile (see :func:`profile_for`;
+    built-in defaults when there is none)."""
+    from pacer.profile import Profile
+    from pacer.workout.fileformat import load_workout
+    from pacer.workout.resolve import resolve
+
+    profile = profile_for(path, explicit_profile) or Profile()
+    workout = load_workout(read_bytes(path), str(path), profile=profile)
+    return workout, resolve(workout, profile)
 
 
 def looks_like_profile(data: bytes) -> bool:

@@ -36,7 +36,7 @@ from pacer.ble.parsers import (  # noqa: E402
     parse_heart_rate,
     parse_rsc,
 )
-from pacer.samples import SensorRole  # noqa: E402
+from pacer.core.samples import SensorRole  # noqa: E402
 
 PAYLOADS: dict[str, tuple[Callable[[bytes], object], SensorRole | None, list[bytes]]] = {
     "heart rate 0x2A37": (
@@ -100,7 +100,7 @@ async def latency_run(count: int, gap_s: float) -> tuple[list[float], list[float
     from bluez_double import BlueZDouble, PrivateBus, SystemClock, heart_rate_strap, release_bleak
     from pacer.ble.pairing import Pairing
     from pacer.ble.session import BleSensors
-    from pacer.samples import HeartRateSample, SensorStatus
+    from pacer.core.samples import HeartRateSample, SensorStatus
 
     stamped: list[float] = []
     delivered: list[float] = []

@@ -105,7 +105,7 @@ def cpu_per_minute(pid: int, seconds: float) -> float:
 
 def workout_cost(tmp: Path, seconds: float, idle_s: float) -> dict[str, float]:
     sys.path.insert(0, str(REPO / "device"))
-    from pacer.host import DeviceClient
+    from pacer.link.host import DeviceClient
 
     path = str(tmp / "notify-run")
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:

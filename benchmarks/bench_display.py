@@ -24,17 +24,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "device"))
 
-from pacer.config import DisplayConfig
+from pacer.config.file import DisplayConfig
 from pacer.devices.oled import dummy_display, open_oled
-from pacer.display import DisplayDriver
 from pacer.engine.events import EngineEvent
 from pacer.engine.snapshot import Snapshot
-from pacer.profile import Units, load_profile
 from pacer.screens import Face, render_workout
 from pacer.screens import base as screen_base
+from pacer.screens.driver import DisplayDriver
 from pacer.screens.examples import step_up_z2
 from pacer.sim.runner import simulation
 from pacer.workout.fileformat import load_workout
+from pacer.workout.profile import Units, load_profile
 from pacer.workout.resolve import resolve
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pacer.exporters.fit_workout import encode_fit_workout, workout_messages
-from pacer.importers import import_workout
-from pacer.importers.fit import decode_fit
-from pacer.profile import load_profile
+from pacer.formats.workouts import import_workout
+from pacer.formats.workouts.fit import decode_fit
+from pacer.formats.workouts.fit_export import encode_fit_workout, workout_messages
 from pacer.workout.fileformat import load_workout
+from pacer.workout.profile import load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

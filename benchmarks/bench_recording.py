@@ -34,8 +34,8 @@ FIT_RIDE = REPO.parent / "shared" / "fixtures" / "fit" / "sample-activity.fit"
 
 
 def step_up():  # type: ignore[no-untyped-def]
-    from pacer.profile import load_profile
     from pacer.workout.fileformat import load_workout
+    from pacer.workout.profile import load_profile
     from pacer.workout.resolve import resolve
 
     profile = load_profile((REPO / "examples" / "profile.yaml").read_bytes(), "profile.yaml")
@@ -44,8 +44,8 @@ def step_up():  # type: ignore[no-untyped-def]
 
 
 def recorded_run():  # type: ignore[no-untyped-def]
-    from pacer.recording.simulate import record_simulation
     from pacer.sim.athlete import Behaviour
+    from pacer.sim.recorded import record_simulation
 
     activity, _ = asyncio.run(record_simulation(step_up(), behaviour=Behaviour.EAGER, seed=1))
     return activity
@@ -53,9 +53,9 @@ def recorded_run():  # type: ignore[no-untyped-def]
 
 def loop_cost_us(runs: int) -> float:
     """µs per recorded second on the event loop: sample + snapshot into the writer queue."""
+    from pacer.core.samples import HeartRateSample
     from pacer.engine.snapshot import RunState, Snapshot, TargetStatus
     from pacer.recording.recorder import Recorder, RecordingInfo, ThreadedWriter
-    from pacer.samples import HeartRateSample
     from pacer.workout.model import Intensity
     from pacer.workout.resolve import Metric, ResolvedTarget
 
@@ -122,7 +122,7 @@ def loop_cost_us(runs: int) -> float:
 def writer_cost_us_and_bytes(activity, runs: int) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
     """(µs per sample in the writer thread, bytes in use per hour, file bytes per hour)."""
     from pacer.recording.storage import StoreSink
-    from pacer.store import Store
+    from pacer.storage.store import Store
 
     per_sample, in_use, on_disk = [], [], []
     hours = activity.duration / 3600
@@ -156,7 +156,7 @@ def writer_cost_us_and_bytes(activity, runs: int) -> tuple[float, float, float]:
 
 def replay_rate(activity, runs: int) -> float:  # type: ignore[no-untyped-def]
     """Recorded hours replayed per wall second."""
-    from pacer.replay import replay
+    from pacer.recording.replay import replay
 
     workout = step_up()
     rates = []
@@ -171,7 +171,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    from pacer.recording.fitreader import read_fit_file
+    from pacer.formats.activities.fitreader import read_fit_file
 
     run = recorded_run()
     print(f"recording, on the event loop:   {loop_cost_us(args.runs):7.1f} µs per sample")

@@ -1,8 +1,8 @@
 """Serial link figures over a pty pair: ``hello`` round trip and activity download speed.
 
-The device server (pacer.serial_server, with its SQLite store) runs on its own event loop in
-a thread; the host client (pacer.host, blocking pyserial) runs here. Between them the
-simulated USB cable of pacer.serial_sim: two pty pairs joined by a relay thread, so every
+The device server (pacer.link.server, with its SQLite store) runs on its own event loop in
+a thread; the host client (pacer.link.host, blocking pyserial) runs here. Between them the
+simulated USB cable of pacer.link.cable: two pty pairs joined by a relay thread, so every
 byte crosses the kernel four times. The raw figure is the same cable without the protocol
 (bytes written on one end, read on the other), to show what the protocol itself costs.
 
@@ -22,11 +22,11 @@ from pathlib import Path
 
 import serial
 
-from pacer.clock import SystemClock
-from pacer.host import DeviceClient
-from pacer.serial_server import DeviceService, SerialServer
-from pacer.serial_sim import IdleEngine, PtyCable
-from pacer.store import SampleRow, Store
+from pacer.core.clock import SystemClock
+from pacer.link.cable import IdleEngine, PtyCable
+from pacer.link.host import DeviceClient
+from pacer.link.server import DeviceService, SerialServer
+from pacer.storage.store import SampleRow, Store
 
 
 def make_activity(path: Path, seconds: int) -> int:

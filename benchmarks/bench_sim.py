@@ -33,9 +33,9 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
 def in_process(runs: int) -> float:
     """Simulated seconds per wall second, the engine and the athlete alone."""
     sys.path.insert(0, str(REPO / "device"))
-    from pacer.profile import Profile
     from pacer.sim.runner import simulation
     from pacer.workout.fileformat import load_workout
+    from pacer.workout.profile import Profile
     from pacer.workout.resolve import resolve
 
     profile = Profile()

@@ -8,7 +8,6 @@ import random
 
 from pacer.engine.events import EventType
 from pacer.engine.snapshot import TargetStatus
-from pacer.profile import Units
 from pacer.recording.model import (
     Activity,
     ActivityEvent,
@@ -21,6 +20,7 @@ from pacer.recording.model import (
     timer_of,
 )
 from pacer.workout.model import Intensity, Sport
+from pacer.workout.profile import Units
 from pacer.workout.resolve import Metric, ResolvedTarget
 
 START = 1_750_000_000.0  # 2025-06-15T15:06:40Z

@@ -14,13 +14,13 @@ import sys
 from pathlib import Path
 
 from pacer.engine.snapshot import Snapshot
-from pacer.profile import Profile
 from pacer.recording.recorder import ThreadedWriter
-from pacer.recording.simulate import attach_recorder
 from pacer.recording.storage import StoreSink, ensure_room
+from pacer.sim.recorded import attach_recorder
 from pacer.sim.runner import simulation
-from pacer.store import Store
+from pacer.storage.store import Store
 from pacer.workout.fileformat import load_workout
+from pacer.workout.profile import Profile
 from pacer.workout.resolve import ResolvedWorkout, resolve
 
 WORKOUT = """\

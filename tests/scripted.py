@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pacer.core.samples import HeartRateSample, StrideSample
+from pacer.devices.bundle import ButtonAction
 from pacer.engine.engine import Engine
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.policy import AlertPolicy
 from pacer.engine.snapshot import Snapshot
-from pacer.hardware import ButtonAction
-from pacer.profile import Profile
-from pacer.samples import HeartRateSample, StrideSample
 from pacer.workout.fileformat import load_workout
+from pacer.workout.profile import Profile
 from pacer.workout.resolve import resolve
 
 PROFILE = Profile(max_hr=190, resting_hr=55)

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pacer.errors import ProtocolError
-from pacer.protocol import ErrorCode, Limits
-from pacer.serial_server import DeviceService, EngineControl, SerialServer
-from pacer.serial_sim import PtyCable
+from pacer.core.errors import ProtocolError
+from pacer.link.cable import PtyCable
+from pacer.link.protocol import ErrorCode, Limits
+from pacer.link.server import DeviceService, EngineControl, SerialServer
 from pacer.sim.clock import SimClock
-from pacer.store import Store
+from pacer.storage.store import Store
 
 
 class FakeEngine:

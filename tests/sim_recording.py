@@ -6,12 +6,12 @@ import asyncio
 import functools
 
 from conftest import EXAMPLES
-from pacer.profile import load_profile
 from pacer.recording.model import Activity
-from pacer.recording.simulate import record_simulation
 from pacer.sim.athlete import Behaviour
+from pacer.sim.recorded import record_simulation
 from pacer.sim.runner import SimResult
 from pacer.workout.fileformat import load_workout
+from pacer.workout.profile import load_profile
 from pacer.workout.resolve import ResolvedWorkout, resolve
 
 

@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from pacer.battery import (
+from pacer.config.pinout import DEFAULT_PINOUT
+from pacer.core.errors import ConfigError, HardwareError
+from pacer.devices.battery import (
     MAX17048_ADDRESS,
     REG_CRATE,
     REG_SOC,
@@ -26,8 +28,6 @@ from pacer.battery import (
     reading_from_registers,
     swap16,
 )
-from pacer.errors import ConfigError, HardwareError
-from pacer.pinout import DEFAULT_PINOUT
 
 # ----------------------------------------------------------------- MAX17048 decoding
 

@@ -36,7 +36,7 @@ from pacer.ble.health import SensorHealth, SensorState
 from pacer.ble.pairing import Pairing, save_pairings
 from pacer.ble.radio import scan
 from pacer.ble.session import BleSensors, SessionSettings
-from pacer.samples import BatterySample, HeartRateSample, Sample, SensorRole, SensorStatus
+from pacer.core.samples import BatterySample, HeartRateSample, Sample, SensorRole, SensorStatus
 
 HR = "F0:13:C3:5A:2B:01"
 POD = "C4:7C:8D:6A:00:12"

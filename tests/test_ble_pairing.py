@@ -16,10 +16,10 @@ from pacer.ble.pairing import (
 )
 from pacer.ble.parsers import CadenceUnit
 from pacer.cli import main
-from pacer.errors import ConfigError
-from pacer.samples import SensorRole
-from pacer.store import DB_NAME, Store
-from pacer.store import Pairing as StoredPairing
+from pacer.core.errors import ConfigError
+from pacer.core.samples import SensorRole
+from pacer.storage.store import DB_NAME, Store
+from pacer.storage.store import Pairing as StoredPairing
 
 HR = "F0:13:C3:5A:2B:01"
 POD = "C4:7C:8D:6A:00:12"

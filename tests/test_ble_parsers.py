@@ -29,8 +29,8 @@ from pacer.ble.parsers import (
     parse_heart_rate,
     parse_rsc,
 )
-from pacer.errors import SensorParseError
-from pacer.samples import BatterySample, BikeSample, HeartRateSample, SensorRole, StrideSample
+from pacer.core.errors import SensorParseError
+from pacer.core.samples import BatterySample, BikeSample, HeartRateSample, SensorRole, StrideSample
 
 
 def h(text: str) -> bytes:

@@ -29,7 +29,7 @@ from pacer.ble.gatt import BATTERY_LEVEL, HEART_RATE_MEASUREMENT, RSC_MEASUREMEN
 from pacer.ble.health import SensorState
 from pacer.ble.pairing import Pairing
 from pacer.ble.session import BleSensors, SessionSettings, backoff_delay
-from pacer.samples import (
+from pacer.core.samples import (
     BatterySample,
     HeartRateSample,
     Sample,

@@ -17,11 +17,7 @@ from gpiozero.pins.mock import MockFactory
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pacer.config import ButtonsConfig
-from pacer.devices.buttons import GpioButtons
-from pacer.errors import ConfigError
-from pacer.hardware import ButtonAction
-from pacer.presses import (
+from pacer.buttons.presses import (
     Gesture,
     Keypad,
     PressClassifier,
@@ -30,6 +26,10 @@ from pacer.presses import (
     default_bindings,
     parse_presses,
 )
+from pacer.config.file import ButtonsConfig
+from pacer.core.errors import ConfigError
+from pacer.devices.bundle import ButtonAction
+from pacer.devices.buttons import GpioButtons
 
 A = ButtonAction
 

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import EXAMPLES, require_fit_fixtures
 from pacer.cli import main
-from pacer.exporters.jsonfile import encode_json
+from pacer.formats.activities.jsonfile import encode_json
 from sim_recording import recorded_step_up
 
 STEP_UP = str(EXAMPLES / "step-up-run.yaml")
@@ -102,7 +102,7 @@ def test_sim_record_writes_what_the_device_would_have_recorded(
     argv = ["sim", STEP_UP, "--profile", PROFILE, "--quiet", "--seed", "2", "--record", str(out)]
     assert main(argv) == 0
     capsys.readouterr()
-    from pacer.recording.load import load_activity_file
+    from pacer.formats.activities.load import load_activity_file
 
     activity = load_activity_file(out)
     assert activity.workout == "Step-up run 1:20"

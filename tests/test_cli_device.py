@@ -12,7 +12,7 @@ import yaml
 
 from pacer.cli import build_parser, main
 from pacer.cli.device import edit_yaml, render_status
-from pacer.store import SampleRow
+from pacer.storage.store import SampleRow
 
 from .conftest import EXAMPLES
 from .serial_rig import Rig, device_rig

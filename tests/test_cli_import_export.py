@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from pacer.cli import main
-from pacer.importers import import_workout
-from pacer.profile import load_profile
+from pacer.formats.workouts import import_workout
 from pacer.workout.fileformat import load_workout
+from pacer.workout.profile import load_profile
 
 from .conftest import EXAMPLES, REPO, require_fit_fixtures
 
@@ -109,7 +109,7 @@ def test_help_teaches_with_examples(command: str, capsys: pytest.CaptureFixture[
 
 def test_the_fit_sdk_is_imported_only_when_a_fit_file_is_read_or_written() -> None:
     code = (
-        "import sys, pacer.importers.fit, pacer.exporters.fit_workout, pacer.cli; "
+        "import sys, pacer.formats.workouts.fit, pacer.formats.workouts.fit_export, pacer.cli; "
         "pacer.cli.build_parser(); "
         "print(sorted(m for m in sys.modules if m.startswith('garmin_fit_sdk')))"
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pacer.config import Config, load_config
-from pacer.errors import InputErrors
+from pacer.config.file import Config, load_config
+from pacer.core.errors import InputErrors
 
 
 def test_empty_config_is_all_defaults() -> None:

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from activity_factory import step_up
-from pacer.exporters.csvfile import ActivityCsvError, encode_csv, read_csv
-from pacer.exporters.jsonfile import ActivityJsonError, encode_json, read_json
-from pacer.recording.load import read_activity, sniff
+from pacer.formats.activities.csvfile import ActivityCsvError, encode_csv, read_csv
+from pacer.formats.activities.jsonfile import ActivityJsonError, encode_json, read_json
+from pacer.formats.activities.load import read_activity, sniff
 
 
 def test_json_round_trip_is_exact() -> None:

@@ -21,8 +21,8 @@ import pytest
 
 from conftest import EXAMPLES, REPO
 from notify_socket import NotifySocket
-from pacer.host import DeviceClient
-from pacer.store import ActivityStatus, Store
+from pacer.link.host import DeviceClient
+from pacer.storage.store import ActivityStatus, Store
 
 WATCHDOG_USEC = 1_000_000  # systemd's WatchdogSec=1s: a ping every 0.5 s
 
@@ -205,7 +205,7 @@ def test_real_hardware_shows_the_first_frame_before_bleak_is_imported(tmp_path: 
     first frame; the daemon runs on without Bluetooth and stops cleanly."""
     config = tmp_path / "pacer.toml"
     config.write_text(f'[display]\ndriver = "none"\n[serial]\nport = "{tmp_path / "no-tty"}"\n')
-    from pacer.store import Pairing
+    from pacer.storage.store import Pairing
 
     with Store.open_dir(tmp_path / "data") as store:
         store.pair(Pairing("F0:13:C3:5A:2B:01", "hr", "strap"))

@@ -23,17 +23,17 @@ from PIL.Image import Image
 
 from conftest import EXAMPLES
 from notify_socket import NotifySocket
-from pacer.battery import SimulatedGauge
-from pacer.config import Config, load_config
+from pacer.config.file import Config, load_config
+from pacer.core.samples import Sample
 from pacer.daemon import EXIT_OK, Daemon, DaemonOptions
+from pacer.daemon.sdnotify import Notifier
+from pacer.devices.battery import SimulatedGauge
+from pacer.devices.bundle import ButtonAction, Hardware
 from pacer.devices.oled import dummy_display
 from pacer.haptics.player import HapticRecorder
-from pacer.hardware import ButtonAction, Hardware
-from pacer.samples import Sample
-from pacer.sdnotify import Notifier
 from pacer.sim.clock import ScaledClock
 from pacer.sim.device import SimulatedButtons, SimulatedSensors
-from pacer.store import ActivityStatus, Store
+from pacer.storage.store import ActivityStatus, Store
 from test_daemon import daemon as daemon_process
 from test_daemon import pacer_run
 
@@ -223,7 +223,7 @@ async def test_a_workout_that_no_longer_resolves_is_refused_with_a_notice(store:
 
 def cut_off_run(tmp_path: Path) -> tuple[int, int]:
     """A real daemon process killed with SIGKILL in step 2: (activity, step reached)."""
-    from pacer.host import DeviceClient
+    from pacer.link.host import DeviceClient
 
     with (
         NotifySocket(tmp_path / "notify-1") as notify,

@@ -12,13 +12,13 @@ from dataclasses import replace
 import pytest
 from PIL import Image
 
-from pacer.config import DisplayConfig
+from pacer.config.file import DisplayConfig
+from pacer.core.errors import ConfigError, HardwareError
 from pacer.devices.oled import LumaDisplay, dummy_display, open_oled
-from pacer.display import DisplayDriver
-from pacer.errors import ConfigError, HardwareError
-from pacer.profile import Units
 from pacer.screens import render_workout
+from pacer.screens.driver import DisplayDriver
 from pacer.screens.examples import step_up_z2
+from pacer.workout.profile import Units
 
 SETCONTRAST, DISPLAYOFF, DISPLAYON = 0x81, 0xAE, 0xAF
 
@@ -218,7 +218,7 @@ def test_dimming_can_be_switched_off() -> None:
 
 
 def test_lumadisplay_is_a_display() -> None:
-    from pacer.hardware import Display
+    from pacer.devices.bundle import Display
 
     panel: Display = dummy_display()
     assert isinstance(panel, LumaDisplay)

@@ -12,11 +12,11 @@ from dataclasses import replace
 
 import pytest
 
+from pacer.core.samples import HeartRateSample, SensorRole, SensorStatus
 from pacer.engine.engine import EASE_TURNOVER, TURNOVER_UP
 from pacer.engine.events import EventType
 from pacer.engine.policy import AlertPolicy
 from pacer.engine.snapshot import TargetStatus, Trend
-from pacer.samples import HeartRateSample, SensorRole, SensorStatus
 
 from .scripted import POLICY, Script, Trace, const, first_above
 
@@ -336,7 +336,7 @@ def test_no_zone_alerts_in_an_open_effort_step() -> None:
 
 
 def test_policy_rejects_nonsense() -> None:
-    from pacer.errors import ConfigError
+    from pacer.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="over_repeat_s"):
         AlertPolicy(over_repeat_s=-1)

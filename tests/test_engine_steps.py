@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from pacer.core.samples import HeartRateSample, StrideSample
+from pacer.devices.bundle import ButtonAction
 from pacer.engine import feel
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.snapshot import RunState
-from pacer.hardware import ButtonAction
-from pacer.samples import HeartRateSample, StrideSample
 
 from .scripted import POLICY, Script, const
 

@@ -11,11 +11,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from pacer.errors import InputErrors
-from pacer.exporters.fit_workout import encode_fit_workout, workout_messages
-from pacer.importers import import_workout
-from pacer.importers.common import clean_text
-from pacer.profile import load_profile
+from pacer.core.errors import InputErrors
+from pacer.formats.workouts import import_workout
+from pacer.formats.workouts.common import clean_text
+from pacer.formats.workouts.fit_export import encode_fit_workout, workout_messages
 from pacer.workout.fileformat import MAX_STEPS, dump_workout, load_workout
 from pacer.workout.model import (
     CadenceRange,
@@ -43,6 +42,7 @@ from pacer.workout.model import (
     Workout,
     expand,
 )
+from pacer.workout.profile import load_profile
 from pacer.workout.resolve import resolve
 
 from .conftest import EXAMPLES

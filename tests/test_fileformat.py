@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pacer.errors import InputErrors
-from pacer.profile import Profile
+from pacer.core.errors import InputErrors
 from pacer.workout.fileformat import dump_workout, load_workout
 from pacer.workout.model import (
     MAX_REPEAT_DEPTH,
@@ -19,7 +18,8 @@ from pacer.workout.model import (
     ZonePosition,
     expand,
 )
-from pacer.yamlnodes import MAX_FILE_BYTES
+from pacer.workout.profile import Profile
+from pacer.workout.yamlnodes import MAX_FILE_BYTES
 
 from .conftest import EXAMPLES
 

@@ -168,7 +168,9 @@ def test_install_into_a_scratch_root_then_again_changes_nothing(tmp_path: Path) 
         etc / "pacer/config.toml": FIRMWARE / "etc/config.toml",
         root / "opt/pacer/bin/pacer-gadget": GADGET,
         root / "opt/pacer/src/firmware/install.sh": INSTALL,
-        root / "opt/pacer/src/device/pacer/sdnotify.py": REPO / "device/pacer/sdnotify.py",
+        root / "opt/pacer/src/device/pacer/daemon/sdnotify.py": (
+            REPO / "device/pacer/daemon/sdnotify.py"
+        ),
         root / "opt/pacer/src/pyproject.toml": REPO / "pyproject.toml",
     }
     for installed, source in expected.items():

@@ -8,8 +8,8 @@ import pytest
 
 from activity_factory import START, step_up
 from pacer.engine.events import EventType
-from pacer.exporters.fit_activity import FIT_ALERTS, encode_activity, per_leg
-from pacer.recording.fitreader import FitFileError, read_fit
+from pacer.formats.activities.fit import FIT_ALERTS, encode_activity, per_leg
+from pacer.formats.activities.fitreader import FitFileError, read_fit
 from pacer.workout.resolve import Metric
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import require_fit_fixtures
 from pacer.engine.events import EventType
-from pacer.recording.fitreader import read_fit_file
+from pacer.formats.activities.fitreader import read_fit_file
 from pacer.recording.summary import activity_summary
 from pacer.workout.model import Sport
 

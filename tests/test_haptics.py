@@ -18,9 +18,9 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pacer.config import HapticsConfig
+from pacer.config.file import HapticsConfig
+from pacer.core.errors import HardwareError
 from pacer.devices.motor import PwmMotor, RecordingMotor
-from pacer.errors import HardwareError
 from pacer.haptics import (
     PATTERNS,
     HapticPlayer,

@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from pacer.errors import InputErrors
-from pacer.importers import ImportKind, detect_kind, import_workout
-from pacer.profile import load_profile
+from pacer.core.errors import InputErrors
+from pacer.formats.workouts import ImportKind, detect_kind, import_workout
 from pacer.workout.model import (
     CadenceRange,
     CadenceUnit,
@@ -35,6 +34,7 @@ from pacer.workout.model import (
     Strength,
     TimeDuration,
 )
+from pacer.workout.profile import load_profile
 
 from .conftest import EXAMPLES, require_fit_fixtures
 from .fitfiles import STEP_UP_FIT, fit_workout, step_up_run_fit

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pacer.errors import InputErrors
-from pacer.importers import ImportKind, detect_kind, import_workout
-from pacer.importers.icu import tokenize
-from pacer.profile import load_profile
+from pacer.core.errors import InputErrors
+from pacer.formats.workouts import ImportKind, detect_kind, import_workout
+from pacer.formats.workouts.icu import tokenize
 from pacer.workout.model import (
     CadenceRange,
     CadenceUnit,
@@ -30,6 +29,7 @@ from pacer.workout.model import (
     Step,
     TimeDuration,
 )
+from pacer.workout.profile import load_profile
 
 from .conftest import EXAMPLES
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from pacer.importers import ImportKind, detect_kind, import_workout
-from pacer.profile import load_profile
+from pacer.formats.workouts import ImportKind, detect_kind, import_workout
 from pacer.workout.fileformat import dump_workout, load_workout
 from pacer.workout.model import Workout
+from pacer.workout.profile import load_profile
 from pacer.workout.resolve import ResolvedTarget, resolve
 
 from .conftest import EXAMPLES

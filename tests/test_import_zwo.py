@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from pacer.errors import InputErrors
-from pacer.importers import ImportKind, detect_kind, import_workout
-from pacer.profile import load_profile
+from pacer.core.errors import InputErrors
+from pacer.formats.workouts import ImportKind, detect_kind, import_workout
 from pacer.workout.model import (
     CadenceRange,
     CadenceUnit,
@@ -25,6 +24,7 @@ from pacer.workout.model import (
     Step,
     TimeDuration,
 )
+from pacer.workout.profile import load_profile
 
 from .conftest import EXAMPLES
 

@@ -7,10 +7,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hardware import wiring
 
 from conftest import REPO
-from pacer import wiring
-from pacer.pinout import (
+from pacer.config.pinout import (
     DEFAULT_PINOUT,
     HEADER,
     ButtonPart,

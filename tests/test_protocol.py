@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from pacer.errors import ProtocolError
-from pacer.protocol import (
+from pacer.core.errors import ProtocolError
+from pacer.link.protocol import (
     PROTOCOL_VERSION,
     Args,
     ErrorCode,

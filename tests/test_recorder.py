@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from pacer.core.samples import HeartRateSample, SensorRole, SensorStatus
+from pacer.devices.bundle import ButtonAction
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.snapshot import RunState, Snapshot, TargetStatus
-from pacer.hardware import ButtonAction
 from pacer.recording.model import ActivityEvent, EventKind, Record
 from pacer.recording.payload import assemble
 from pacer.recording.recorder import Recorder, RecordingInfo, resume_point
-from pacer.samples import HeartRateSample, SensorRole, SensorStatus
 from pacer.workout.model import Intensity, Sport
 from pacer.workout.resolve import Metric, ResolvedTarget
 
@@ -176,7 +176,7 @@ def test_the_engine_resumes_a_cut_off_simulated_run_in_its_step() -> None:
 
     from pacer.engine.engine import Engine
     from pacer.recording.recorder import MemoryWriter
-    from pacer.recording.simulate import attach_recorder
+    from pacer.sim.recorded import attach_recorder
     from pacer.sim.runner import simulation
     from sim_recording import step_up_workout
 

@@ -24,7 +24,7 @@ from pacer.engine.engine import Engine
 from pacer.engine.events import EventType
 from pacer.recording.recorder import resume_point
 from pacer.recording.storage import load_stored
-from pacer.store import ActivityStatus, Store
+from pacer.storage.store import ActivityStatus, Store
 from recording_child import crash_workout
 
 CHILD = Path(__file__).parent / "recording_child.py"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pacer.errors import StoreError
+from pacer.core.errors import StoreError
 from pacer.recording.model import ActivityEvent, EventKind, Record
 from pacer.recording.recorder import RecordingRefused, ThreadedWriter
 from pacer.recording.storage import StoreSink, ensure_room, load_stored
-from pacer.store import ActivityStatus, Store
+from pacer.storage.store import ActivityStatus, Store
 from sim_recording import recorded_step_up
 
 
@@ -83,7 +83,7 @@ def test_reopen_only_what_was_not_ended(tmp_path: Path) -> None:
 
 
 def fill(store: Store, n: int, seconds: int) -> list[int]:
-    from pacer.store import SampleRow
+    from pacer.storage.store import SampleRow
 
     ids = []
     for i in range(n):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from conftest import require_fit_fixtures
+from pacer.core.samples import HeartRateSample
 from pacer.engine.events import EngineEvent, EventType
+from pacer.formats.activities.fitreader import read_fit_file
 from pacer.recording.feed import replay_feed
-from pacer.recording.fitreader import read_fit_file
-from pacer.replay import replay
-from pacer.samples import HeartRateSample
+from pacer.recording.replay import replay
 from sim_recording import recorded_step_up, step_up_workout
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import struct
 
 from activity_factory import step_up
+from pacer.cli.reporting import HEADERS, render_png, report_text, step_rows
 from pacer.recording.summary import lap_summaries
-from pacer.report import HEADERS, render_png, report_text, step_rows
 
 
 def test_table_has_a_row_per_step_and_a_total() -> None:

@@ -17,7 +17,6 @@ from PIL import Image, ImageChops
 from pacer.devices.oled import dummy_display
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.snapshot import RunState, Snapshot, TargetStatus, Trend
-from pacer.profile import Units, load_profile
 from pacer.screens import (
     ErrorKind,
     ErrorView,
@@ -46,6 +45,7 @@ from pacer.screens.examples import EXAMPLES, MP_PACE, step_up_z2, strength
 from pacer.screens.workout import BAR_TOP, metric_text
 from pacer.sim.runner import simulation
 from pacer.workout.fileformat import load_workout
+from pacer.workout.profile import Units, load_profile
 from pacer.workout.resolve import Metric, ResolvedTarget, resolve
 
 from .conftest import EXAMPLES as EXAMPLE_FILES
@@ -103,7 +103,8 @@ def test_importing_the_face_loads_no_driver_library() -> None:
 
     code = (
         "import sys\n"
-        "import pacer.screens, pacer.display, pacer.sim_view, pacer.presses, pacer.haptics\n"
+        "import pacer.screens, pacer.screens.driver, pacer.sim.view\n"
+        "import pacer.buttons.presses, pacer.haptics\n"
         "import pacer.devices.oled, pacer.devices.motor, pacer.devices.buttons\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'luma', 'gpiozero', 'smbus2'}))"
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pacer.sdnotify import Notifier, socket_address, watchdog_interval, watchdog_loop
+from pacer.daemon.sdnotify import Notifier, socket_address, watchdog_interval, watchdog_loop
 
 
 @pytest.fixture

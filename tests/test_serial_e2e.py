@@ -19,13 +19,13 @@ import pytest
 import serial
 from serial.tools.list_ports_common import ListPortInfo
 
-from pacer.errors import ProtocolError
-from pacer.host import DeviceClient, LinkError, find_port, is_pacer
-from pacer.profile import Profile, load_profile
-from pacer.protocol import PROTOCOL_VERSION, ErrorCode, RequestError
-from pacer.serial_sim import TO_DEVICE, TO_HOST, SimEngineControl
+from pacer.core.errors import ProtocolError
+from pacer.link.cable import TO_DEVICE, TO_HOST, SimEngineControl
+from pacer.link.host import DeviceClient, LinkError, find_port, is_pacer
+from pacer.link.protocol import PROTOCOL_VERSION, ErrorCode, RequestError
 from pacer.sim.clock import DEFAULT_EPOCH
-from pacer.store import SampleRow, Store
+from pacer.storage.store import SampleRow, Store
+from pacer.workout.profile import Profile, load_profile
 
 from .conftest import EXAMPLES
 from .serial_rig import Rig, db_dump, device_rig
@@ -252,7 +252,7 @@ async def test_corrupt_part_file_is_detected_and_redone(tmp_path: Path) -> None:
         payload = rig.store.activity_payload(aid)
         dev = await t(client, rig)
         activity = (await t(dev.activities))[0]
-        from pacer.host import activity_filename
+        from pacer.link.host import activity_filename
 
         out = tmp_path / "out"
         out.mkdir()

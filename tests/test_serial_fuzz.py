@@ -2,7 +2,7 @@
 
 Each example is a stream of lines (random bytes, over-long lines, deeply nested JSON,
 requests with every op and wrongly typed arguments, odd unicode and invalid UTF-8) fed to
-a real :class:`~pacer.serial_server.Session` in random chunk sizes. Checked for every line:
+a real :class:`~pacer.link.server.Session` in random chunk sizes. Checked for every line:
 no exception escapes, exactly one reply per complete line, each reply a well-formed reply
 line with the request's id when it had one, and the store byte-for-byte unchanged whenever
 the reply is an error. The number of cases run is printed and recorded (``fuzz_cases``).
@@ -21,10 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pacer.protocol import ErrorReply, Limits, Reply, decode_message
-from pacer.serial_server import DeviceService, Session
+from pacer.link.protocol import ErrorReply, Limits, Reply, decode_message
+from pacer.link.server import DeviceService, Session
 from pacer.sim.clock import SimClock
-from pacer.store import SampleRow, Store
+from pacer.storage.store import SampleRow, Store
 
 from .conftest import EXAMPLES
 from .serial_rig import FakeEngine

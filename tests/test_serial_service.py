@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from pacer.protocol import ErrorCode, Request, encode_request
-from pacer.serial_server import DeviceService, Outbox, Session
+from pacer.link.protocol import ErrorCode, Request, encode_request
+from pacer.link.server import DeviceService, Outbox, Session
 from pacer.sim.clock import SimClock
-from pacer.store import Store
+from pacer.storage.store import Store
 
 from .serial_rig import FakeEngine
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from pacer.config import Config, load_config
-from pacer.errors import ConfigError
-from pacer.settings import apply_settings, check_value, describe, effective, parse_text
+from pacer.config.file import Config, load_config
+from pacer.config.settings import apply_settings, check_value, describe, effective, parse_text
+from pacer.core.errors import ConfigError
 
 GOOD = [
     ("display.contrast", 0),

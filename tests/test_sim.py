@@ -9,12 +9,12 @@ import pytest
 from pacer.engine import feel
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.snapshot import Snapshot
-from pacer.profile import Profile, load_profile
 from pacer.sim.athlete import Behaviour
 from pacer.sim.clock import DEFAULT_EPOCH, SimClock
 from pacer.sim.runner import SimResult, SimulationError, simulation
 from pacer.workout.fileformat import load_workout
 from pacer.workout.model import Intensity
+from pacer.workout.profile import Profile, load_profile
 from pacer.workout.resolve import ResolvedWorkout, resolve
 
 from .conftest import EXAMPLES

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from pacer.engine.events import EventType
-from pacer.exporters.fit_activity import encode_activity
-from pacer.exporters.tcx import encode_tcx
+from pacer.formats.activities.fit import encode_activity
+from pacer.formats.activities.tcx import encode_tcx
 from sim_recording import recorded_step_up
 
 XSD = Path(__file__).parent / "data" / "TrainingCenterDatabasev2.xsd"

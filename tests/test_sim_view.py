@@ -13,18 +13,17 @@ from typing import Any
 import pytest
 from PIL import Image, ImageSequence
 
+from pacer.buttons.presses import default_bindings
+from pacer.devices.bundle import ButtonAction
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.feel import pattern_for_batch
 from pacer.engine.snapshot import RunState, Snapshot
 from pacer.haptics import HapticRecorder
-from pacer.hardware import ButtonAction
-from pacer.presses import default_bindings
-from pacer.profile import Profile, Units, load_profile
 from pacer.screens import Screen, render_workout
 from pacer.screens.examples import EXAMPLES, step_up_z2
+from pacer.sim.face import add_arguments, attach_cli
 from pacer.sim.runner import SimRunner, simulation
-from pacer.sim_face import add_arguments, attach_cli
-from pacer.sim_view import (
+from pacer.sim.view import (
     GifRecorder,
     TerminalDisplay,
     TerminalKeys,
@@ -36,6 +35,7 @@ from pacer.sim_view import (
     make_face,
 )
 from pacer.workout.fileformat import load_workout
+from pacer.workout.profile import Profile, Units, load_profile
 from pacer.workout.resolve import resolve
 
 from .conftest import EXAMPLES as EXAMPLE_FILES
@@ -233,7 +233,7 @@ def test_the_options_module_is_light() -> None:
     import sys
 
     code = (
-        "import sys, pacer.sim_face; print('PIL' in sys.modules, 'pacer.sim_view' in sys.modules)"
+        "import sys, pacer.sim.face; print('PIL' in sys.modules, 'pacer.sim.view' in sys.modules)"
     )
     env = {"PYTHONPATH": str(EXAMPLE_FILES.parent / "device")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pacer.errors import StoreError
-from pacer.store import (
+from pacer.core.errors import StoreError
+from pacer.storage.store import (
     MIGRATIONS,
     ActivityStatus,
     EventRow,
@@ -78,7 +78,7 @@ def test_migrations_run_in_order_from_an_older_schema(
         s.put_workout("keep", "warmup: 10min\n", 1.0, max_count=10)
     # A later release appends a migration (as the recorder will): the data survives it.
     extra = (*MIGRATIONS, ("ALTER TABLE samples ADD COLUMN altitude REAL",))
-    monkeypatch.setattr("pacer.store.MIGRATIONS", extra)
+    monkeypatch.setattr("pacer.storage.store.MIGRATIONS", extra)
     with Store(path) as s:
         assert s.schema_version == len(extra)
         assert s.get_workout("keep") is not None
@@ -93,7 +93,7 @@ def test_failed_migration_leaves_the_previous_version(
     path = tmp_path / "pacer.db"
     Store(path).close()
     broken = (*MIGRATIONS, ("CREATE TABLE half (x INTEGER)", "THIS IS NOT SQL"))
-    monkeypatch.setattr("pacer.store.MIGRATIONS", broken)
+    monkeypatch.setattr("pacer.storage.store.MIGRATIONS", broken)
     with pytest.raises(StoreError, match="syntax error"):
         Store(path)
     db = sqlite3.connect(path)
@@ -227,7 +227,7 @@ def test_a_failing_write_changes_nothing(store: Store) -> None:
 CHILD = textwrap.dedent(
     """
     import sys, time
-    from pacer.store import Store
+    from pacer.storage.store import Store
     store = Store(sys.argv[1])
     store.put_workout("w", "old\\n" * 1000, 1.0, max_count=10)
     store.update_settings({"display.contrast": 1})
@@ -284,7 +284,7 @@ def test_kill_mid_transaction_keeps_previous_state(tmp_path: Path, what: str) ->
 SOAK_CHILD = textwrap.dedent(
     """
     import sys
-    from pacer.store import Store
+    from pacer.storage.store import Store
     store = Store(sys.argv[1])
     texts = ["a\\n" * 30000, "b\\n" * 50000, "c\\n" * 70000]
     i = 0

@@ -9,8 +9,8 @@ import pytest
 
 from activity_factory import step_up
 from conftest import require_fit_fixtures
-from pacer.exporters.tcx import TCX_NS, encode_tcx
-from pacer.recording.fitreader import read_fit_file
+from pacer.formats.activities.fitreader import read_fit_file
+from pacer.formats.activities.tcx import TCX_NS, encode_tcx
 
 XSD = Path(__file__).parent / "data" / "TrainingCenterDatabasev2.xsd"
 NS = {"t": TCX_NS, "x": "http://www.garmin.com/xmlschemas/ActivityExtension/v2"}

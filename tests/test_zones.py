@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pacer.errors import InputErrors, ProfileError
-from pacer.profile import Profile, ZoneModel, load_profile
+from pacer.core.errors import InputErrors, ProfileError
 from pacer.workout.model import (
     HrBasis,
     HrPercent,
@@ -16,6 +15,7 @@ from pacer.workout.model import (
     RelativePace,
     ZonePosition,
 )
+from pacer.workout.profile import Profile, ZoneModel, load_profile
 from pacer.workout.resolve import Metric, resolve_target
 
 

@@ -10,7 +10,7 @@ The package is split the way the rest of pacer is: pure code in the middle, I/O 
 * :mod:`pacer.ble.health` - per-sensor counters and notification-gap percentiles.
 * :mod:`pacer.ble.pairing` - which addresses are paired, and as what.
 * :mod:`pacer.ble.session` - one supervised task per sensor and :class:`BleSensors`, the
-  :class:`pacer.hardware.Sensors` implementation.
+  :class:`pacer.devices.bundle.Sensors` implementation.
 * :mod:`pacer.ble.radio` - the only module that talks to bleak (imported lazily).
 
 Importing this package imports neither bleak nor dbus-fast.

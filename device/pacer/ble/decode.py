@@ -3,7 +3,7 @@
 A decoder keeps the little state its role needs (the counters of a cadence sensor, the
 steps/strides guess of a foot pod) and is fed the arrival time by its caller, so it is driven
 by tests exactly as by a live session. A payload that cannot be parsed raises
-:class:`pacer.errors.SensorParseError` and leaves that state untouched.
+:class:`pacer.core.errors.SensorParseError` and leaves that state untouched.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pacer.ble.parsers import (
     parse_heart_rate,
     parse_rsc,
 )
-from pacer.samples import (
+from pacer.core.samples import (
     BatterySample,
     BikeSample,
     HeartRateSample,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pacer.samples import SensorRole
+from pacer.core.samples import SensorRole
 
 
 def uuid16(short: int) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from pacer.samples import SensorRole
+from pacer.core.samples import SensorRole
 
 #: Notification gaps kept for the percentiles (about 8 minutes at 1 Hz per sensor).
 GAP_WINDOW = 512

@@ -2,7 +2,7 @@
 
 A pairing is an address and a role; at most one sensor per role and one role per address
 (a BLE device gets one connection). Pairings live in the device's SQLite store (the
-``pairings`` table of :mod:`pacer.store`), the one place both ``pacer sensors pair`` and the
+``pairings`` table of :mod:`pacer.storage.store`), the one place both ``pacer sensors pair`` and the
 serial link's ``sensors.pair`` write to; :func:`load_pairings`, :func:`save_pairings`,
 :func:`pair` and :func:`forget` take the data directory that holds it.
 """
@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pacer.ble.parsers import CadenceUnit
-from pacer.errors import ConfigError
-from pacer.samples import SensorRole
+from pacer.core.errors import ConfigError
+from pacer.core.samples import SensorRole
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pacer.store import Pairing as StoredPairing
-    from pacer.store import Store
+    from pacer.storage.store import Pairing as StoredPairing
+    from pacer.storage.store import Store
 _ADDRESS = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){5}$")
 
 
@@ -61,7 +61,7 @@ def from_stored(stored: StoredPairing, where: str = "store") -> Pairing:
 
 
 def to_stored(pairing: Pairing) -> StoredPairing:
-    from pacer.store import Pairing as StoredPairing
+    from pacer.storage.store import Pairing as StoredPairing
 
     unit = pairing.cadence_unit.value if pairing.role is SensorRole.POD else None
     return StoredPairing(pairing.address, pairing.role.value, pairing.name or None, unit)
@@ -73,14 +73,14 @@ def store_pairings(store: Store) -> tuple[Pairing, ...]:
 
 
 def _open(data_dir: Path) -> Store:
-    from pacer.store import Store
+    from pacer.storage.store import Store
 
     return Store.open_dir(data_dir)
 
 
 def load_pairings(data_dir: Path) -> tuple[Pairing, ...]:
     """The stored pairings (none when there is no store yet), in role order."""
-    from pacer.store import DB_NAME
+    from pacer.storage.store import DB_NAME
 
     if not (data_dir / DB_NAME).exists():
         return ()

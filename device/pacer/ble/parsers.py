@@ -1,7 +1,7 @@
 """Pure decoders for the GATT measurements pacer subscribes to.
 
 Every ``parse_*`` function takes the raw value of one notification and returns a frozen
-measurement, or raises :class:`pacer.errors.SensorParseError` when the payload is truncated,
+measurement, or raises :class:`pacer.core.errors.SensorParseError` when the payload is truncated,
 over-long, or inconsistent (flags that promise fields the payload does not carry, a value
 the specification forbids). They never raise anything else, whatever the bytes
 (a hypothesis test feeds them random byte strings).
@@ -29,7 +29,7 @@ import struct
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from pacer.errors import SensorParseError
+from pacer.core.errors import SensorParseError
 
 _U16 = struct.Struct("<H")
 _S16 = struct.Struct("<h")

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pacer.ble.gatt import SENSOR_SERVICES, roles_for_services
-from pacer.errors import HardwareError
-from pacer.samples import SensorRole
+from pacer.core.errors import HardwareError
+from pacer.core.samples import SensorRole
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from bleak import BleakClient, BleakScanner

@@ -12,7 +12,7 @@ payload that cannot be parsed is counted and dropped. No Bluetooth at all is a s
 ("Bluetooth unavailable"), not a crash.
 
 Samples are stamped on arrival with the injected clock's ``monotonic()`` and queued for the
-engine with connection changes (:class:`pacer.samples.SensorStatus`). The watchdog and the
+engine with connection changes (:class:`pacer.core.samples.SensorStatus`). The watchdog and the
 backoff sleep on the same injected clock, so tests drive time by hand.
 """
 
@@ -30,15 +30,15 @@ from pacer.ble.decode import Decoder, decoder_for
 from pacer.ble.gatt import BATTERY_LEVEL, ROLE_SPECS
 from pacer.ble.health import HealthCounters, SensorHealth, SensorState
 from pacer.ble.pairing import Pairing
-from pacer.errors import SensorParseError
-from pacer.samples import Sample, SensorStatus
+from pacer.core.errors import SensorParseError
+from pacer.core.samples import Sample, SensorStatus
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from bleak import BleakClient
     from bleak.backends.characteristic import BleakGATTCharacteristic
     from bleak.backends.device import BLEDevice
 
-    from pacer.hardware import Clock, Sensors
+    from pacer.devices.bundle import Clock, Sensors
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +317,7 @@ class SensorSession:
 
 
 class BleSensors:
-    """Every paired sensor as one stream of samples: the real :class:`pacer.hardware.Sensors`.
+    """Every paired sensor as one stream of samples: the real :class:`pacer.devices.bundle.Sensors`.
 
     ::
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pacer import __version__
-from pacer.errors import PacerError
+from pacer.core.errors import PacerError
 
 #: Sub-command modules, in the order ``pacer --help`` lists them.
 COMMANDS: tuple[str, ...] = (

@@ -28,13 +28,13 @@ def add_argument(p: argparse.ArgumentParser) -> None:
 
 
 def open_activity(spec: str, data_dir: Path | None) -> Activity:
-    from pacer.recording.load import ActivityNotFound, load_activity_file
+    from pacer.formats.activities.load import ActivityNotFound, load_activity_file
 
     path = Path(spec)
     if path.exists() or not spec.isdigit():
         return load_activity_file(path)
     from pacer.recording.payload import read_payload
-    from pacer.store import DB_NAME, default_data_dir, read_activity_payload
+    from pacer.storage.store import DB_NAME, default_data_dir, read_activity_payload
 
     db = (data_dir or default_data_dir()) / DB_NAME
     if not db.is_file():

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pacer.host import DeviceClient
+    from pacer.link.host import DeviceClient
 
 DESCRIPTION = """\
 Talk to a pacer plugged in over USB: copy workouts to it, set its clock, profile and
@@ -111,7 +111,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pacer.host import DeviceClient, find_port
+    from pacer.link.host import DeviceClient, find_port
 
     port = args.port or find_port()
     with DeviceClient(port, timeout=args.timeout) as client:
@@ -134,13 +134,13 @@ def _size(n: int) -> str:
 
 
 def _table(rows: list[list[str]]) -> str:
-    from pacer.textable import table
+    from pacer.core.textable import table
 
     return table(rows[0], rows[1:])
 
 
 def _pairs(items: list[str]) -> Iterator[tuple[str, str]]:
-    from pacer.errors import ConfigError
+    from pacer.core.errors import ConfigError
 
     for item in items:
         key, sep, value = item.partition("=")
@@ -188,11 +188,11 @@ def _time_sync(client: DeviceClient, args: argparse.Namespace) -> int:
 
 def _push(client: DeviceClient, args: argparse.Namespace) -> int:
     from pacer.cli.validate import profile_for, read_bytes
-    from pacer.errors import InputErrors
-    from pacer.profile import load_profile
-    from pacer.protocol import NAME_RE, NAME_RULE, ErrorCode, RequestError
+    from pacer.core.errors import InputErrors
+    from pacer.link.protocol import NAME_RE, NAME_RULE, ErrorCode, RequestError
     from pacer.workout.describe import summary
     from pacer.workout.fileformat import load_workout
+    from pacer.workout.profile import load_profile
 
     stored = client.profile_get()["text"]
     device_profile = None if stored is None else load_profile(stored, source="device profile")
@@ -286,8 +286,8 @@ def _stop(client: DeviceClient, args: argparse.Namespace) -> int:
 
 
 def _profile(client: DeviceClient, args: argparse.Namespace) -> int:
-    from pacer.errors import ConfigError, InputErrors
-    from pacer.profile import load_profile
+    from pacer.core.errors import ConfigError, InputErrors
+    from pacer.workout.profile import load_profile
 
     if args.verb == "get":
         text = client.profile_get()["text"]
@@ -325,7 +325,7 @@ def edit_yaml(text: str, changes: Mapping[str, str]) -> str:
     not kept."""
     import yaml
 
-    from pacer.errors import ConfigError
+    from pacer.core.errors import ConfigError
 
     data = yaml.safe_load(text) if text.strip() else {}
     if not isinstance(data, dict):
@@ -354,8 +354,8 @@ def edit_yaml(text: str, changes: Mapping[str, str]) -> str:
 
 
 def _settings(client: DeviceClient, args: argparse.Namespace) -> int:
-    from pacer.errors import ConfigError
-    from pacer.settings import describe, parse_text
+    from pacer.config.settings import describe, parse_text
+    from pacer.core.errors import ConfigError
 
     if args.verb == "get":
         result = client.settings_get()
@@ -377,7 +377,7 @@ def _settings(client: DeviceClient, args: argparse.Namespace) -> int:
 
 
 def _sensors(client: DeviceClient, args: argparse.Namespace) -> int:
-    from pacer.errors import ConfigError
+    from pacer.core.errors import ConfigError
 
     if args.verb == "list":
         sensors = client.sensors()["sensors"]
@@ -433,7 +433,7 @@ def _activities(client: DeviceClient, args: argparse.Namespace) -> int:
 
 def _download(client: DeviceClient, args: argparse.Namespace) -> int:
     from pacer.cli._progress import ProgressBar
-    from pacer.errors import ConfigError
+    from pacer.core.errors import ConfigError
 
     activities = {int(a["id"]): a for a in client.activities()}
     if args.ids:

@@ -51,18 +51,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def encode(activity: Activity, fmt: str) -> bytes:
     if fmt == "fit":
-        from pacer.exporters.fit_activity import encode_activity
+        from pacer.formats.activities.fit import encode_activity
 
         return encode_activity(activity)
     if fmt == "tcx":
-        from pacer.exporters.tcx import encode_tcx
+        from pacer.formats.activities.tcx import encode_tcx
 
         return encode_tcx(activity)
     if fmt == "csv":
-        from pacer.exporters.csvfile import encode_csv
+        from pacer.formats.activities.csvfile import encode_csv
 
         return encode_csv(activity)
-    from pacer.exporters.jsonfile import encode_json
+    from pacer.formats.activities.jsonfile import encode_json
 
     return encode_json(activity)
 

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
     from pacer.cli.files import write_bytes
     from pacer.cli.validate import profile_for, read_bytes
-    from pacer.exporters.fit_workout import encode_fit_workout
+    from pacer.formats.workouts.fit_export import encode_fit_workout
     from pacer.workout.fileformat import load_workout
 
     source = Path(args.file)

@@ -61,8 +61,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     from pacer.cli.files import write_bytes
     from pacer.cli.validate import profile_for, read_bytes
-    from pacer.errors import InputErrors
-    from pacer.importers import import_workout
+    from pacer.core.errors import InputErrors
+    from pacer.formats.workouts import import_workout
     from pacer.workout.fileformat import dump_workout, load_workout
     from pacer.workout.model import PaceUnit
 

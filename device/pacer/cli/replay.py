@@ -58,13 +58,13 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from pacer.cli.activity_arg import open_activity
+    from pacer.cli.reporting import title
     from pacer.cli.sim import load
+    from pacer.core.errors import ConfigError
     from pacer.engine.events import EngineEvent
     from pacer.engine.summary import format_summary
     from pacer.engine.text import QUIET, describe
-    from pacer.errors import ConfigError
-    from pacer.replay import replay
-    from pacer.report import title
+    from pacer.recording.replay import replay
     from pacer.workout.syntax import format_clock
 
     workout, profile = load(args)

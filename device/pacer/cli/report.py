@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pacer.cli.activity_arg import open_activity
-    from pacer.report import render_png, report_text
+    from pacer.cli.reporting import render_png, report_text
 
     activity = open_activity(args.activity, args.data_dir)
     to_stdout = args.png == "-"

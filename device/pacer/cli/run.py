@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from pacer.cli.argtypes import positive_float
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pacer.config import Config
+    from pacer.config.file import Config
     from pacer.devices.build import Device
-    from pacer.store import Store
+    from pacer.storage.store import Store
 
 ATHLETES = ("disciplined", "eager", "fader", "dropout", "strength")
 
@@ -89,7 +89,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pacer.errors import InputErrors, LocatedError, PacerError
+    from pacer.core.errors import InputErrors, LocatedError, PacerError
 
     try:
         config = checked_config(args.config)
@@ -113,11 +113,11 @@ def run(args: argparse.Namespace) -> int:
 def checked_config(path: Path | None) -> Config:
     """The config with every derived setting checked too (battery thresholds, button
     timings, alert parameters): what would fail later fails now, with its key."""
-    from pacer.battery import BatteryThresholds
-    from pacer.config import read_config
+    from pacer.buttons.presses import Keypad
+    from pacer.config.file import read_config
+    from pacer.core.errors import ConfigError, InputErrors, Location
+    from pacer.devices.battery import BatteryThresholds
     from pacer.engine.policy import policy_with
-    from pacer.errors import ConfigError, InputErrors, Location
-    from pacer.presses import Keypad
 
     config = read_config(path)
     where = Location(str(path), 1, 1) if path is not None else None
@@ -134,7 +134,7 @@ def checked_config(path: Path | None) -> Config:
 
 
 def open_store(data_dir: Path | None, config: Config) -> Store:
-    from pacer.store import Store, default_data_dir
+    from pacer.storage.store import Store, default_data_dir
 
     where = data_dir or (Path(config.storage.data_dir) if config.storage.data_dir else None)
     return Store.open_dir(where or default_data_dir())
@@ -156,7 +156,7 @@ def _serve(args: argparse.Namespace, config: Config, store: Store) -> int:
     import asyncio
     import logging
 
-    from pacer.errors import PacerError
+    from pacer.core.errors import PacerError
 
     log = logging.getLogger("pacer.run")
     try:
@@ -173,10 +173,10 @@ def _serve(args: argparse.Namespace, config: Config, store: Store) -> int:
 async def _main(args: argparse.Namespace, config: Config, store: Store) -> int:
     import os
 
+    from pacer.config.settings import apply_settings
     from pacer.daemon import DaemonOptions, run_daemon
+    from pacer.daemon.sdnotify import Notifier, watchdog_interval
     from pacer.devices.build import build_hardware
-    from pacer.sdnotify import Notifier, watchdog_interval
-    from pacer.settings import apply_settings
 
     config = apply_settings(config, store.get_settings())
     device = build_hardware(

@@ -144,7 +144,7 @@ def run_scan(args: argparse.Namespace) -> int:
     from pacer.ble.gatt import ROLE_SPECS
     from pacer.ble.pairing import load_pairings
     from pacer.ble.radio import scan
-    from pacer.errors import HardwareError
+    from pacer.core.errors import HardwareError
 
     paired = {p.address: p.role.value for p in load_pairings(_data_dir(args))}
 
@@ -169,7 +169,7 @@ def run_scan(args: argparse.Namespace) -> int:
     for a in adverts:
         services = ", ".join(ROLE_SPECS[r].label for r in a.roles)
         rows.append((a.name or "-", a.address, str(a.rssi), services, paired.get(a.address, "")))
-    from pacer.textable import table
+    from pacer.core.textable import table
 
     print(table(("NAME", "ADDRESS", "RSSI", "SERVICES", "PAIRED"), rows))
     return 0
@@ -178,7 +178,7 @@ def run_scan(args: argparse.Namespace) -> int:
 def run_pair(args: argparse.Namespace) -> int:
     from pacer.ble.pairing import Pairing, pair
     from pacer.ble.parsers import CadenceUnit
-    from pacer.samples import SensorRole
+    from pacer.core.samples import SensorRole
 
     pairing = Pairing(
         address=args.address,
@@ -208,7 +208,7 @@ def run_forget(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     from pacer.ble.pairing import load_pairings
-    from pacer.samples import SensorRole
+    from pacer.core.samples import SensorRole
 
     pairings = load_pairings(_data_dir(args))
     if not pairings:
@@ -218,7 +218,7 @@ def run_list(args: argparse.Namespace) -> int:
     for p in pairings:
         unit = p.cadence_unit.value if p.role is SensorRole.POD else ""
         rows.append((p.role.value, p.address, p.name or "-", unit))
-    from pacer.textable import table
+    from pacer.core.textable import table
 
     print(table(("ROLE", "ADDRESS", "NAME", "CADENCE"), rows))
     return 0

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pacer import sim_face
 from pacer.cli.argtypes import positive_float
+from pacer.sim import face as sim_face
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pacer.profile import Profile
     from pacer.sim.runner import SimRunner
+    from pacer.workout.profile import Profile
     from pacer.workout.resolve import ResolvedWorkout
 
 ATHLETES = ("disciplined", "eager", "fader", "dropout", "strength")
@@ -141,8 +141,8 @@ def attach_events_file(
         return
     import json
 
+    from pacer.core.errors import ConfigError
     from pacer.engine.events import EngineEvent
-    from pacer.errors import ConfigError
 
     try:
         f = stack.enter_context(open(args.events, "w", encoding="utf-8"))  # noqa: SIM115
@@ -163,9 +163,9 @@ def attach_record_file(
     if not getattr(args, "record", None):
         return
     from pacer.cli.files import write_bytes
-    from pacer.exporters.jsonfile import encode_json
+    from pacer.formats.activities.jsonfile import encode_json
     from pacer.recording.recorder import MemoryWriter
-    from pacer.recording.simulate import attach_recorder
+    from pacer.sim.recorded import attach_recorder
 
     writer = MemoryWriter()
     recorder = attach_recorder(runner, writer, profile)

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pacer.profile import Profile
     from pacer.workout.model import Workout
+    from pacer.workout.profile import Profile
     from pacer.workout.resolve import ResolvedWorkout
 
 EPILOG = """\
@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def read_bytes(path: Path) -> bytes:
-    from pacer.errors import InputErrors, Location, WorkoutError
+    from pacer.core.errors import InputErrors, Location, WorkoutError
 
     try:
         return path.read_bytes()
@@ -58,7 +58,7 @@ def read_bytes(path: Path) -> bytes:
 
 def profile_for(workout: Path, explicit: Path | None) -> Profile | None:
     """--profile, else a profile.yaml beside the workout, else None (built-in defaults)."""
-    from pacer.profile import load_profile
+    from pacer.workout.profile import load_profile
 
     path = explicit
     if path is None:
@@ -72,8 +72,8 @@ def profile_for(workout: Path, explicit: Path | None) -> Profile | None:
 def load_resolved(path: Path, explicit_profile: Path | None) -> tuple[Workout, ResolvedWorkout]:
     """A workout file checked and resolved against its profile (see :func:`profile_for`;
     built-in defaults when there is none)."""
-    from pacer.profile import Profile
     from pacer.workout.fileformat import load_workout
+    from pacer.workout.profile import Profile
     from pacer.workout.resolve import resolve
 
     profile = profile_for(path, explicit_profile) or Profile()
@@ -96,9 +96,9 @@ def looks_like_profile(data: bytes) -> bool:
 
 def check_file(path: Path, profile_path: Path | None) -> str:
     """The summary line of a valid file; raises InputErrors otherwise."""
-    from pacer.profile import load_profile
     from pacer.workout.describe import summary
     from pacer.workout.fileformat import load_workout
+    from pacer.workout.profile import load_profile
 
     data = read_bytes(path)
     if looks_like_profile(data):
@@ -110,7 +110,7 @@ def check_file(path: Path, profile_path: Path | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pacer.errors import InputErrors
+    from pacer.core.errors import InputErrors
 
     failed = False
     for path in args.files:

@@ -5,7 +5,7 @@
 * :mod:`pacer.daemon.menu` - the idle screen's choices (pure);
 * :mod:`pacer.daemon.control` - the serial link's control of the engine, status fan-out.
 
-Hardware comes in as a :class:`pacer.hardware.Hardware` bundle, built by
+Hardware comes in as a :class:`pacer.devices.bundle.Hardware` bundle, built by
 :func:`pacer.devices.build.build_hardware` (real or simulated).
 """
 

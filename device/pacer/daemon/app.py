@@ -1,6 +1,6 @@
 """The daemon: every part of the device in one asyncio loop (``pacer run``).
 
-:func:`run_daemon` shows the first frame, enters the :class:`~pacer.hardware.Hardware`
+:func:`run_daemon` shows the first frame, enters the :class:`~pacer.devices.bundle.Hardware`
 bundle (BLE sessions, buttons, motor) and runs one TaskGroup until SIGTERM or SIGINT:
 
 ==========  ==============================================================================
@@ -10,7 +10,7 @@ sensors     ``hw.sensors.samples()`` into the engine (and the recorder)
 ticker      once a second: ``engine.tick`` -> events -> haptics, recorder, screen, status
 display     sends a frame the rate cap held back once the cap allows
 buttons     presses into the engine, or into the idle menu (pick, start, resume a run)
-serial      :class:`~pacer.serial_server.SerialServer` with :class:`LinkControl`
+serial      :class:`~pacer.link.server.SerialServer` with :class:`LinkControl`
 watchdog    ``WATCHDOG=1`` every ``WATCHDOG_USEC / 2`` from this loop (a stall stops it)
 battery     the fuel gauge every 30 s: level on screen, warn once, save and stop when empty
 ``run()``   any hardware part that needs a task (the haptic player's timeline)
@@ -34,34 +34,34 @@ from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
-from pacer.battery import (
+from pacer.config.file import Config
+from pacer.core.errors import HardwareError, InputErrors, PacerError, StoreError
+from pacer.core.samples import Sample, SensorRole, SensorStatus
+from pacer.daemon.control import LinkControl, StatusHub
+from pacer.daemon.live import LiveRun, open_run, resolve_stored, stored_profile
+from pacer.daemon.menu import Command, Menu, Resume, ResumeOffer, SaveEnded, Select, Start
+from pacer.daemon.sdnotify import Notifier, watchdog_loop
+from pacer.devices.battery import (
     BatteryGauge,
     BatteryLevel,
     BatteryReading,
     BatteryThresholds,
     BatteryWatch,
 )
-from pacer.config import Config
-from pacer.daemon.control import LinkControl, StatusHub
-from pacer.daemon.live import LiveRun, open_run, resolve_stored, stored_profile
-from pacer.daemon.menu import Command, Menu, Resume, ResumeOffer, SaveEnded, Select, Start
+from pacer.devices.bundle import ButtonAction, FollowsRun, Hardware, Runs
 from pacer.engine.events import EngineEvent
 from pacer.engine.feel import pattern_for_batch
 from pacer.engine.policy import policy_with
 from pacer.engine.snapshot import RunState
-from pacer.errors import HardwareError, InputErrors, PacerError, StoreError
-from pacer.hardware import ButtonAction, FollowsRun, Hardware, Runs
-from pacer.samples import Sample, SensorRole, SensorStatus
 from pacer.screens.views import ErrorKind, ErrorView, IdleView
-from pacer.sdnotify import Notifier, watchdog_loop
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from PIL.Image import Image
 
-    from pacer.display import DisplayDriver
-    from pacer.profile import Units
-    from pacer.serial_server import SensorScanner, SettableClock
-    from pacer.store import Store
+    from pacer.link.server import SensorScanner, SettableClock
+    from pacer.screens.driver import DisplayDriver
+    from pacer.storage.store import Store
+    from pacer.workout.profile import Units
     from pacer.workout.resolve import ResolvedWorkout
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ class Daemon:
     """The device's state between the tasks: the menu, the workout being run, the screen."""
 
     def __init__(self, hw: Hardware, config: Config, store: Store, options: DaemonOptions):
-        from pacer.display import DisplayDriver
+        from pacer.screens.driver import DisplayDriver
 
         self.hw = hw
         self.config = config
@@ -251,7 +251,7 @@ class Daemon:
             await self._on_action(await self._actions.get())
 
     async def _serial(self, port: str) -> None:
-        from pacer.serial_server import DeviceService, SerialServer, read_device_id
+        from pacer.link.server import DeviceService, SerialServer, read_device_id
 
         service = DeviceService(
             self.store,
@@ -563,7 +563,7 @@ class Daemon:
                 "battery_percent": self.battery,
                 "sensors": {str(role): up for role, up in self.sensors.items()},
             }
-        from pacer.serial_server import status_json
+        from pacer.link.server import status_json
 
         status = status_json(run.last, run.name)
         status["activity"] = run.activity_id

@@ -1,5 +1,5 @@
 """The serial link's hold on the running workout: :class:`LinkControl` is the
-:class:`~pacer.serial_server.EngineControl` over the daemon's live engine, and
+:class:`~pacer.link.server.EngineControl` over the daemon's live engine, and
 :class:`StatusHub` fans each second's status out to the hosts that subscribed.
 """
 
@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from pacer.errors import InputErrors, ProtocolError, StoreError
+from pacer.core.errors import InputErrors, ProtocolError, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class Workouts(Protocol):
 
 
 class LinkControl:
-    """:class:`~pacer.serial_server.EngineControl` on the daemon: ``workout.start`` runs the
+    """:class:`~pacer.link.server.EngineControl` on the daemon: ``workout.start`` runs the
     stored workout on the real engine exactly as a button press on the idle screen would."""
 
     def __init__(self, workouts: Workouts, hub: StatusHub) -> None:
@@ -71,7 +71,7 @@ class LinkControl:
         return self._workouts.running()
 
     async def start(self, name: str, source: str) -> None:
-        from pacer.protocol import ErrorCode
+        from pacer.link.protocol import ErrorCode
 
         running = self._workouts.running()
         if running is not None:
@@ -86,7 +86,7 @@ class LinkControl:
             raise ProtocolError(ErrorCode.FULL, str(exc)) from None
 
     async def stop(self) -> None:
-        from pacer.protocol import ErrorCode
+        from pacer.link.protocol import ErrorCode
 
         if self._workouts.running() is None:
             raise ProtocolError(ErrorCode.CONFLICT, "no workout is running")

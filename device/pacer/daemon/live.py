@@ -17,21 +17,21 @@ from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
+from pacer.core.samples import Sample
+from pacer.devices.bundle import ButtonAction, Clock
 from pacer.engine.engine import Engine
 from pacer.engine.events import EngineEvent
 from pacer.engine.snapshot import RunState, Snapshot
-from pacer.hardware import ButtonAction, Clock
-from pacer.samples import Sample
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from PIL.Image import Image
 
     from pacer.daemon.menu import ResumeOffer
     from pacer.engine.policy import AlertPolicy
-    from pacer.profile import Profile
     from pacer.recording.recorder import Recorder, ThreadedWriter
     from pacer.screens import Face
-    from pacer.store import Store
+    from pacer.storage.store import Store
+    from pacer.workout.profile import Profile
     from pacer.workout.resolve import ResolvedWorkout
 
 log = logging.getLogger(__name__)
@@ -139,8 +139,8 @@ class LiveRun:
 
 def stored_profile(store: Store) -> Profile:
     """The athlete profile sent to the device, else the built-in defaults."""
-    from pacer.errors import InputErrors
-    from pacer.profile import Profile, load_profile
+    from pacer.core.errors import InputErrors
+    from pacer.workout.profile import Profile, load_profile
 
     stored = store.get_profile()
     if stored is None:

@@ -1,4 +1,4 @@
-"""Build the :class:`~pacer.hardware.Hardware` bundle from the config: real or simulated.
+"""Build the :class:`~pacer.devices.bundle.Hardware` bundle from the config: real or simulated.
 
 ``real`` (the Pi): the OLED through luma (``[display]``; ``driver = "none"`` gives luma's
 dummy device), the motor and buttons through gpiozero (``[haptics]``, ``[buttons]``), the
@@ -8,7 +8,7 @@ paired BLE sensors (:class:`~pacer.ble.session.BleSensors`), the serial link on
 ``sim`` (a laptop, CI): a simulated athlete's sensors (:mod:`pacer.sim.device`) on a clock
 sped up ``speed`` times, the screen drawn in the terminal (luma's dummy device when
 ``headless``), buttons on the keyboard, a draining simulated battery, and the serial link on
-a simulated USB cable (:class:`~pacer.serial_sim.PtyCable`, two pty pairs): the daemon
+a simulated USB cable (:class:`~pacer.link.cable.PtyCable`, two pty pairs): the daemon
 serves one end, ``pacer device --port HOST_PORT`` talks to the other.
 
 Driver libraries are imported here, inside the functions, in the order the daemon needs
@@ -27,14 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
-from pacer.config import Config
-from pacer.hardware import Clock, Display, Haptics, Hardware, Sensors
+from pacer.config.file import Config
+from pacer.devices.bundle import Clock, Display, Haptics, Hardware, Sensors
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pacer.battery import BatteryGauge
     from pacer.ble.pairing import Pairing
-    from pacer.serial_server import SensorScanner
-    from pacer.store import Store
+    from pacer.devices.battery import BatteryGauge
+    from pacer.link.server import SensorScanner
+    from pacer.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def build_hardware(
 
 
 def _real(config: Config, *, store: Store | None, data_dir: Path | None) -> Device:
-    from pacer.clock import SystemClock
+    from pacer.core.clock import SystemClock
     from pacer.devices.buttons import GpioButtons
 
     clock = SystemClock()
@@ -142,7 +142,7 @@ def _ble_sensors(config: Config, clock: Clock, pairings: tuple[Pairing, ...]) ->
 
 
 def _real_gauge(config: Config) -> BatteryGauge | None:
-    from pacer.battery import Max17048Gauge, PiSugarGauge
+    from pacer.devices.battery import Max17048Gauge, PiSugarGauge
 
     if config.battery.gauge == "max17048":
         return Max17048Gauge(bus=config.battery.i2c_port)
@@ -181,9 +181,9 @@ def _simulated(
     speed: float,
     stream: IO[str] | None,
 ) -> Device:
-    from pacer.battery import SimulatedGauge
+    from pacer.devices.battery import SimulatedGauge
     from pacer.haptics.player import HapticRecorder
-    from pacer.serial_sim import PtyCable
+    from pacer.link.cable import PtyCable
     from pacer.sim.athlete import Behaviour
     from pacer.sim.clock import ScaledClock
     from pacer.sim.device import SimulatedButtons, SimulatedSensors

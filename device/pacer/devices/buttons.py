@@ -3,7 +3,7 @@
 gpiozero calls ``when_pressed``/``when_released`` from its own thread; each edge is stamped
 there (so queueing does not blur a double press) and handed to the loop with
 ``loop.call_soon_threadsafe``. Everything after that runs in the loop: the
-:class:`~pacer.presses.Keypad` classifies, a ``call_later`` timer wakes it for holds and for
+:class:`~pacer.buttons.presses.Keypad` classifies, a ``call_later`` timer wakes it for holds and for
 the end of the double-press window, and the actions go to the callbacks. gpiozero is
 imported in the constructor only.
 """
@@ -16,14 +16,14 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from pacer.config import ButtonsConfig
-from pacer.errors import HardwareError
-from pacer.hardware import ButtonAction
-from pacer.presses import Bindings, Keypad
+from pacer.buttons.presses import Bindings, Keypad
+from pacer.config.file import ButtonsConfig
+from pacer.core.errors import HardwareError
+from pacer.devices.bundle import ButtonAction
 
 
 class GpioButtons:
-    """The :class:`~pacer.hardware.Buttons` of the real device.
+    """The :class:`~pacer.devices.bundle.Buttons` of the real device.
 
     ``config`` is the ``[buttons]`` section; each pin is wired to GND and held high by its
     internal pull-up. Build it inside the running loop (or pass ``loop``). ``pin_factory``

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pacer.config import HapticsConfig
-from pacer.errors import HardwareError
+from pacer.config.file import HapticsConfig
+from pacer.core.errors import HardwareError
 
 
 class PwmMotor:

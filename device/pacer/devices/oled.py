@@ -12,12 +12,12 @@ from typing import Any
 
 from PIL import Image
 
-from pacer.config import DisplayConfig
-from pacer.errors import ConfigError, HardwareError
+from pacer.config.file import DisplayConfig
+from pacer.core.errors import ConfigError, HardwareError
 
 
 class LumaDisplay:
-    """The :class:`~pacer.hardware.Display` protocol over any luma device."""
+    """The :class:`~pacer.devices.bundle.Display` protocol over any luma device."""
 
     def __init__(self, device: Any) -> None:
         self.device = device
@@ -54,8 +54,8 @@ def open_oled(config: DisplayConfig | None = None, *, serial_interface: Any = No
     """The real panel of the ``[display]`` config. ``serial_interface`` replaces the I2C bus
     (tests pass a recorder).
 
-    Raises :class:`~pacer.errors.HardwareError` naming the bus and address when the panel
-    cannot be reached, :class:`~pacer.errors.ConfigError` for a configuration no panel
+    Raises :class:`~pacer.core.errors.HardwareError` naming the bus and address when the panel
+    cannot be reached, :class:`~pacer.core.errors.ConfigError` for a configuration no panel
     here can honour (``driver = "none"``, a portrait rotation).
     """
     cfg = config or DisplayConfig()

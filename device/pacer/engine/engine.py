@@ -16,6 +16,16 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+from pacer.core.errors import WorkoutError
+from pacer.core.samples import (
+    BikeSample,
+    HeartRateSample,
+    Sample,
+    SensorRole,
+    SensorStatus,
+    StrideSample,
+)
+from pacer.devices.bundle import ButtonAction, Clock
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.policy import (
     AlertPolicy,
@@ -31,16 +41,6 @@ from pacer.engine.policy import (
 )
 from pacer.engine.snapshot import RunState, Snapshot, StrengthView, TargetStatus
 from pacer.engine.summary import StepTally, WorkoutSummary, format_reps, summarize
-from pacer.errors import WorkoutError
-from pacer.hardware import ButtonAction, Clock
-from pacer.samples import (
-    BikeSample,
-    HeartRateSample,
-    Sample,
-    SensorRole,
-    SensorStatus,
-    StrideSample,
-)
 from pacer.workout.model import (
     Comparison,
     ConditionDuration,

@@ -28,8 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 
+from pacer.core.errors import ConfigError
 from pacer.engine.snapshot import Trend
-from pacer.errors import ConfigError
 from pacer.workout.model import Intensity
 from pacer.workout.resolve import Metric, ResolvedStep
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from pacer.samples import SensorRole
+from pacer.core.samples import SensorRole
 from pacer.workout.model import Intensity
 from pacer.workout.resolve import ResolvedTarget
 

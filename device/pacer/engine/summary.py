@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pacer.profile import Units
-from pacer.textable import table
+from pacer.core.textable import table
 from pacer.workout.model import Intensity, SetsDuration, Strength, TimeDuration
+from pacer.workout.profile import Units
 from pacer.workout.resolve import (
     ResolvedStep,
     ResolvedTarget,

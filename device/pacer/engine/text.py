@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pacer.engine.events import EngineEvent, EventType
-from pacer.profile import Units
+from pacer.workout.profile import Units
 from pacer.workout.resolve import Metric, format_speed_as_pace, pace_unit_label
 
 #: Events that make no line of their own: countdown beeps, the rest warning, and the cadence

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from pacer.clock import SystemClock
+from pacer.core.clock import SystemClock
+from pacer.devices.bundle import Clock
 from pacer.haptics.patterns import EPS, PATTERNS, Pattern, Segment, pattern
-from pacer.hardware import Clock
 
 
 class Outcome(StrEnum):
@@ -151,11 +151,11 @@ class MotorOutput(Protocol):
 
 
 class HapticPlayer:
-    """The :class:`~pacer.hardware.Haptics` of the real device: patterns on a motor.
+    """The :class:`~pacer.devices.bundle.Haptics` of the real device: patterns on a motor.
 
     Start ``run()`` in the caller's TaskGroup; ``play()`` and ``off()`` never block.
     ``strength`` (0..1) scales every duty (the ``[haptics]`` config's ``strength``). The clock
-    is injected: the real :class:`~pacer.clock.SystemClock` by default, a simulation's
+    is injected: the real :class:`~pacer.core.clock.SystemClock` by default, a simulation's
     ``SimClock`` to play on simulated time.
     """
 
@@ -244,7 +244,7 @@ class HapticRecord:
 
 
 class HapticRecorder:
-    """The simulated :class:`~pacer.hardware.Haptics`: records (time, pattern, outcome, duty
+    """The simulated :class:`~pacer.devices.bundle.Haptics`: records (time, pattern, outcome, duty
     timeline) by the injected clock, applying the same priorities as the real player, and
     hands each record to ``on_record`` (``pacer sim`` prints them).
     """

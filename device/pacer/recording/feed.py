@@ -20,9 +20,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pacer.hardware import ButtonAction
-from pacer.recording.model import Activity, EventKind, Record, pause_intervals
-from pacer.samples import (
+from pacer.core.samples import (
     BikeSample,
     HeartRateSample,
     Sample,
@@ -30,6 +28,8 @@ from pacer.samples import (
     SensorStatus,
     StrideSample,
 )
+from pacer.devices.bundle import ButtonAction
+from pacer.recording.model import Activity, EventKind, Record, pause_intervals
 from pacer.workout.model import Sport
 
 #: Hold a record's values across a gap up to this long (smart recording writes every 1-10 s).

@@ -28,8 +28,8 @@ from typing import Any
 
 from pacer.engine.events import EventType
 from pacer.engine.snapshot import TargetStatus
-from pacer.profile import Units
 from pacer.workout.model import Intensity, Sport
+from pacer.workout.profile import Units
 from pacer.workout.resolve import Metric, ResolvedTarget
 
 #: A record stands for at most this many seconds (beyond, the data has a hole, not a value).
@@ -44,7 +44,7 @@ class EventKind(StrEnum):
     START = "start"
     #: a workout step (a lap) began; data: name, intensity, trigger and the target
     STEP = "step"
-    #: data: action (a :class:`pacer.hardware.ButtonAction` value)
+    #: data: action (a :class:`pacer.devices.bundle.ButtonAction` value)
     BUTTON = "button"
     #: data: role, connected
     SENSOR = "sensor"

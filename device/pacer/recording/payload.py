@@ -17,9 +17,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pacer.core.errors import PacerError
 from pacer.engine.snapshot import TargetStatus
-from pacer.errors import PacerError
-from pacer.profile import Units
 from pacer.recording.model import (
     Activity,
     ActivityEvent,
@@ -31,6 +30,7 @@ from pacer.recording.model import (
     with_targets,
 )
 from pacer.workout.model import Sport
+from pacer.workout.profile import Units
 
 PAYLOAD_FORMAT = "pacer-activity-jsonl"
 PAYLOAD_VERSION = 1

@@ -33,11 +33,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from pacer.core.errors import StoreError
+from pacer.core.samples import BatterySample, HeartRateSample, Sample, SensorStatus
+from pacer.devices.bundle import ButtonAction, Clock
 from pacer.engine.events import EngineEvent
 from pacer.engine.snapshot import RunState, Snapshot
-from pacer.errors import StoreError
-from pacer.hardware import ButtonAction, Clock
-from pacer.profile import Units
 from pacer.recording.model import (
     Activity,
     ActivityEvent,
@@ -48,8 +48,8 @@ from pacer.recording.model import (
     target_to_json,
     timer_of,
 )
-from pacer.samples import BatterySample, HeartRateSample, Sample, SensorStatus
 from pacer.workout.model import Sport
+from pacer.workout.profile import Units
 
 #: Seconds between commits: the most a crash can lose, besides the row in flight.
 FLUSH_S = 1.0

@@ -7,10 +7,10 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from pacer.errors import StoreError
+from pacer.core.errors import StoreError
 from pacer.recording.model import Activity, ActivityEvent, Record
 from pacer.recording.recorder import RecordingRefused, ResumePoint, resume_point
-from pacer.store import ActivityStatus, EventRow, SampleRow, Store
+from pacer.storage.store import ActivityStatus, EventRow, SampleRow, Store
 
 #: Default bound on what the store may use before a new recording is refused (bytes in use).
 #: A recorded hour is about 320 kB on disk (benchmarks/bench_recording.py): 256 MiB hold

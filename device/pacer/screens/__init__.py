@@ -1,6 +1,6 @@
 """What the OLED shows: pure functions from plain data to a 128x64 one-bit PIL image.
 
-Nothing here touches a display; :mod:`pacer.display` decides when a picture is sent and
+Nothing here touches a display; :mod:`pacer.screens.driver` decides when a picture is sent and
 :mod:`pacer.devices.oled` sends it. Every screen is a function:
 
 =====================  ============================================  ========================
@@ -26,7 +26,6 @@ from __future__ import annotations
 from PIL import Image
 
 from pacer.engine.snapshot import RunState, Snapshot
-from pacer.profile import Units
 from pacer.screens.base import HEIGHT, WIDTH
 from pacer.screens.face import PAGES, Face, Screen
 from pacer.screens.menus import render_error, render_idle, render_pairing, render_summary
@@ -48,6 +47,7 @@ from pacer.screens.workout import (
     render_totals,
     render_workout,
 )
+from pacer.workout.profile import Units
 
 View = Snapshot | IdleView | PairingView | SummaryView | ErrorView
 

@@ -16,7 +16,7 @@ from io import BytesIO
 
 from PIL import Image, ImageDraw, ImageFont
 
-from pacer.profile import Units
+from pacer.workout.profile import Units
 from pacer.workout.resolve import MILE, Metric, ResolvedTarget, format_speed_as_pace
 from pacer.workout.syntax import format_clock
 

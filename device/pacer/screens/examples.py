@@ -13,9 +13,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from pacer.core.samples import SensorRole
 from pacer.engine.snapshot import RunState, Snapshot, StrengthView, TargetStatus, Trend
-from pacer.profile import Units
-from pacer.samples import SensorRole
 from pacer.screens.menus import render_error, render_idle, render_pairing, render_summary
 from pacer.screens.views import (
     ErrorKind,
@@ -33,6 +32,7 @@ from pacer.screens.workout import (
     render_workout,
 )
 from pacer.workout.model import Intensity
+from pacer.workout.profile import Units
 from pacer.workout.resolve import Metric, ResolvedTarget
 
 RUN_SENSORS = ((SensorRole.HR, True), (SensorRole.POD, True))

@@ -3,7 +3,7 @@
 ``Face`` is the small state machine between the engine and the display: it keeps the step
 change card up for a few seconds after a step starts, shows the strength view during strength
 steps, the pause and summary screens, and cycles pages on the next-screen button. It returns
-an image; whether the image reaches the panel is the :class:`pacer.display.DisplayDriver`'s
+an image; whether the image reaches the panel is the :class:`pacer.screens.driver.DisplayDriver`'s
 business.
 """
 
@@ -16,7 +16,6 @@ from PIL import Image
 
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.snapshot import RunState, Snapshot
-from pacer.profile import Units
 from pacer.screens.menus import render_summary
 from pacer.screens.views import SummaryView, snapshot_summary
 from pacer.screens.workout import (
@@ -26,6 +25,7 @@ from pacer.screens.workout import (
     render_totals,
     render_workout,
 )
+from pacer.workout.profile import Units
 
 
 class Screen(StrEnum):

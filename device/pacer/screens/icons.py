@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from PIL import ImageDraw
 
+from pacer.core.samples import SensorRole
 from pacer.engine.snapshot import Trend
-from pacer.samples import SensorRole
 from pacer.screens.base import OFF, ON
 
 ICON_H = 8

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PIL import Image
 
-from pacer.profile import Units
 from pacer.screens.base import (
     LARGE,
     MEDIUM,
@@ -32,6 +31,7 @@ from pacer.screens.icons import (
     draw_warning,
 )
 from pacer.screens.views import ERROR_TEXT, ErrorView, IdleView, PairingView, SummaryView
+from pacer.workout.profile import Units
 
 
 def render_idle(view: IdleView, units: Units) -> Image.Image:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pacer.core.samples import SensorRole
 from pacer.engine.snapshot import RunState, Snapshot
 from pacer.engine.summary import WorkoutSummary
-from pacer.samples import SensorRole
 
 
 @dataclass(frozen=True, slots=True)

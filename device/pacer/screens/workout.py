@@ -19,7 +19,6 @@ from PIL import Image, ImageDraw
 
 from pacer.engine.snapshot import Snapshot, TargetStatus
 from pacer.engine.text import CUE_TEXT
-from pacer.profile import Units
 from pacer.screens.base import (
     BIG,
     HEIGHT,
@@ -51,6 +50,7 @@ from pacer.screens.icons import (
     draw_status_icons,
     draw_trend,
 )
+from pacer.workout.profile import Units
 from pacer.workout.resolve import Metric, ResolvedTarget, format_speed_as_pace
 
 #: top and bottom of the big-number box; the zone bar below it

@@ -28,11 +28,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from pacer.engine.events import EngineEvent, EventType
-from pacer.engine.snapshot import Snapshot
-from pacer.hardware import ButtonAction
-from pacer.profile import Profile
-from pacer.samples import (
+from pacer.core.samples import (
     BikeSample,
     HeartRateSample,
     Sample,
@@ -40,6 +36,9 @@ from pacer.samples import (
     SensorStatus,
     StrideSample,
 )
+from pacer.devices.bundle import ButtonAction
+from pacer.engine.events import EngineEvent, EventType
+from pacer.engine.snapshot import Snapshot
 from pacer.workout.model import (
     ConditionDuration,
     Intensity,
@@ -48,6 +47,7 @@ from pacer.workout.model import (
     SetsDuration,
     Sport,
 )
+from pacer.workout.profile import Profile
 from pacer.workout.resolve import Metric, ResolvedTarget, ResolvedWorkout
 
 

@@ -1,16 +1,16 @@
 """The simulated device's sensors and buttons for ``pacer run --hardware sim``.
 
-:class:`SimulatedSensors` is the :class:`~pacer.hardware.Sensors` twin of
+:class:`SimulatedSensors` is the :class:`~pacer.devices.bundle.Sensors` twin of
 :class:`pacer.ble.session.BleSensors`: a simulated athlete (:mod:`pacer.sim.athlete`) wearing
 a heart-rate strap and a foot pod (or riding with a power meter) sends one reading per
 second of the injected clock. It follows the workout the daemon runs
-(:class:`~pacer.hardware.FollowsRun`): the athlete paces each step from the snapshots it
+(:class:`~pacer.devices.bundle.FollowsRun`): the athlete paces each step from the snapshots it
 sees and reacts to the alerts it feels, exactly as in ``pacer sim``; with no workout it
 stands still with its sensors connected.
 
 :func:`terminal_view` is the screen in the terminal, captioned with the run's clock and step.
 
-:class:`SimulatedButtons` is the :class:`~pacer.hardware.Buttons` twin: presses come from
+:class:`SimulatedButtons` is the :class:`~pacer.devices.bundle.Buttons` twin: presses come from
 the athlete (a lap after a strength set) and, with a terminal, from the keyboard.
 """
 
@@ -20,14 +20,14 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
 
-from pacer.hardware import ButtonAction, Clock, Display
-from pacer.samples import Sample, SensorRole, SensorStatus
+from pacer.core.samples import Sample, SensorRole, SensorStatus
+from pacer.devices.bundle import ButtonAction, Clock, Display
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.engine.events import EngineEvent
     from pacer.engine.snapshot import Snapshot
     from pacer.sim.athlete import Athlete, Behaviour
-    from pacer.sim_view import TerminalKeys
+    from pacer.sim.view import TerminalKeys
     from pacer.workout.resolve import ResolvedWorkout
 
 #: the sensors a simulated athlete wears
@@ -37,7 +37,7 @@ SIM_ROLES = (SensorRole.HR, SensorRole.POD)
 class SimulatedButtons:
     """Buttons pressed by the simulated athlete (:meth:`press`) and, when ``keyboard`` is
     given, by keys on a terminal (space start/pause, l lap, s stop, n next screen, e
-    extend: :mod:`pacer.sim_view`). Callbacks run in the event loop."""
+    extend: :mod:`pacer.sim.view`). Callbacks run in the event loop."""
 
     def __init__(self, *, keyboard: int | None = None) -> None:
         self._callbacks: list[Callable[[ButtonAction], None]] = []
@@ -56,7 +56,7 @@ class SimulatedButtons:
 
     async def __aenter__(self) -> SimulatedButtons:
         if self._keyboard_fd is not None:
-            from pacer.sim_view import TerminalKeys
+            from pacer.sim.view import TerminalKeys
 
             keys = TerminalKeys(self.press, fd=self._keyboard_fd)
             keys.start()
@@ -147,10 +147,10 @@ class SimulatedSensors:
 
 
 def terminal_view(stream: IO[str] | None = None) -> Display:
-    """The screen drawn in a terminal (:class:`pacer.sim_view.TerminalDisplay`) with a
+    """The screen drawn in a terminal (:class:`pacer.sim.view.TerminalDisplay`) with a
     caption under it that follows the run: workout clock, step, state."""
     from pacer.screens.base import elapsed
-    from pacer.sim_view import TerminalDisplay
+    from pacer.sim.view import TerminalDisplay
 
     class TerminalView(TerminalDisplay):
         def follow(self, workout: ResolvedWorkout | None) -> None:

@@ -17,14 +17,14 @@ import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from pacer.core.errors import PacerError
+from pacer.core.samples import Sample
+from pacer.devices.bundle import ButtonAction
 from pacer.engine.engine import Engine
 from pacer.engine.events import EngineEvent
 from pacer.engine.policy import AlertPolicy
 from pacer.engine.snapshot import Snapshot
 from pacer.engine.summary import WorkoutSummary
-from pacer.errors import PacerError
-from pacer.hardware import ButtonAction
-from pacer.samples import Sample
 from pacer.sim.athlete import Athlete, Behaviour
 from pacer.sim.clock import SimClock
 from pacer.workout.model import Sport

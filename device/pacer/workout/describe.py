@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pacer.textable import table
+from pacer.core.textable import table
 from pacer.workout.model import (
     ConditionDuration,
     DistanceDuration,

@@ -28,8 +28,7 @@ from typing import TypeVar
 
 import yaml
 
-from pacer.errors import Location, ProfileError, WorkoutError
-from pacer.profile import Profile
+from pacer.core.errors import Location, ProfileError, WorkoutError
 from pacer.workout.model import (
     MAX_REPEAT_DEPTH,
     CadenceRange,
@@ -58,6 +57,7 @@ from pacer.workout.model import (
     Workout,
     expand,
 )
+from pacer.workout.profile import Profile
 from pacer.workout.resolve import resolve_target
 from pacer.workout.syntax import (
     TermError,
@@ -70,7 +70,7 @@ from pacer.workout.syntax import (
     parse_rest,
     parse_target,
 )
-from pacer.yamlnodes import NodeReader, compose, decode_text, quote
+from pacer.workout.yamlnodes import NodeReader, compose, decode_text, quote
 
 # --- limits: what a sane workout can hold ----------------------------------------------
 
@@ -406,7 +406,7 @@ class _WorkoutReader(NodeReader):
 def load_workout(
     data: str | bytes, source: str = "<input>", *, profile: Profile | None = None
 ) -> Workout:
-    """Parse and validate a workout file. Raises :class:`pacer.errors.InputErrors` with every
+    """Parse and validate a workout file. Raises :class:`pacer.core.errors.InputErrors` with every
     problem found; with a profile, also checks that every target resolves against it."""
     text = decode_text(data, source, WorkoutError)
     root = compose(text, source, WorkoutError)

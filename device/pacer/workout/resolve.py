@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pacer.profile import Profile, Units, round_half_up
 from pacer.workout.model import (
     CadenceRange,
     DistanceDuration,
@@ -35,6 +34,7 @@ from pacer.workout.model import (
     Workout,
     expand,
 )
+from pacer.workout.profile import Profile, Units, round_half_up
 from pacer.workout.syntax import format_pace, format_target
 
 MILE = 1609.344
@@ -95,8 +95,8 @@ def _speed(fast_s: float, slow_s: float, per_m: float, profile: Profile) -> Reso
 
 
 def resolve_target(t: Target, profile: Profile) -> ResolvedTarget:
-    """Raises :class:`pacer.errors.ProfileError` when the profile lacks what ``t`` needs."""
-    from pacer.errors import ProfileError
+    """Raises :class:`pacer.core.errors.ProfileError` when the profile lacks what ``t`` needs."""
+    from pacer.core.errors import ProfileError
 
     match t:
         case HrZone(zone, pos):

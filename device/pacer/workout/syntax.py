@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from pacer.errors import PacerError
+from pacer.core.errors import PacerError
 from pacer.workout.model import (
     CadenceRange,
     CadenceUnit,

@@ -1,0 +1,1 @@
+"""Button presses as a runner makes them (pure)."""

@@ -1,0 +1,1 @@
+"""The device configuration: the file, settings overrides, pinout, one validator."""

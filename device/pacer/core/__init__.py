@@ -1,0 +1,1 @@
+"""Plain vocabulary every room shares: errors, samples, button actions, the clock."""

@@ -1,0 +1,169 @@
+"""The hardware-abstraction layer: one ``Hardware`` bundle of small Protocols.
+
+``main()`` builds a bundle (real devices on the Pi, simulated twins on a laptop and in CI)
+and passes it in; nothing in the core reaches for a device on its own. Each real
+implementation lives in its own module under :mod:`pacer.devices` and imports its driver
+library lazily, inside its constructor, so importing pacer never touches hardware.
+
+Lifecycles are (async) context managers: ``async with hardware:`` opens every device and
+guarantees the motor is off and the display blank on the way out, whatever happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from PIL.Image import Image
+
+    from pacer.core.samples import Sample
+    from pacer.engine.events import EngineEvent
+    from pacer.engine.snapshot import Snapshot
+    from pacer.workout.resolve import ResolvedWorkout
+
+
+class Clock(Protocol):
+    """Time as the core sees it. Real: ``time.monotonic``; simulated: advanced by hand."""
+
+    def monotonic(self) -> float: ...
+
+    def wall(self) -> float:
+        """Seconds since the epoch (set by the host over serial: a Pi Zero has no RTC)."""
+        ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class Display(Protocol):
+    """A 128x64 monochrome panel. ``show`` takes a PIL image in mode "1"."""
+
+    @property
+    def size(self) -> tuple[int, int]: ...
+
+    def show(self, image: Image) -> None: ...
+
+    def contrast(self, level: int) -> None: ...
+
+    def off(self) -> None: ...
+
+
+class Haptics(Protocol):
+    """The vibration motor. ``play`` never blocks; a more important pattern preempts."""
+
+    def play(self, pattern: str) -> None: ...
+
+    def off(self) -> None: ...
+
+
+class ButtonAction(StrEnum):
+    """What a press means to the engine and the menus."""
+
+    START_PAUSE = "start_pause"
+    LAP = "lap"
+    STOP = "stop"
+    EXTEND = "extend"
+    #: end the current step now, whatever its duration (strength: skip the remaining sets)
+    SKIP = "skip"
+    NEXT_SCREEN = "next_screen"
+
+
+class Buttons(Protocol):
+    """Pushes actions to a callback that is already safe to call from the event loop."""
+
+    def on_action(self, callback: Callable[[ButtonAction], None]) -> None: ...
+
+
+class Sensors(Protocol):
+    """All paired BLE sensors as one stream of samples (connection changes included)."""
+
+    def samples(self) -> AsyncIterator[Sample]: ...
+
+
+class Link(Protocol):
+    """The USB serial link to a host: newline-delimited bytes in and out."""
+
+    async def readline(self) -> bytes: ...
+
+    async def write(self, data: bytes) -> None: ...
+
+
+@runtime_checkable
+class Runs(Protocol):
+    """A part that needs a task of its own in the daemon's loop (the haptic player's
+    timeline): the daemon runs ``run()`` in its TaskGroup and cancels it on the way out."""
+
+    async def run(self) -> None: ...
+
+
+@runtime_checkable
+class FollowsRun(Protocol):
+    """A part that follows the workout being run: the simulated athlete behind the
+    simulated sensors. The daemon calls ``follow`` when a workout starts (None when it
+    ends) and ``on_tick`` with each second's snapshot and events."""
+
+    def follow(self, workout: ResolvedWorkout | None) -> None: ...
+
+    def on_tick(self, snapshot: Snapshot, events: Sequence[EngineEvent]) -> None: ...
+
+
+@runtime_checkable
+class Closeable(Protocol):
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class AsyncResource(Protocol):
+    async def __aenter__(self) -> object: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None: ...
+
+
+@dataclass
+class Hardware:
+    """Everything the daemon touches, built once in ``main()`` and passed in."""
+
+    clock: Clock
+    display: Display
+    haptics: Haptics
+    buttons: Buttons
+    sensors: Sensors
+    link: Link | None = None
+    _stack: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
+
+    async def __aenter__(self) -> Hardware:
+        await self._stack.__aenter__()
+        try:
+            for part in (self.display, self.haptics, self.buttons, self.link, self.sensors):
+                if isinstance(part, AsyncResource):
+                    await self._stack.enter_async_context(part)
+                elif isinstance(part, Closeable):
+                    self._stack.callback(part.close)
+        except BaseException:
+            await self.__aexit__(None, None, None)
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Motor off and screen dark first, whatever happened; then close in reverse order.
+        try:
+            self.haptics.off()
+        finally:
+            try:
+                self.display.off()
+            finally:
+                await self._stack.__aexit__(exc_type, exc, tb)

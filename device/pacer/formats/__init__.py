@@ -1,0 +1,1 @@
+"""Other tools' formats: FIT codes, workouts in and out, activities in and out."""

@@ -1,0 +1,603 @@
+"""Zwift ``.zwo`` workouts to native workouts (pure).
+
+    <workout_file>
+      <name>Sweet spot</name>
+      <sportType>bike</sportType>
+      <workout>
+        <Warmup Duration="600" PowerLow="0.5" PowerHigh="0.75"/>
+        <IntervalsT Repeat="3" OnDuration="600" OffDuration="300" OnPower="0.9"
+                    OffPower="0.55" Cadence="90" CadenceResting="85"/>
+        <SteadyState Duration="300" Power="0.65">
+          <textevent timeoffset="0" message="Spin easy"/>
+        </SteadyState>
+        <FreeRide Duration="600"/>
+        <Cooldown Duration="600" PowerLow="0.6" PowerHigh="0.4"/>
+      </workout>
+    </workout_file>
+
+Power is a fraction of FTP on a bike; in a run workout (``sportType`` run) it is a fraction
+of a reference *speed* chosen by the ``pace`` attribute (1 = 5K, 2 = 10K, 3 = half
+marathon, 4 = marathon pace), which becomes an offset from that pace with the profile's
+value. Ramps (Warmup, Cooldown, Ramp) are held as their range with a warning. Text events
+become the step's note.
+
+The XML is read with :mod:`xml.parsers.expat` so that every element knows its line and
+column: each error is ``FILE:LINE:COL``. DOCTYPEs (and with them entities) are refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from pacer.core.errors import InputErrors, Location, WorkoutError
+from pacer.formats.workouts.common import (
+    MAX_DESCRIPTION,
+    MAX_IMPORT_BYTES,
+    Collector,
+    ImportKind,
+    ImportResult,
+    clean_text,
+    default_pace_unit,
+    distance,
+    finish,
+    join_notes,
+    relative_from_percent,
+    workout_name_from_source,
+)
+from pacer.workout.fileformat import MAX_NAME, MAX_NOTE, MAX_REPEAT
+from pacer.workout.model import (
+    CadenceRange,
+    CadenceUnit,
+    Duration,
+    Intensity,
+    Item,
+    PaceRef,
+    PaceUnit,
+    PowerPercent,
+    Repeat,
+    Sport,
+    Step,
+    Target,
+    TimeDuration,
+    Workout,
+)
+from pacer.workout.profile import Profile
+from pacer.workout.syntax import format_target, num
+
+# --- a positioned XML tree -------------------------------------------------------------
+
+
+@dataclass
+class XmlNode:
+    tag: str
+    #: attribute names lower-cased (Zwift files spell them both ways)
+    attrs: dict[str, str]
+    line: int
+    col: int
+    children: list[XmlNode] = field(default_factory=list)
+    text: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.tag.lower()
+
+
+class _Refused(Exception):
+    pass
+
+
+def parse_xml(data: bytes, source: str) -> XmlNode:
+    """The element tree of ``data`` with 1-based line and column of each element."""
+    from xml.parsers import expat
+
+    if len(data) > MAX_IMPORT_BYTES:
+        raise InputErrors(
+            [
+                WorkoutError(
+                    f"file too large for a workout ({len(data)} bytes)", Location(source, 1, 1)
+                )
+            ]
+        )
+    parser = expat.ParserCreate()
+    root: list[XmlNode] = []
+    stack: list[XmlNode] = []
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        node = XmlNode(
+            tag,
+            {k.lower(): v for k, v in attrs.items()},
+            parser.CurrentLineNumber,
+            parser.CurrentColumnNumber + 1,
+        )
+        if stack:
+            stack[-1].children.append(node)
+        else:
+            root.append(node)
+        stack.append(node)
+
+    def end(_tag: str) -> None:
+        stack.pop()
+
+    def chars(text: str) -> None:
+        if stack:
+            stack[-1].text += text
+
+    def doctype(*_args: object) -> None:
+        raise _Refused("a DOCTYPE is not allowed in a workout file")
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    parser.StartDoctypeDeclHandler = doctype
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        where = Location(source, exc.lineno, exc.offset + 1)
+        message = f"XML syntax error: {expat.errors.messages[exc.code]}"
+        raise InputErrors([WorkoutError(message, where)]) from None
+    except _Refused as exc:
+        where = Location(source, parser.CurrentLineNumber, parser.CurrentColumnNumber + 1)
+        raise InputErrors([WorkoutError(str(exc), where)]) from None
+    return root[0]
+
+
+# --- the workout -----------------------------------------------------------------------
+
+#: Zwift's run ``pace`` attribute: which of the runner's paces a Power fraction refers to.
+RUN_PACES: dict[int, PaceRef | None] = {
+    0: None,  # 1 mile pace: pacer keeps no such reference
+    1: PaceRef.FIVE_K,
+    2: PaceRef.TEN_K,
+    3: PaceRef.HALF,
+    4: PaceRef.MARATHON,
+}
+#: attributes that change nothing pacer can show (display hints, Zwift game options)
+_COSMETIC = {
+    "flatroad",
+    "quantize",
+    "show_avg",
+    "zone",
+    "units",
+    "neverfails",
+    "failthresholdduration",
+    "forced_performance_test",
+    "replacement_prescription",
+    "replacement_verb",
+    "ramptest",
+    "ftptest",
+    "slop",
+    "text",
+    "target",
+    "overunder",
+    "poweronzone",
+    "poweroffzone",
+}
+_KNOWN = {
+    "warmup": {"duration", "powerlow", "powerhigh", "cadence", "cadencelow", "cadencehigh", "pace"},
+    "steadystate": {
+        "duration",
+        "power",
+        "powerlow",
+        "powerhigh",
+        "cadence",
+        "cadencelow",
+        "cadencehigh",
+        "pace",
+    },
+    "intervalst": {
+        "repeat",
+        "onduration",
+        "offduration",
+        "onpower",
+        "offpower",
+        "poweronlow",
+        "poweronhigh",
+        "powerofflow",
+        "poweroffhigh",
+        "cadence",
+        "cadencelow",
+        "cadencehigh",
+        "cadenceresting",
+        "pace",
+    },
+    "freeride": {"duration", "cadence", "power"},
+    "maxeffort": {"duration"},
+}
+_KNOWN["cooldown"] = _KNOWN["warmup"]
+_KNOWN["ramp"] = _KNOWN["warmup"] | {"power", "cadenceresting"}
+_TEXT_EVENTS = ("textevent", "textnotification")
+_TOP_IGNORED = {
+    "author",
+    "author_alias",
+    "authoricon",
+    "category",
+    "categoryindex",
+    "subcategory",
+    "tags",
+    "entid",
+    "overridehash",
+    "painindex",
+    "showcp20",
+    "skippable",
+    "visibleaftertime",
+    "visibleoutsideplan",
+    "workoutlength",
+    "workoutplan",
+    "activitysavename",
+    "test_details",
+}
+
+
+@dataclass
+class _Built:
+    """A step made from an element, with where it starts in the workout (seconds)."""
+
+    item: Item
+    start: float
+    end: float
+    node: XmlNode
+    number: int
+
+
+class _Reader:
+    def __init__(
+        self, source: str, profile: Profile | None, pace_unit: PaceUnit, c: Collector
+    ) -> None:
+        self.source = source
+        self.profile = profile
+        self.pace_unit = pace_unit
+        self.c = c
+        self.sport = Sport.BIKE
+        self.by_distance = False
+
+    def loc(self, node: XmlNode) -> Location:
+        return Location(self.source, node.line, node.col)
+
+    # --- numbers -----------------------------------------------------------------------
+
+    def number(self, node: XmlNode, key: str, *, required: bool = False) -> float | None:
+        raw = node.attrs.get(key)
+        if raw is None:
+            if required:
+                self.c.error(self.loc(node), f"<{node.tag}> needs a {_attr(key)} attribute")
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            self.c.error(self.loc(node), f'{_attr(key)}="{raw}" is not a number')
+            return None
+        if value < 0:
+            self.c.error(self.loc(node), f'{_attr(key)}="{raw}" is negative')
+            return None
+        return value
+
+    def duration(self, node: XmlNode, key: str = "duration") -> Duration | None:
+        value = self.number(node, key, required=True)
+        if value is None:
+            return None
+        if self.by_distance:
+            return distance(value)
+        return TimeDuration(round(value))
+
+    # --- the file ----------------------------------------------------------------------
+
+    def workout(self, root: XmlNode) -> Workout | None:
+        if root.name != "workout_file":
+            self.c.error(self.loc(root), f"not a Zwift workout: the root is <{root.tag}>")
+            return None
+        parts = {child.name: child for child in root.children}
+        sport_node = parts.get("sporttype")
+        sport = (sport_node.text.strip().lower() if sport_node else "") or "bike"
+        if sport not in ("bike", "run"):
+            self.c.error(self.loc(sport_node or root), f"sportType '{sport}' is not bike or run")
+        self.sport = Sport.RUN if sport == "run" else Sport.BIKE
+        kind = parts.get("durationtype")
+        self.by_distance = bool(kind and kind.text.strip().lower() == "distance")
+        if "ftpoverride" in parts:
+            self.c.warn(
+                self.loc(parts["ftpoverride"]),
+                "ftpOverride ignored: power stays a fraction of the athlete's FTP",
+            )
+        for child in root.children:
+            known = {"name", "description", "sporttype", "durationtype", "workout", "ftpoverride"}
+            if child.name not in known | _TOP_IGNORED:
+                self.c.warn(self.loc(child), f"<{child.tag}> ignored")
+        name_node, desc_node = parts.get("name"), parts.get("description")
+        name = self.c.text(
+            self.loc(name_node or root),
+            None,
+            name_node.text if name_node else None,
+            MAX_NAME,
+            "name",
+        )
+        description = self.c.text(
+            self.loc(desc_node or root),
+            None,
+            desc_node.text if desc_node else None,
+            MAX_DESCRIPTION,
+            "description",
+        )
+        body = parts.get("workout")
+        if body is None:
+            self.c.error(self.loc(root), "no <workout> element: the file has no steps")
+            return None
+        items = self.segments(body)
+        if not self.c.complete(self.loc(body), items, "<workout> has no steps"):
+            return None
+        return Workout(
+            name or workout_name_from_source(self.source), items, self.sport, description
+        )
+
+    def segments(self, body: XmlNode) -> tuple[Item, ...]:
+        built: list[_Built] = []
+        loose: list[XmlNode] = []
+        clock = 0.0
+        for node in body.children:
+            if node.name in _TEXT_EVENTS:
+                loose.append(node)
+                continue
+            if node.name == "gameplayevent":
+                continue
+            if node.name not in _KNOWN:
+                known = "Warmup, SteadyState, IntervalsT, Ramp, FreeRide, MaxEffort, Cooldown"
+                self.c.error(self.loc(node), f"<{node.tag}> is not a workout segment ({known})")
+                continue
+            self.check_attrs(node)
+            b = self.segment(node, clock)
+            if b is not None:
+                built.append(b)
+                clock = b.end
+        self.attach_loose(built, loose)
+        return tuple(b.item for b in built)
+
+    def check_attrs(self, node: XmlNode) -> None:
+        known = _KNOWN[node.name]
+        for key in node.attrs:
+            if key not in known and key not in _COSMETIC:
+                self.c.warn(self.loc(node), f"attribute {key} of <{node.tag}> ignored")
+
+    # --- segments ----------------------------------------------------------------------
+
+    def segment(self, node: XmlNode, clock: float) -> _Built | None:
+        if node.name == "intervalst":
+            return self.intervals(node, clock)
+        n = self.c.begin_step()
+        duration = self.duration(node)
+        events = self.events(node)
+        name = None
+        target: Target | None = None
+        intensity = Intensity.ACTIVE
+        if node.name in ("warmup", "cooldown", "ramp"):
+            low = self.number(node, "powerlow")
+            high = self.number(node, "powerhigh")
+            if node.name == "ramp" and low is None and high is None:
+                low = high = self.number(node, "power")
+            target = self.power(node, n, low, high, ramp=True)
+            intensity = {"warmup": Intensity.WARMUP, "cooldown": Intensity.COOLDOWN}.get(
+                node.name, Intensity.ACTIVE
+            )
+        elif node.name == "steadystate":
+            power = self.number(node, "power")
+            low = self.number(node, "powerlow")
+            high = self.number(node, "powerhigh")
+            if power is not None:
+                low = high = power
+            target = self.power(node, n, low, high, ramp=False)
+        elif node.name == "maxeffort":
+            name = "Max effort"
+        elif node.name == "freeride" and "power" in node.attrs:
+            self.c.warn(self.loc(node), "the Power of a FreeRide is ignored (no target)", n)
+        cadence = self.cadence(node, "cadence")
+        step = self.make(node, n, intensity, duration, target, cadence, events, name)
+        if step is None or duration is None:
+            return None
+        end = clock + (duration.seconds if isinstance(duration, TimeDuration) else 0)
+        return _Built(step, clock, end, node, n)
+
+    def intervals(self, node: XmlNode, clock: float) -> _Built | None:
+        count_f = self.number(node, "repeat")
+        count = 1 if count_f is None else round(count_f)
+        if not 1 <= count <= MAX_REPEAT:
+            self.c.error(self.loc(node), f'Repeat="{count}" is out of range (1 to {MAX_REPEAT})')
+            return None
+        on_n = self.c.begin_step()
+        on_d = self.duration(node, "onduration")
+        events = self.events(node)
+        on_len = on_d.seconds if isinstance(on_d, TimeDuration) else 0
+        off_len_guess = self.number(node, "offduration") or 0
+        period = on_len + (0 if self.by_distance else off_len_guess)
+
+        # each event goes to the part of the interval it falls in, with its offset there
+        on_events: list[tuple[float, str]] = []
+        off_events: list[tuple[float, str]] = []
+        for offset, message in events:
+            into = offset % period if period > 0 else 0.0
+            if into < on_len or period <= 0:
+                on_events.append((into, message))
+            else:
+                off_events.append((into - on_len, message))
+        p = self.number(node, "onpower")
+        on_target = self.power(
+            node,
+            on_n,
+            p if p is not None else self.number(node, "poweronlow"),
+            p if p is not None else self.number(node, "poweronhigh"),
+            ramp=False,
+        )
+        on_cadence = self.cadence(node, "cadence")
+        on = self.make(node, on_n, Intensity.ACTIVE, on_d, on_target, on_cadence, on_events, None)
+        off_n = self.c.begin_step()
+        off_d = self.duration(node, "offduration")
+        p = self.number(node, "offpower")
+        off_target = self.power(
+            node,
+            off_n,
+            p if p is not None else self.number(node, "powerofflow"),
+            p if p is not None else self.number(node, "poweroffhigh"),
+            ramp=False,
+        )
+        off_cadence = self.cadence(node, "cadenceresting")
+        off = self.make(
+            node, off_n, Intensity.RECOVERY, off_d, off_target, off_cadence, off_events, None
+        )
+        if on is None or off is None:
+            return None
+        off_len = off_d.seconds if isinstance(off_d, TimeDuration) else 0
+        end = clock + count * (on_len + off_len)
+        return _Built(Repeat(count, (on, off)), clock, end, node, on_n)
+
+    def make(
+        self,
+        node: XmlNode,
+        n: int,
+        intensity: Intensity,
+        duration: Duration | None,
+        target: Target | None,
+        cadence: Target | None,
+        events: list[tuple[float, str]],
+        name: str | None,
+    ) -> Step | None:
+        if duration is None:
+            return None
+        late = [o for o, _m in events if o > 0]
+        if late:
+            when = ", ".join(f"{num(o)} s" for o in late)
+            self.c.warn(
+                self.loc(node),
+                f"text shown at {when} into the step becomes its note (shown from the start)",
+                n,
+            )
+        note = join_notes([m for _o, m in events])
+        return self.c.step(
+            self.loc(node),
+            n,
+            intensity,
+            duration,
+            target,
+            () if cadence is None else (cadence,),
+            name,
+            note,
+        )
+
+    def events(self, node: XmlNode) -> list[tuple[float, str]]:
+        out: list[tuple[float, str]] = []
+        for child in node.children:
+            if child.name not in _TEXT_EVENTS:
+                continue
+            text = clean_text(child.attrs.get("message") or child.attrs.get("text"))
+            if text is None:
+                continue
+            offset = self.number(child, "timeoffset") or self.number(child, "distoffset") or 0.0
+            out.append((offset, text))
+        return out
+
+    def attach_loose(self, built: list[_Built], loose: list[XmlNode]) -> None:
+        """Text events placed directly in <workout> by their time: onto the step then."""
+        for node in loose:
+            text = clean_text(node.attrs.get("message") or node.attrs.get("text"))
+            if text is None:
+                continue
+            at = self.number(node, "timeoffset")
+            if at is None:
+                self.c.warn(self.loc(node), f"text event '{text}' has no timeoffset; left out")
+                continue
+            home = next((b for b in built if b.start <= at < b.end), None)
+            if home is None or not isinstance(home.item, Step):
+                self.c.warn(
+                    self.loc(node),
+                    f"text event '{text}' at {num(at)} s falls in no plain step; left out",
+                )
+                continue
+            if at > home.start:
+                self.c.warn(
+                    self.loc(node),
+                    f"text at {num(at - home.start)} s into the step becomes its note",
+                    home.number,
+                )
+            step = home.item
+            note = join_notes([step.note or "", text])
+            if note is not None and len(note) > MAX_NOTE:
+                note = self.c.text(self.loc(node), home.number, note, MAX_NOTE, "note")
+            home.item = replace(step, note=note)
+
+    # --- targets -----------------------------------------------------------------------
+
+    def power(
+        self, node: XmlNode, n: int, low: float | None, high: float | None, *, ramp: bool
+    ) -> Target | None:
+        if low is None or high is None:
+            if low is None and high is None:
+                return None
+            low = high = low if low is not None else high
+        a, b = float(low or 0), float(high or 0)
+        lo, hi = round(min(a, b) * 100, 1), round(max(a, b) * 100, 1)
+        run = self.sport is Sport.RUN
+        target = self.run_pace(node, n, lo, hi) if run else PowerPercent(lo, hi)
+        if ramp and a != b and target is not None:
+            self.c.warn(
+                self.loc(node),
+                f"ramp {num(round(a * 100, 1))}% to {num(round(b * 100, 1))}% held as the range "
+                f"{format_target(target)} (pacer holds a target range, not a ramp)",
+                n,
+            )
+        return target
+
+    def run_pace(self, node: XmlNode, n: int, lo: float, hi: float) -> Target | None:
+        which = self.number(node, "pace")
+        ref = RUN_PACES.get(round(which or 0))
+        if ref is None:
+            self.c.warn(
+                self.loc(node),
+                f"{num(lo)}-{num(hi)}% of 1 mile pace cannot be represented (pacer keeps no "
+                "1 mile pace); the step has no target",
+                n,
+            )
+            return None
+        target, message = relative_from_percent(lo, hi, ref, self.profile, self.pace_unit)
+        self.c.warn(self.loc(node), message if target else f"{message}; the step has no target", n)
+        return target
+
+    def cadence(self, node: XmlNode, key: str) -> Target | None:
+        unit = CadenceUnit.SPM if self.sport is Sport.RUN else CadenceUnit.RPM
+        value = self.number(node, key)
+        low = self.number(node, "cadencelow") if key == "cadence" else None
+        high = self.number(node, "cadencehigh") if key == "cadence" else None
+        if low is not None and high is not None:
+            return CadenceRange(round(min(low, high)), round(max(low, high)), unit)
+        if value is None:
+            return None
+        return CadenceRange(round(value), round(value), unit)
+
+
+def _attr(key: str) -> str:
+    names = {
+        "duration": "Duration",
+        "onduration": "OnDuration",
+        "offduration": "OffDuration",
+        "repeat": "Repeat",
+        "power": "Power",
+        "powerlow": "PowerLow",
+        "powerhigh": "PowerHigh",
+        "cadence": "Cadence",
+        "timeoffset": "timeoffset",
+    }
+    return names.get(key, key)
+
+
+def import_zwo(
+    data: bytes,
+    source: str,
+    *,
+    profile: Profile | None = None,
+    pace_unit: PaceUnit | None = None,
+) -> ImportResult:
+    root = parse_xml(data, source)
+    collector = Collector()
+    reader = _Reader(source, profile, pace_unit or default_pace_unit(profile), collector)
+    workout = reader.workout(root)
+    warnings = finish(collector)
+    assert workout is not None
+    return ImportResult(workout, warnings, ImportKind.ZWO)
+
+
+__all__ = ["RUN_PACES", "XmlNode", "import_zwo", "parse_xml"]

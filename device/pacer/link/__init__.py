@@ -1,0 +1,1 @@
+"""The USB serial link: protocol codec, device service and server, host client, pty cable."""

@@ -1,0 +1,292 @@
+"""The simulated twin of the USB cable, and engine controls for the simulated device.
+
+:class:`PtyCable` makes two pseudo-terminal pairs and relays bytes between their master
+sides in a thread. Each slave side is a real tty device (``device_path``, ``host_path``)
+that pyserial opens like ``/dev/ttyGS0`` on the Pi and ``/dev/ttyACM0`` on a laptop. The
+cable can be unplugged and plugged back (bytes in flight are lost, as when a USB cable is
+pulled) or cut after a given number of bytes, to test a link dropped mid-transfer.
+
+POSIX only (``os.openpty``), like the device itself.
+
+:class:`SimEngineControl` is the serial link's :class:`~pacer.link.server.EngineControl`
+on the simulated device: ``workout.start`` runs the real engine (:mod:`pacer.engine`) on a
+simulated athlete (:mod:`pacer.sim`) and every snapshot streams as status.
+:class:`IdleEngine` is one for a link with no engine at all (the benchmark).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import select
+import threading
+import tty
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from pacer.core.errors import InputErrors, ProtocolError
+from pacer.link.protocol import ErrorCode
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from pacer.engine.snapshot import Snapshot
+    from pacer.sim.runner import SimRunner
+    from pacer.workout.profile import Profile
+
+StatusCallback = Callable[[dict[str, Any]], None]
+
+TO_DEVICE = 0
+TO_HOST = 1
+
+
+class PtyCable:
+    """Two pty pairs joined by a relay thread. Use as a context manager."""
+
+    def __init__(self, *, buffer_limit: int = 1 << 16) -> None:
+        self._dev_master, self._dev_slave = os.openpty()
+        self._host_master, self._host_slave = os.openpty()
+        for fd in (self._dev_slave, self._host_slave):
+            tty.setraw(fd)  # no echo, no line editing: bytes pass through unchanged
+        for fd in (self._dev_master, self._host_master):
+            os.set_blocking(fd, False)
+        self.device_path = os.ttyname(self._dev_slave)
+        self.host_path = os.ttyname(self._host_slave)
+        self.buffer_limit = buffer_limit
+        #: bytes delivered in each direction (TO_DEVICE, TO_HOST)
+        self.delivered = [0, 0]
+        self._pending = [bytearray(), bytearray()]
+        self._plugged = True
+        self._cut_after: list[int | None] = [None, None]
+        self._lock = threading.Lock()
+        self._wake_r, self._wake_w = os.pipe()
+        self._stop = False
+        self._thread = threading.Thread(target=self._relay, name="pty-cable", daemon=True)
+
+    # --- control ------------------------------------------------------------------------
+
+    @property
+    def plugged(self) -> bool:
+        return self._plugged
+
+    def unplug(self) -> None:
+        """Pull the cable: nothing passes, and whatever was in flight is lost."""
+        with self._lock:
+            self._plugged = False
+            for buf in self._pending:
+                buf.clear()
+            self._cut_after = [None, None]
+        self._wake()
+
+    def plug(self) -> None:
+        with self._lock:
+            self._plugged = True
+        self._wake()
+
+    def cut_after(self, nbytes: int, direction: int = TO_DEVICE) -> None:
+        """Unplug once ``nbytes`` more bytes have been delivered in ``direction``."""
+        with self._lock:
+            self._cut_after[direction] = self.delivered[direction] + nbytes
+        self._wake()
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> PtyCable:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._stop = True
+        self._wake()
+        if self._thread.is_alive():
+            self._thread.join(5)
+        for fd in (
+            self._dev_master,
+            self._dev_slave,
+            self._host_master,
+            self._host_slave,
+            self._wake_r,
+            self._wake_w,
+        ):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def __enter__(self) -> PtyCable:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- the relay ----------------------------------------------------------------------
+
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self._wake_w, b"x")
+
+    def _relay(self) -> None:
+        ends = (self._host_master, self._dev_master)  # source of TO_DEVICE, of TO_HOST
+        dests = (self._dev_master, self._host_master)
+        while not self._stop:
+            readers = [self._wake_r]
+            writers = []
+            for direction in (TO_DEVICE, TO_HOST):
+                if len(self._pending[direction]) < self.buffer_limit:
+                    readers.append(ends[direction])
+                if self._pending[direction]:
+                    writers.append(dests[direction])
+            try:
+                readable, writable, _ = select.select(readers, writers, [], 0.5)
+            except (OSError, ValueError):
+                return
+            if self._wake_r in readable:
+                os.read(self._wake_r, 4096)
+            for direction in (TO_DEVICE, TO_HOST):
+                if ends[direction] in readable:
+                    try:
+                        data = os.read(ends[direction], 65536)
+                    except (BlockingIOError, InterruptedError):
+                        data = b""
+                    except OSError:
+                        data = b""  # EIO: no one has the slave open right now
+                    with self._lock:
+                        if self._plugged and data:
+                            self._pending[direction] += data
+                if dests[direction] in writable:
+                    self._deliver(direction, dests[direction])
+
+    def _deliver(self, direction: int, fd: int) -> None:
+        with self._lock:
+            buf = self._pending[direction]
+            limit = self._cut_after[direction]
+            allowed = len(buf) if limit is None else max(0, limit - self.delivered[direction])
+            chunk = bytes(buf[:allowed])
+        n = 0
+        if chunk:
+            try:
+                n = os.write(fd, chunk)
+            except (BlockingIOError, InterruptedError):
+                n = 0
+            except OSError:
+                n = len(chunk)  # nobody listening: the bytes fall on the floor
+        with self._lock:
+            del self._pending[direction][:n]
+            self.delivered[direction] += n
+            limit = self._cut_after[direction]
+            if limit is not None and self.delivered[direction] >= limit:
+                self._plugged = False
+                for b in self._pending:
+                    b.clear()
+                self._cut_after = [None, None]
+
+
+class IdleEngine:
+    """An :class:`~pacer.link.server.EngineControl` for a device with no engine attached
+    (the link alone, a benchmark): always idle, refuses to start."""
+
+    def running(self) -> str | None:
+        return None
+
+    async def start(self, name: str, source: str) -> None:
+        raise ProtocolError(ErrorCode.UNAVAILABLE, "no workout engine on this device")
+
+    async def stop(self) -> None:
+        raise ProtocolError(ErrorCode.CONFLICT, "no workout is running")
+
+    def select(self, name: str | None) -> None:
+        pass
+
+    def status(self) -> dict[str, Any]:
+        return {"state": "idle"}
+
+    def subscribe(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        return lambda: None
+
+
+class SimEngineControl:
+    """Runs the stored workout on the real engine with a simulated athlete.
+
+    ``profile`` returns the athlete profile to resolve targets with (the daemon reads the
+    store's); ``speed`` is simulated seconds per real second (``pacer.sim``'s real-time
+    factor). The run is a task this object owns: :meth:`stop` and :meth:`aclose` cancel it
+    and wait for it.
+    """
+
+    def __init__(
+        self, profile: Callable[[], Profile], *, speed: float = 1.0, seed: int = 1
+    ) -> None:
+        self._profile = profile
+        self.speed = speed
+        self.seed = seed
+        self.selected: str | None = None
+        self._name: str | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._status: dict[str, Any] = {"state": "idle"}
+        self._subscribers: dict[int, StatusCallback] = {}
+        self._ids = itertools.count()
+
+    def running(self) -> str | None:
+        if self._task is None or self._task.done():
+            return None
+        return self._name
+
+    async def start(self, name: str, source: str) -> None:
+        from pacer.sim.runner import simulation
+        from pacer.workout.fileformat import load_workout
+        from pacer.workout.resolve import resolve
+
+        if self.running() is not None:
+            raise ProtocolError(ErrorCode.CONFLICT, f"{self._name!r} is already running")
+        profile = self._profile()
+        try:
+            workout = load_workout(source, name, profile=profile)
+        except InputErrors as exc:  # the profile changed since the workout was stored
+            raise ProtocolError(
+                ErrorCode.INVALID_WORKOUT, f"{name!r} no longer resolves: {exc.errors[0]}"
+            ) from None
+        runner = simulation(resolve(workout, profile), seed=self.seed, speed=self.speed)
+        runner.on_snapshot(self._on_snapshot)
+        self._name = name
+        self._task = asyncio.create_task(self._run(runner), name=f"sim-{name}")
+
+    async def _run(self, runner: SimRunner) -> None:
+        await runner.run()
+
+    async def stop(self) -> None:
+        if self.running() is None:
+            raise ProtocolError(ErrorCode.CONFLICT, "no workout is running")
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        self._status = {"state": "idle"}
+
+    def select(self, name: str | None) -> None:
+        self.selected = name
+
+    def status(self) -> dict[str, Any]:
+        return self._status
+
+    def subscribe(self, callback: StatusCallback) -> Callable[[], None]:
+        key = next(self._ids)
+        self._subscribers[key] = callback
+
+        def unsubscribe() -> None:
+            self._subscribers.pop(key, None)
+
+        return unsubscribe
+
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        from pacer.link.server import status_json
+
+        self._status = status_json(snapshot, self._name)
+        for callback in list(self._subscribers.values()):
+            callback(self._status)

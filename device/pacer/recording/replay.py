@@ -1,0 +1,75 @@
+"""Replay: how would pacer have paced that run? (pure)
+
+Feeds a recorded activity (a FIT file from any watch, a pacer recording, a CSV) through the
+real engine, second by second at its recorded timing, as fast as the machine goes. The engine
+decides every alert and cue as it would have on the run; the result holds its events and its
+per-step summary (time in target, compliance). :mod:`pacer.recording.feed` turns the recording
+into samples; see there for smart-recording gaps, missing heart rate and pauses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pacer.devices.bundle import ButtonAction
+from pacer.engine.engine import Engine
+from pacer.engine.events import EngineEvent
+from pacer.engine.policy import AlertPolicy
+from pacer.engine.summary import WorkoutSummary
+from pacer.recording.feed import HOLD_S, replay_feed
+from pacer.recording.model import Activity
+from pacer.workout.model import OpenDuration
+from pacer.workout.resolve import ResolvedWorkout
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayResult:
+    summary: WorkoutSummary
+    events: tuple[EngineEvent, ...]
+    #: recorded seconds fed through the engine
+    seconds: float
+    #: the workout reached its end within the recording
+    completed: bool
+
+
+def replay(
+    activity: Activity,
+    workout: ResolvedWorkout,
+    *,
+    policy: AlertPolicy | None = None,
+    on_event: Callable[[EngineEvent], None] | None = None,
+    hold_s: float = HOLD_S,
+) -> ReplayResult:
+    """Run ``workout`` on ``activity``'s data. The replay stops when the workout ends or
+    the recording does (then the engine is stopped as an athlete would: not completed)."""
+    engine = Engine(workout, policy)
+
+    def emit(events: list[EngineEvent]) -> None:
+        if on_event is not None:
+            for e in events:
+                on_event(e)
+
+    now = 0.0
+    for tick in replay_feed(activity, hold_s=hold_s):
+        now = tick.t
+        for action in tick.actions:
+            emit(engine.on_action(action, now))
+        for sample in tick.samples:
+            emit(engine.on_sample(sample))
+        for action in tick.late_actions:
+            emit(engine.on_action(action, now))
+        # a lap press where the recording has one, if the step waits for a press
+        step = engine.workout.steps[engine.step_index]
+        if tick.lap and not engine.done and isinstance(step.duration, OpenDuration):
+            emit(engine.on_action(ButtonAction.LAP, now))
+        emit(engine.tick(now))
+        if engine.done:
+            break
+    completed = engine.done
+    if not engine.done:
+        emit(engine.on_action(ButtonAction.STOP, now))
+    return ReplayResult(engine.summary(), engine.events, now, completed)
+
+
+__all__ = ["ReplayResult", "replay"]

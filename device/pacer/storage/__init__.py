@@ -1,0 +1,1 @@
+"""The on-device SQLite store: schema, migrations, tables."""

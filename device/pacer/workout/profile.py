@@ -1,0 +1,307 @@
+"""The athlete profile and its heart-rate zones (pure).
+
+Zone models:
+
+* ``max_hr`` (default): five zones at 50-60-70-80-90-100 % of max HR.
+* ``hrr``: Karvonen, the same percentages of heart-rate reserve above resting HR.
+* ``lthr``: Joe Friel's running zones from lactate-threshold HR: Z1 65-85 %, Z2 85-89 %,
+  Z3 90-94 %, Z4 95-99 %, Z5a 100-102 %, Z5b 103-106 %, Z5c 106 % up to max HR.
+* ``custom``: your own bpm boundaries (``[100, 120, 140, 155, 170, 185]`` makes five zones).
+
+Adjacent zones share their boundary (Z2 ends where Z3 begins). Bpm values round half up.
+A position inside a zone (``Z2 high``) is a third of it unless the profile overrides it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from pacer.core.errors import ProfileError
+from pacer.workout.model import PaceRef, ZonePosition
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import yaml
+
+    from pacer.workout.yamlnodes import NodeReader
+
+
+class ZoneModel(StrEnum):
+    MAX_HR = "max_hr"
+    HRR = "hrr"
+    LTHR = "lthr"
+    CUSTOM = "custom"
+
+
+class Units(StrEnum):
+    METRIC = "metric"
+    IMPERIAL = "imperial"
+
+
+class CadenceConvention(StrEnum):
+    """What the foot pod reports: steps (both feet) or strides (one foot) per minute."""
+
+    STEPS = "steps"
+    STRIDES = "strides"
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    name: str
+    low: int
+    high: int
+
+
+FIVE_ZONE_PERCENTS = (50, 60, 70, 80, 90, 100)
+FRIEL_LTHR_PERCENTS: tuple[tuple[str, float, float | None], ...] = (
+    ("1", 65, 85),
+    ("2", 85, 89),
+    ("3", 90, 94),
+    ("4", 95, 99),
+    ("5a", 100, 102),
+    ("5b", 103, 106),
+    ("5c", 106, None),
+)
+DEFAULT_POSITIONS: tuple[tuple[ZonePosition, float, float], ...] = (
+    (ZonePosition.LOW, 0.0, 1 / 3),
+    (ZonePosition.MID, 1 / 3, 2 / 3),
+    (ZonePosition.HIGH, 2 / 3, 1.0),
+)
+
+
+def round_half_up(x: float) -> int:
+    return math.floor(x + 0.5)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str = "default"
+    max_hr: int = 190
+    resting_hr: int = 60
+    lthr: int | None = None
+    zone_model: ZoneModel = ZoneModel.MAX_HR
+    #: bpm boundaries for the custom model: n+1 numbers make n zones.
+    custom_bounds: tuple[int, ...] = ()
+    #: reference paces in seconds per km
+    paces: tuple[tuple[PaceRef, float], ...] = ()
+    ftp: int | None = None
+    units: Units = Units.METRIC
+    pod_cadence: CadenceConvention = CadenceConvention.STEPS
+    positions: tuple[tuple[ZonePosition, float, float], ...] = field(default=DEFAULT_POSITIONS)
+
+    def zones(self) -> tuple[Zone, ...]:
+        match self.zone_model:
+            case ZoneModel.MAX_HR:
+                b = [round_half_up(self.max_hr * p / 100) for p in FIVE_ZONE_PERCENTS]
+                return tuple(Zone(str(i + 1), b[i], b[i + 1]) for i in range(5))
+            case ZoneModel.HRR:
+                reserve = self.max_hr - self.resting_hr
+                b = [round_half_up(self.resting_hr + reserve * p / 100) for p in FIVE_ZONE_PERCENTS]
+                return tuple(Zone(str(i + 1), b[i], b[i + 1]) for i in range(5))
+            case ZoneModel.LTHR:
+                if self.lthr is None:
+                    raise ProfileError("the lthr zone model needs lthr in the profile")
+                lthr = self.lthr
+                zones = []
+                for name, lo, hi in FRIEL_LTHR_PERCENTS:
+                    high = self.max_hr if hi is None else round_half_up(lthr * hi / 100)
+                    zones.append(Zone(name, round_half_up(lthr * lo / 100), high))
+                return tuple(zones)
+            case ZoneModel.CUSTOM:
+                cb = self.custom_bounds
+                return tuple(Zone(str(i + 1), cb[i], cb[i + 1]) for i in range(len(cb) - 1))
+        raise AssertionError(self.zone_model)  # pragma: no cover
+
+    def zone(self, name: str) -> Zone:
+        zones = self.zones()
+        for z in zones:
+            if z.name == name.lower():
+                return z
+        names = ", ".join("Z" + z.name for z in zones)
+        raise ProfileError(
+            f"zone Z{name} is not defined by the {self.zone_model.value} zone model ({names})"
+        )
+
+    def position(self, pos: ZonePosition) -> tuple[float, float]:
+        for p, lo, hi in self.positions:
+            if p is pos:
+                return lo, hi
+        raise AssertionError(pos)  # pragma: no cover
+
+    def pace(self, ref: PaceRef) -> float:
+        """Reference pace in seconds per km."""
+        for r, value in self.paces:
+            if r is ref:
+                return value
+        raise ProfileError(f"the profile has no {ref.value} reference pace (add it under paces)")
+
+    @property
+    def hr_reserve(self) -> int:
+        return self.max_hr - self.resting_hr
+
+
+# --- the profile file ------------------------------------------------------------------
+
+PROFILE_KEYS = (
+    "name",
+    "max_hr",
+    "resting_hr",
+    "lthr",
+    "zones",
+    "zone_positions",
+    "paces",
+    "ftp",
+    "units",
+    "pod_cadence",
+)
+PACE_KEYS = {
+    "marathon": PaceRef.MARATHON,
+    "half": PaceRef.HALF,
+    "10k": PaceRef.TEN_K,
+    "5k": PaceRef.FIVE_K,
+    "threshold": PaceRef.THRESHOLD,
+}
+
+
+def load_profile(data: str | bytes, source: str = "<profile>") -> Profile:
+    """Parse an athlete profile file (YAML); raises InputErrors with every problem located.
+
+    Example::
+
+        name: Sam
+        max_hr: 185
+        resting_hr: 50
+        lthr: 168
+        zones: max_hr            # or hrr, lthr, or bpm boundaries [100, 120, 140, 155, 170, 185]
+        paces: {marathon: "7:00/mi", 10k: "6:20/mi", threshold: "6:30/mi"}
+        ftp: 250
+        units: imperial          # or metric
+        pod_cadence: steps       # or strides
+    """
+    from pacer.workout.yamlnodes import NodeReader, compose, decode_text
+
+    text = decode_text(data, source, ProfileError)
+    root = compose(text, source, ProfileError)
+    r = NodeReader(source, ProfileError)
+    if root is None:
+        r.errors.append(ProfileError("empty profile file"))
+        r.raise_if_errors()
+    assert root is not None
+    entries = r.mapping(root, "a profile")
+    r.raise_if_errors()
+    assert entries is not None
+    r.unknown_keys(entries, PROFILE_KEYS, "a profile")
+    kw: dict[str, object] = {}
+    if "name" in entries:
+        kw["name"] = r.text(entries["name"][1], "name", 60)
+    for key, low, high in (("max_hr", 100, 240), ("resting_hr", 25, 120), ("lthr", 80, 230)):
+        if key in entries:
+            kw[key] = r.integer(entries[key][1], key, low, high)
+    if "ftp" in entries:
+        kw["ftp"] = r.integer(entries["ftp"][1], "ftp", 30, 700)
+    for key, enum in (("units", Units), ("pod_cadence", CadenceConvention)):
+        if key in entries:
+            node = entries[key][1]
+            value = r.scalar(node, key)
+            if value is not None:
+                try:
+                    kw[key] = enum(value.strip().lower())
+                except ValueError:
+                    choices = ", ".join(e.value for e in enum)
+                    r.fail(node, f"{key} must be one of {choices}, not '{value}'")
+    if "zones" in entries:
+        kw.update(_read_zones(r, entries["zones"][1]))
+    if "zone_positions" in entries:
+        kw.update(_read_positions(r, entries["zone_positions"][1]))
+    if "paces" in entries:
+        kw.update(_read_paces(r, entries["paces"][1]))
+    r.raise_if_errors()
+    profile = Profile(**kw)  # type: ignore[arg-type]
+    if profile.resting_hr >= profile.max_hr:
+        r.fail(entries.get("resting_hr", (root, root))[1], "resting_hr must be below max_hr")
+    if profile.zone_model is ZoneModel.LTHR and profile.lthr is None:
+        r.fail(entries["zones"][1], "the lthr zone model needs lthr")
+    r.raise_if_errors()
+    return profile
+
+
+def _read_zones(r: NodeReader, node: yaml.Node) -> dict[str, object]:
+    """``zones``: a model name, or a list of bpm boundaries (the custom model)."""
+    import yaml
+
+    if isinstance(node, yaml.SequenceNode):
+        bounds = [r.integer(n, "a zone boundary", 30, 240) for n in node.value]
+        if None in bounds:
+            return {}
+        b = tuple(x for x in bounds if x is not None)
+        if len(b) < 2:
+            r.fail(node, "custom zones need at least two boundaries")
+        elif any(x >= y for x, y in itertools.pairwise(b)):
+            r.fail(node, "zone boundaries must increase")
+        else:
+            return {"zone_model": ZoneModel.CUSTOM, "custom_bounds": b}
+        return {}
+    value = r.scalar(node, "zones")
+    if value is None:
+        return {}
+    try:
+        return {"zone_model": ZoneModel(value.strip().lower())}
+    except ValueError:
+        r.fail(node, f"zones must be max_hr, hrr, lthr or a list of bpm, not '{value}'")
+        return {}
+
+
+def _read_positions(r: NodeReader, node: yaml.Node) -> dict[str, object]:
+    """``zone_positions``: percent ranges of a zone for low, mid and high."""
+    pos = r.mapping(node, "zone_positions")
+    if pos is None:
+        return {}
+    names = [p.value for p in ZonePosition]
+    r.unknown_keys(pos, names, "zone_positions")
+    table = {p: (lo, hi) for p, lo, hi in DEFAULT_POSITIONS}
+    for key, (_k, v) in pos.items():
+        if key not in names:
+            continue
+        text_v = r.scalar(v, f"zone_positions.{key}")
+        try:
+            lo_s, hi_s = (text_v or "").split("-")
+            lo, hi = float(lo_s) / 100, float(hi_s) / 100
+            if not 0 <= lo < hi <= 1:
+                raise ValueError
+        except ValueError:
+            r.fail(v, f"zone_positions.{key} must be a percent range like 66-100")
+            continue
+        table[ZonePosition(key)] = (lo, hi)
+    return {"positions": tuple((p, *table[p]) for p in ZonePosition)}
+
+
+def _read_paces(r: NodeReader, node: yaml.Node) -> dict[str, object]:
+    """``paces``: reference paces like ``7:00/mi``, kept in seconds per km."""
+    from pacer.workout.syntax import TermError, parse_time
+
+    paces = r.mapping(node, "paces")
+    if paces is None:
+        return {}
+    r.unknown_keys(paces, PACE_KEYS, "paces")
+    out = []
+    for key, (_k, v) in paces.items():
+        if key not in PACE_KEYS:
+            continue
+        text_v = (r.scalar(v, f"paces.{key}") or "").strip().lower()
+        unit_m = 1609.344 if text_v.endswith("/mi") else 1000.0
+        try:
+            if not text_v.endswith(("/mi", "/km")):
+                raise TermError("missing unit")
+            seconds = parse_time(text_v.rsplit("/", 1)[0])
+        except TermError:
+            r.fail(v, f"paces.{key} must look like 7:00/mi or 4:20/km")
+            continue
+        per_km = seconds * 1000.0 / unit_m
+        if not 90 <= per_km <= 1200:
+            r.fail(v, f"paces.{key} {text_v} is not plausible")
+            continue
+        out.append((PACE_KEYS[key], per_km))
+    return {"paces": tuple(out)}

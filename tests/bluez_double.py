@@ -71,7 +71,7 @@ def uuid16(short: int) -> str:
 
 
 class SystemClock:
-    """The real clock (the :class:`pacer.devices.bundle.Clock` protocol) for tests on real time."""
+    """The real clock (the :class:`pacer.core.clock.Clock` protocol) for tests on real time."""
 
     def monotonic(self) -> float:
         return time.monotonic()

@@ -1,4 +1,4 @@
-"""A :class:`pacer.devices.bundle.Clock` whose time only moves when a test says so."""
+"""A :class:`pacer.core.clock.Clock` whose time only moves when a test says so."""
 
 from __future__ import annotations
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pacer.core.actions import ButtonAction
 from pacer.core.samples import HeartRateSample, StrideSample
-from pacer.devices.bundle import ButtonAction
 from pacer.engine.engine import Engine
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.policy import AlertPolicy

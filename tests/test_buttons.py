@@ -27,8 +27,8 @@ from pacer.buttons.presses import (
     parse_presses,
 )
 from pacer.config.file import ButtonsConfig
+from pacer.core.actions import ButtonAction
 from pacer.core.errors import ConfigError
-from pacer.devices.bundle import ButtonAction
 from pacer.devices.buttons import GpioButtons
 
 A = ButtonAction

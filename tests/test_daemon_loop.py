@@ -24,11 +24,12 @@ from PIL.Image import Image
 from conftest import EXAMPLES
 from notify_socket import NotifySocket
 from pacer.config.file import Config, load_config
+from pacer.core.actions import ButtonAction
 from pacer.core.samples import Sample
 from pacer.daemon import EXIT_OK, Daemon, DaemonOptions
 from pacer.daemon.sdnotify import Notifier
 from pacer.devices.battery import SimulatedGauge
-from pacer.devices.bundle import ButtonAction, Hardware
+from pacer.devices.bundle import Hardware
 from pacer.devices.oled import dummy_display
 from pacer.haptics.player import HapticRecorder
 from pacer.sim.clock import ScaledClock

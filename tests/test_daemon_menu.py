@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from pacer.core.actions import ButtonAction
 from pacer.core.errors import InputErrors, ProtocolError, WorkoutError
 from pacer.daemon.control import LinkControl, StatusHub
 from pacer.daemon.menu import Menu, Resume, ResumeOffer, SaveEnded, Select, Start
-from pacer.devices.bundle import ButtonAction
 from pacer.recording.recorder import RecordingRefused, ResumePoint
 
 A = ButtonAction

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from pacer.core.actions import ButtonAction
 from pacer.core.samples import HeartRateSample, StrideSample
-from pacer.devices.bundle import ButtonAction
 from pacer.engine import feel
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.snapshot import RunState

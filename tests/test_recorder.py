@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from pacer.core.actions import ButtonAction
 from pacer.core.samples import HeartRateSample, SensorRole, SensorStatus
-from pacer.devices.bundle import ButtonAction
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.snapshot import RunState, Snapshot, TargetStatus
 from pacer.recording.model import ActivityEvent, EventKind, Record

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageSequence
 
 from pacer.buttons.presses import default_bindings
-from pacer.devices.bundle import ButtonAction
+from pacer.core.actions import ButtonAction
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.feel import pattern_for_batch
 from pacer.engine.snapshot import RunState, Snapshot

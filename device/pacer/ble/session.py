@@ -38,7 +38,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from bleak.backends.characteristic import BleakGATTCharacteristic
     from bleak.backends.device import BLEDevice
 
-    from pacer.devices.bundle import Clock, Sensors
+    from pacer.core.clock import Clock
+    from pacer.devices.bundle import Sensors
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 :class:`PressClassifier` turns one button's press/release timestamps into gestures;
 :class:`Keypad` holds one classifier per button and maps ``(button, gesture)`` to the
-engine's :class:`~pacer.devices.bundle.ButtonAction` with the layout for one, two or three
+engine's :class:`~pacer.core.actions.ButtonAction` with the layout for one, two or three
 buttons. The gpiozero edge (:mod:`pacer.devices.buttons`) and the simulated twin
 (:class:`ScriptedButtons`) both feed a Keypad, so a scripted press in ``pacer sim`` goes
 through the same logic as a finger on the device. (The terminal keys of
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pacer.config.file import ButtonsConfig
+from pacer.core.actions import ButtonAction
 from pacer.core.errors import ConfigError
-from pacer.devices.bundle import ButtonAction
 from pacer.workout.syntax import TermError, parse_time
 
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from pacer.config.file import Config
+from pacer.core.actions import ButtonAction
 from pacer.core.errors import HardwareError, InputErrors, PacerError, StoreError
 from pacer.core.samples import Sample, SensorRole, SensorStatus
 from pacer.daemon.control import LinkControl, StatusHub
@@ -48,7 +49,7 @@ from pacer.devices.battery import (
     BatteryThresholds,
     BatteryWatch,
 )
-from pacer.devices.bundle import ButtonAction, FollowsRun, Hardware, Runs
+from pacer.devices.bundle import FollowsRun, Hardware, Runs
 from pacer.engine.events import EngineEvent
 from pacer.engine.feel import pattern_for_batch
 from pacer.engine.policy import policy_with

@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
+from pacer.core.actions import ButtonAction
+from pacer.core.clock import Clock
 from pacer.core.samples import Sample
-from pacer.devices.bundle import ButtonAction, Clock
 from pacer.engine.engine import Engine
 from pacer.engine.events import EngineEvent
 from pacer.engine.snapshot import RunState, Snapshot

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pacer.devices.bundle import ButtonAction
+from pacer.core.actions import ButtonAction
 from pacer.recording.storage import InterruptedRun
 
 #: An interrupted recording that can be continued: its id in the store, its wall-clock

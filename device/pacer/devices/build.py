@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 from pacer.config.file import Config
-from pacer.devices.bundle import Clock, Display, Haptics, Hardware, Sensors
+from pacer.core.clock import Clock
+from pacer.devices.bundle import Display, Haptics, Hardware, Sensors
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.ble.pairing import Pairing

@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from enum import StrEnum
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from pacer.core.actions import ButtonAction
+from pacer.core.clock import Clock
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from PIL.Image import Image
@@ -25,18 +27,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.engine.events import EngineEvent
     from pacer.engine.snapshot import Snapshot
     from pacer.workout.resolve import ResolvedWorkout
-
-
-class Clock(Protocol):
-    """Time as the core sees it. Real: ``time.monotonic``; simulated: advanced by hand."""
-
-    def monotonic(self) -> float: ...
-
-    def wall(self) -> float:
-        """Seconds since the epoch (set by the host over serial: a Pi Zero has no RTC)."""
-        ...
-
-    async def sleep(self, seconds: float) -> None: ...
 
 
 class Display(Protocol):
@@ -58,18 +48,6 @@ class Haptics(Protocol):
     def play(self, pattern: str) -> None: ...
 
     def off(self) -> None: ...
-
-
-class ButtonAction(StrEnum):
-    """What a press means to the engine and the menus."""
-
-    START_PAUSE = "start_pause"
-    LAP = "lap"
-    STOP = "stop"
-    EXTEND = "extend"
-    #: end the current step now, whatever its duration (strength: skip the remaining sets)
-    SKIP = "skip"
-    NEXT_SCREEN = "next_screen"
 
 
 class Buttons(Protocol):

@@ -18,8 +18,8 @@ from typing import Any
 
 from pacer.buttons.presses import Bindings, Keypad
 from pacer.config.file import ButtonsConfig
+from pacer.core.actions import ButtonAction
 from pacer.core.errors import HardwareError
-from pacer.devices.bundle import ButtonAction
 
 
 class GpioButtons:

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+from pacer.core.actions import ButtonAction
+from pacer.core.clock import Clock
 from pacer.core.errors import WorkoutError
 from pacer.core.samples import (
     BikeSample,
@@ -25,7 +27,6 @@ from pacer.core.samples import (
     SensorStatus,
     StrideSample,
 )
-from pacer.devices.bundle import ButtonAction, Clock
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.policy import (
     AlertPolicy,

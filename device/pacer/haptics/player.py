@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from pacer.core.clock import SystemClock
-from pacer.devices.bundle import Clock
+from pacer.core.clock import Clock, SystemClock
 from pacer.haptics.patterns import EPS, PATTERNS, Pattern, Segment, pattern
 
 

@@ -39,9 +39,9 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 from pacer import __version__
 from pacer.config.file import Config
 from pacer.config.settings import check_value, effective
+from pacer.core.clock import Clock
 from pacer.core.errors import InputErrors, ProtocolError, StoreError
 from pacer.core.samples import SensorRole
-from pacer.devices.bundle import Clock
 from pacer.link.protocol import (
     DEFAULT_LIMITS,
     PROTOCOL_VERSION,

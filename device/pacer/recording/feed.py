@@ -20,6 +20,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pacer.core.actions import ButtonAction
 from pacer.core.samples import (
     BikeSample,
     HeartRateSample,
@@ -28,7 +29,6 @@ from pacer.core.samples import (
     SensorStatus,
     StrideSample,
 )
-from pacer.devices.bundle import ButtonAction
 from pacer.recording.model import Activity, EventKind, Record, pause_intervals
 from pacer.workout.model import Sport
 

@@ -44,7 +44,7 @@ class EventKind(StrEnum):
     START = "start"
     #: a workout step (a lap) began; data: name, intensity, trigger and the target
     STEP = "step"
-    #: data: action (a :class:`pacer.devices.bundle.ButtonAction` value)
+    #: data: action (a :class:`pacer.core.actions.ButtonAction` value)
     BUTTON = "button"
     #: data: role, connected
     SENSOR = "sensor"

@@ -33,9 +33,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from pacer.core.actions import ButtonAction
+from pacer.core.clock import Clock
 from pacer.core.errors import StoreError
 from pacer.core.samples import BatterySample, HeartRateSample, Sample, SensorStatus
-from pacer.devices.bundle import ButtonAction, Clock
 from pacer.engine.events import EngineEvent
 from pacer.engine.snapshot import RunState, Snapshot
 from pacer.recording.model import (

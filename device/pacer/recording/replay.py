@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pacer.devices.bundle import ButtonAction
+from pacer.core.actions import ButtonAction
 from pacer.engine.engine import Engine
 from pacer.engine.events import EngineEvent
 from pacer.engine.policy import AlertPolicy

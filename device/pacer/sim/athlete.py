@@ -28,6 +28,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from pacer.core.actions import ButtonAction
 from pacer.core.samples import (
     BikeSample,
     HeartRateSample,
@@ -36,7 +37,6 @@ from pacer.core.samples import (
     SensorStatus,
     StrideSample,
 )
-from pacer.devices.bundle import ButtonAction
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.snapshot import Snapshot
 from pacer.workout.model import (

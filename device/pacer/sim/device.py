@@ -20,8 +20,10 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
 
+from pacer.core.actions import ButtonAction
+from pacer.core.clock import Clock
 from pacer.core.samples import Sample, SensorRole, SensorStatus
-from pacer.devices.bundle import ButtonAction, Clock, Display
+from pacer.devices.bundle import Display
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.engine.events import EngineEvent

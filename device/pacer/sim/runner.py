@@ -17,9 +17,9 @@ import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from pacer.core.actions import ButtonAction
 from pacer.core.errors import PacerError
 from pacer.core.samples import Sample
-from pacer.devices.bundle import ButtonAction
 from pacer.engine.engine import Engine
 from pacer.engine.events import EngineEvent
 from pacer.engine.policy import AlertPolicy

@@ -34,7 +34,8 @@ from PIL import Image
 
 from pacer.buttons.presses import Bindings
 from pacer.config.file import DisplayConfig
-from pacer.devices.bundle import ButtonAction, Display
+from pacer.core.actions import ButtonAction
+from pacer.devices.bundle import Display
 from pacer.engine.events import EngineEvent
 from pacer.engine.snapshot import RunState, Snapshot
 from pacer.haptics.patterns import pattern

@@ -222,6 +222,16 @@ class Strength:
 
 
 @dataclass(frozen=True, slots=True)
+class Cue:
+    """A timed message inside a step: shown (and tapped) once the step reaches ``at_s``
+    seconds or ``at_m`` metres (exactly one of the two is set)."""
+
+    text: str
+    at_s: float | None = None
+    at_m: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Step:
     intensity: Intensity
     duration: Duration
@@ -230,6 +240,8 @@ class Step:
     name: str | None = None
     note: str | None = None
     strength: Strength | None = None
+    #: timed messages, in the order they fire
+    cues: tuple[Cue, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from pacer.workout.model import (
     CadenceRange,
+    Cue,
     DistanceDuration,
     Duration,
     FlatStep,
@@ -53,13 +54,42 @@ class Metric(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ResolvedTarget:
+    """A target band in base units. A *ramp* moves linearly over its step from
+    ``low``-``high`` (at the start) to ``end_low``-``end_high`` (at the end); a fixed target
+    leaves both ``end_`` fields None. Judge a ramp with :meth:`bounds_at`."""
+
     metric: Metric
     low: float
     high: float
     label: str
+    end_low: float | None = None
+    end_high: float | None = None
 
-    def contains(self, value: float) -> bool:
-        return self.low <= value <= self.high
+    @property
+    def is_ramp(self) -> bool:
+        return self.end_low is not None and self.end_high is not None
+
+    @property
+    def trend(self) -> int:
+        """+1 for a rising ramp, -1 for a falling one, 0 for a fixed target."""
+        if self.end_low is None or self.end_high is None:
+            return 0
+        mid_start, mid_end = self.low + self.high, self.end_low + self.end_high
+        return (mid_end > mid_start) - (mid_end < mid_start)
+
+    def bounds_at(self, fraction: float) -> tuple[float, float]:
+        """The band at ``fraction`` (0 = step start, 1 = step end, clamped) of the step."""
+        if self.end_low is None or self.end_high is None:
+            return self.low, self.high
+        f = min(1.0, max(0.0, fraction))
+        return (
+            self.low + (self.end_low - self.low) * f,
+            self.high + (self.end_high - self.high) * f,
+        )
+
+    def contains(self, value: float, fraction: float = 0.0) -> bool:
+        low, high = self.bounds_at(fraction)
+        return low <= value <= high
 
 
 def pace_of(speed_mps: float, units: Units) -> float | None:
@@ -174,6 +204,10 @@ class ResolvedStep:
     @property
     def open_effort(self) -> bool:
         return self.target is None
+
+    @property
+    def cues(self) -> tuple[Cue, ...]:
+        return self.written.cues
 
 
 @dataclass(frozen=True, slots=True)

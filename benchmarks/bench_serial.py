@@ -1,10 +1,10 @@
 """Serial link figures over a pty pair: ``hello`` round trip and activity download speed.
 
-The device server (pacer.link.server, with its SQLite store) runs on its own event loop in
-a thread; the host client (pacer.link.host, blocking pyserial) runs here. Between them the
-simulated USB cable of pacer.link.cable: two pty pairs joined by a relay thread, so every
-byte crosses the kernel four times. The raw figure is the same cable without the protocol
-(bytes written on one end, read on the other), to show what the protocol itself costs.
+The device (pacer.link.service behind pacer.link.server, with its SQLite store) runs on its
+own event loop in a thread; the host client (pacer.link.host, blocking pyserial) runs here.
+Between them the simulated USB cable of pacer.link.cable: two pty pairs joined by a relay
+thread, so every byte crosses the kernel four times. The raw figure is the same cable without
+the protocol (bytes written on one end, read on the other), to show what the protocol costs.
 
     PYTHONPATH=device python benchmarks/bench_serial.py [--runs 5] [--quick]
 """
@@ -22,11 +22,17 @@ from pathlib import Path
 
 import serial
 
-from pacer.core.clock import SystemClock
-from pacer.link.cable import IdleEngine, PtyCable
-from pacer.link.host import DeviceClient
-from pacer.link.server import DeviceService, SerialServer
-from pacer.storage.store import SampleRow, Store
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO / "device"), str(REPO)]
+
+from tests.fakes import IdleEngine  # noqa: E402
+
+from pacer.core.clock import SystemClock  # noqa: E402
+from pacer.link.cable import PtyCable  # noqa: E402
+from pacer.link.host import DeviceClient  # noqa: E402
+from pacer.link.server import SerialServer  # noqa: E402
+from pacer.link.service import DeviceService  # noqa: E402
+from pacer.storage.store import SampleRow, Store  # noqa: E402
 
 
 def make_activity(path: Path, seconds: int) -> int:

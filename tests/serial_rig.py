@@ -1,83 +1,28 @@
-"""Test doubles for the serial link: a hand-driven clock, a fake engine, a device rig.
-
-The fake engine is a fast, deterministic stand-in for most link tests: each second of the
-injected clock it advances a status dict and pushes it to subscribers, as the engine's 1 Hz
-tick does. (The status-streaming test also runs the real engine, through SimEngineControl.)
+"""The serial link's test rig: a device (store, engine control, serial server) on one end of
+a simulated cable. The fake engine (:class:`fakes.FakeEngine`) is a fast, deterministic
+stand-in for most link tests: each second of the injected clock it advances a status dict
+and pushes it to subscribers, as the engine's 1 Hz tick does. (The status-streaming test also
+runs the real engine, through :class:`fakes.SimEngineControl`.)
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from pacer.core.errors import ProtocolError
 from pacer.link.cable import PtyCable
-from pacer.link.protocol import ErrorCode, Limits
-from pacer.link.server import DeviceService, EngineControl, SerialServer
+from pacer.link.protocol import Limits
+from pacer.link.server import SerialServer
+from pacer.link.service import DeviceService, EngineControl
 from pacer.sim.clock import SimClock
 from pacer.storage.store import Store
 
+from .fakes import FakeEngine
 
-class FakeEngine:
-    """EngineControl: 'runs' a workout by counting seconds of the injected clock."""
-
-    def __init__(self, clock: SimClock) -> None:
-        self.clock = clock
-        self.workout: str | None = None
-        self.source: str | None = None
-        self.selected: str | None = None
-        self.t = 0
-        self.ticks = 0
-        self._subscribers: dict[int, Callable[[dict[str, Any]], None]] = {}
-        self._ids = itertools.count()
-
-    def running(self) -> str | None:
-        return self.workout
-
-    async def start(self, name: str, source: str) -> None:
-        if self.workout is not None:
-            raise ProtocolError(ErrorCode.CONFLICT, "already running")
-        self.workout, self.source, self.t = name, source, 0
-
-    async def stop(self) -> None:
-        self.workout = None
-
-    def select(self, name: str | None) -> None:
-        self.selected = name
-
-    def status(self) -> dict[str, Any]:
-        if self.workout is None:
-            return {"state": "idle"}
-        return {
-            "state": "running",
-            "workout": self.workout,
-            "t": self.t,
-            "step": 1 + self.t // 60,
-            "hr": 120 + self.t % 40,
-        }
-
-    def subscribe(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
-        key = next(self._ids)
-        self._subscribers[key] = callback
-        return lambda: self._subscribers.pop(key, None) and None
-
-    @property
-    def subscribers(self) -> int:
-        return len(self._subscribers)
-
-    async def run(self) -> None:
-        while True:
-            await self.clock.sleep(1.0)
-            self.ticks += 1
-            if self.workout is not None:
-                self.t += 1
-            for callback in list(self._subscribers.values()):
-                callback(self.status())
+__all__ = ["FakeEngine", "Rig", "db_dump", "device_rig"]
 
 
 @dataclass

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from pacer.core.errors import ProtocolError
+from pacer.link.args import Args
 from pacer.link.protocol import (
     PROTOCOL_VERSION,
-    Args,
     ErrorCode,
     ErrorDetail,
     ErrorReply,

@@ -20,7 +20,7 @@ import serial
 from serial.tools.list_ports_common import ListPortInfo
 
 from pacer.core.errors import ProtocolError
-from pacer.link.cable import TO_DEVICE, TO_HOST, SimEngineControl
+from pacer.link.cable import TO_DEVICE, TO_HOST
 from pacer.link.host import DeviceClient, LinkError, find_port, is_pacer
 from pacer.link.protocol import PROTOCOL_VERSION, ErrorCode, RequestError
 from pacer.sim.clock import DEFAULT_EPOCH
@@ -28,6 +28,7 @@ from pacer.storage.store import SampleRow, Store
 from pacer.workout.profile import Profile, load_profile
 
 from .conftest import EXAMPLES
+from .fakes import SimEngineControl
 from .serial_rig import Rig, db_dump, device_rig
 
 pytestmark = pytest.mark.timeout(60)

@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pacer.link.protocol import ErrorReply, Limits, Reply, decode_message
-from pacer.link.server import DeviceService, Session
+from pacer.link.service import DeviceService
+from pacer.link.session import Session
 from pacer.sim.clock import SimClock
 from pacer.storage.store import SampleRow, Store
 

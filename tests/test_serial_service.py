@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from pacer.link.protocol import ErrorCode, Request, encode_request
-from pacer.link.server import DeviceService, Outbox, Session
+from pacer.link.service import DeviceService
+from pacer.link.session import Outbox, Session
 from pacer.sim.clock import SimClock
 from pacer.storage.store import Store
 
@@ -108,9 +109,8 @@ async def test_non_json_engine_status_is_dropped_not_fatal(store: Store) -> None
     _, engine, session = make(store)
     reply, _ = await ask(session, "status.subscribe")
     assert reply["result"]["subscribed"] is True
-    for callback in list(engine._subscribers.values()):
-        callback({"state": "running", "bad": float("nan")})
-        callback({"state": "running", "t": 5})
+    engine.hub.publish({"state": "running", "bad": float("nan")})
+    engine.hub.publish({"state": "running", "t": 5})
     item = session.outbox.take_nowait()
     assert item is not None
     assert json.loads(item[0]) == {"event": "status", "data": {"state": "running", "t": 5}}

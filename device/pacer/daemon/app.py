@@ -59,7 +59,7 @@ from pacer.screens.views import ErrorKind, ErrorView, IdleView
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from PIL.Image import Image
 
-    from pacer.link.server import SensorScanner, SettableClock
+    from pacer.link.service import SensorScanner, SettableClock
     from pacer.screens.driver import DisplayDriver
     from pacer.storage.store import Store
     from pacer.workout.profile import Units
@@ -252,7 +252,8 @@ class Daemon:
             await self._on_action(await self._actions.get())
 
     async def _serial(self, port: str) -> None:
-        from pacer.link.server import DeviceService, SerialServer, read_device_id
+        from pacer.link.server import SerialServer, read_device_id
+        from pacer.link.service import DeviceService
 
         service = DeviceService(
             self.store,
@@ -564,7 +565,7 @@ class Daemon:
                 "battery_percent": self.battery,
                 "sensors": {str(role): up for role, up in self.sensors.items()},
             }
-        from pacer.link.server import status_json
+        from pacer.link.status import status_json
 
         status = status_json(run.last, run.name)
         status["activity"] = run.activity_id

@@ -1,48 +1,16 @@
 """The serial link's hold on the running workout: :class:`LinkControl` is the
-:class:`~pacer.link.server.EngineControl` over the daemon's live engine, and
-:class:`StatusHub` fans each second's status out to the hosts that subscribed.
+:class:`~pacer.link.service.EngineControl` over the daemon's live engine, and
+:class:`~pacer.link.status.StatusHub` (the link's one subscriber registry) fans each
+second's status out to the hosts that subscribed.
 """
 
 from __future__ import annotations
 
-import itertools
-import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from pacer.core.errors import InputErrors, ProtocolError, StoreError
-
-log = logging.getLogger(__name__)
-
-StatusCallback = Callable[[dict[str, Any]], None]
-
-
-class StatusHub:
-    """Subscribers to the status (one per host session). ``publish`` runs every callback;
-    one that fails is logged and kept: a host's bug must not stop the ticker."""
-
-    def __init__(self) -> None:
-        self._subscribers: dict[int, StatusCallback] = {}
-        self._ids = itertools.count()
-
-    def __len__(self) -> int:
-        return len(self._subscribers)
-
-    def subscribe(self, callback: StatusCallback) -> Callable[[], None]:
-        key = next(self._ids)
-        self._subscribers[key] = callback
-
-        def unsubscribe() -> None:
-            self._subscribers.pop(key, None)
-
-        return unsubscribe
-
-    def publish(self, status: dict[str, Any]) -> None:
-        for callback in list(self._subscribers.values()):
-            try:
-                callback(status)
-            except Exception:
-                log.exception("status subscriber failed")
+from pacer.link.status import StatusCallback, StatusHub
 
 
 class Workouts(Protocol):
@@ -60,7 +28,7 @@ class Workouts(Protocol):
 
 
 class LinkControl:
-    """:class:`~pacer.link.server.EngineControl` on the daemon: ``workout.start`` runs the
+    """:class:`~pacer.link.service.EngineControl` on the daemon: ``workout.start`` runs the
     stored workout on the real engine exactly as a button press on the idle screen would."""
 
     def __init__(self, workouts: Workouts, hub: StatusHub) -> None:

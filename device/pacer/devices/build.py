@@ -34,7 +34,7 @@ from pacer.devices.bundle import Display, Haptics, Hardware, Sensors
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.ble.pairing import Pairing
     from pacer.devices.battery import BatteryGauge
-    from pacer.link.server import SensorScanner
+    from pacer.link.service import SensorScanner
     from pacer.storage.store import Store
 
 log = logging.getLogger(__name__)

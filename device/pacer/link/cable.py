@@ -1,4 +1,4 @@
-"""The simulated twin of the USB cable, and engine controls for the simulated device.
+"""The simulated twin of the USB cable.
 
 :class:`PtyCable` makes two pseudo-terminal pairs and relays bytes between their master
 sides in a thread. Each slave side is a real tty device (``device_path``, ``host_path``)
@@ -7,35 +7,16 @@ cable can be unplugged and plugged back (bytes in flight are lost, as when a USB
 pulled) or cut after a given number of bytes, to test a link dropped mid-transfer.
 
 POSIX only (``os.openpty``), like the device itself.
-
-:class:`SimEngineControl` is the serial link's :class:`~pacer.link.server.EngineControl`
-on the simulated device: ``workout.start`` runs the real engine (:mod:`pacer.engine`) on a
-simulated athlete (:mod:`pacer.sim`) and every snapshot streams as status.
-:class:`IdleEngine` is one for a link with no engine at all (the benchmark).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import itertools
 import os
 import select
 import threading
 import tty
-from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
-
-from pacer.core.errors import InputErrors, ProtocolError
-from pacer.link.protocol import ErrorCode
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pacer.engine.snapshot import Snapshot
-    from pacer.sim.runner import SimRunner
-    from pacer.workout.profile import Profile
-
-StatusCallback = Callable[[dict[str, Any]], None]
 
 TO_DEVICE = 0
 TO_HOST = 1
@@ -183,110 +164,3 @@ class PtyCable:
                 for b in self._pending:
                     b.clear()
                 self._cut_after = [None, None]
-
-
-class IdleEngine:
-    """An :class:`~pacer.link.server.EngineControl` for a device with no engine attached
-    (the link alone, a benchmark): always idle, refuses to start."""
-
-    def running(self) -> str | None:
-        return None
-
-    async def start(self, name: str, source: str) -> None:
-        raise ProtocolError(ErrorCode.UNAVAILABLE, "no workout engine on this device")
-
-    async def stop(self) -> None:
-        raise ProtocolError(ErrorCode.CONFLICT, "no workout is running")
-
-    def select(self, name: str | None) -> None:
-        pass
-
-    def status(self) -> dict[str, Any]:
-        return {"state": "idle"}
-
-    def subscribe(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
-        return lambda: None
-
-
-class SimEngineControl:
-    """Runs the stored workout on the real engine with a simulated athlete.
-
-    ``profile`` returns the athlete profile to resolve targets with (the daemon reads the
-    store's); ``speed`` is simulated seconds per real second (``pacer.sim``'s real-time
-    factor). The run is a task this object owns: :meth:`stop` and :meth:`aclose` cancel it
-    and wait for it.
-    """
-
-    def __init__(
-        self, profile: Callable[[], Profile], *, speed: float = 1.0, seed: int = 1
-    ) -> None:
-        self._profile = profile
-        self.speed = speed
-        self.seed = seed
-        self.selected: str | None = None
-        self._name: str | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._status: dict[str, Any] = {"state": "idle"}
-        self._subscribers: dict[int, StatusCallback] = {}
-        self._ids = itertools.count()
-
-    def running(self) -> str | None:
-        if self._task is None or self._task.done():
-            return None
-        return self._name
-
-    async def start(self, name: str, source: str) -> None:
-        from pacer.sim.runner import simulation
-        from pacer.workout.fileformat import load_workout
-        from pacer.workout.resolve import resolve
-
-        if self.running() is not None:
-            raise ProtocolError(ErrorCode.CONFLICT, f"{self._name!r} is already running")
-        profile = self._profile()
-        try:
-            workout = load_workout(source, name, profile=profile)
-        except InputErrors as exc:  # the profile changed since the workout was stored
-            raise ProtocolError(
-                ErrorCode.INVALID_WORKOUT, f"{name!r} no longer resolves: {exc.errors[0]}"
-            ) from None
-        runner = simulation(resolve(workout, profile), seed=self.seed, speed=self.speed)
-        runner.on_snapshot(self._on_snapshot)
-        self._name = name
-        self._task = asyncio.create_task(self._run(runner), name=f"sim-{name}")
-
-    async def _run(self, runner: SimRunner) -> None:
-        await runner.run()
-
-    async def stop(self) -> None:
-        if self.running() is None:
-            raise ProtocolError(ErrorCode.CONFLICT, "no workout is running")
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        self._status = {"state": "idle"}
-
-    def select(self, name: str | None) -> None:
-        self.selected = name
-
-    def status(self) -> dict[str, Any]:
-        return self._status
-
-    def subscribe(self, callback: StatusCallback) -> Callable[[], None]:
-        key = next(self._ids)
-        self._subscribers[key] = callback
-
-        def unsubscribe() -> None:
-            self._subscribers.pop(key, None)
-
-        return unsubscribe
-
-    def _on_snapshot(self, snapshot: Snapshot) -> None:
-        from pacer.link.server import status_json
-
-        self._status = status_json(snapshot, self._name)
-        for callback in list(self._subscribers.values()):
-            callback(self._status)

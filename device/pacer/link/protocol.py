@@ -15,18 +15,21 @@ Nothing here does I/O. :class:`LineFramer` turns arbitrary byte chunks into comp
 at the next newline); :func:`decode_request` checks one line against the hard limits and
 raises :class:`pacer.core.errors.ProtocolError` with a code from :class:`ErrorCode`; the
 ``encode_*`` functions build the device's lines and :func:`decode_message` reads them back on
-the host. :class:`Args` reads a request's arguments with typed, bounded getters that name
-the offending field. The full specification is ``docs/protocol.md``.
+the host. Every number must be a finite double (``1e400`` is refused, naming where it is)
+and no object may repeat a key, at any depth. :class:`pacer.link.args.Args` reads a request's
+arguments; :class:`pacer.link.ops.Op` lists the requests. The full specification is
+``docs/protocol.md``.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from pacer.core.errors import ProtocolError
 
@@ -53,7 +56,8 @@ class ErrorCode(StrEnum):
     LINE_TOO_LONG = "line_too_long"
     #: The line is not valid UTF-8, or a string holds an unpaired surrogate.
     BAD_ENCODING = "bad_encoding"
-    #: The line is not one JSON value (or uses NaN/Infinity).
+    #: The line is not one JSON value, uses NaN/Infinity, holds a number no double can hold
+    #: (``1e400``), or repeats a key in an object.
     BAD_JSON = "bad_json"
     #: Arrays/objects nested deeper than ``max_depth``.
     TOO_DEEP = "too_deep"
@@ -93,6 +97,9 @@ class Limits:
     max_depth: int = 16
     #: UTF-8 size of a workout or profile source text.
     max_text_bytes: int = 64 * 1024
+    #: Nesting of a workout or profile text (YAML brackets, indentation, ``- - -``),
+    #: checked before it is parsed.
+    max_text_depth: int = 64
     #: Workouts kept on the device.
     max_workouts: int = 100
     #: Keys in one ``settings.set``.
@@ -107,6 +114,7 @@ class Limits:
             "max_line_bytes": self.max_line_bytes,
             "max_depth": self.max_depth,
             "max_text_bytes": self.max_text_bytes,
+            "max_text_depth": self.max_text_depth,
             "max_workouts": self.max_workouts,
             "max_items": self.max_items,
             "max_chunk_bytes": self.max_chunk_bytes,
@@ -269,6 +277,27 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook``: an object that repeats a key is refused, whatever its depth
+    (``{"op":"hello","op":"workout.delete"}`` must not run the last one)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(f"duplicate key {key!r} in an object")
+            seen.add(key)
+    return obj
+
+
+def _loads(text: str | bytes) -> Any:
+    return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+
+
 def _parse_json(line: bytes, limits: Limits) -> Any:
     """Decode one line to a JSON value within the limits, or raise ProtocolError."""
     if len(line) > limits.max_line_bytes:
@@ -283,7 +312,7 @@ def _parse_json(line: bytes, limits: Limits) -> Any:
             ErrorCode.BAD_ENCODING, f"not UTF-8 at byte {exc.start}: {exc.reason}"
         ) from None
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = _loads(text)
     except RecursionError:
         raise ProtocolError(
             ErrorCode.TOO_DEEP, f"nested deeper than {limits.max_depth} levels"
@@ -292,14 +321,25 @@ def _parse_json(line: bytes, limits: Limits) -> Any:
         raise ProtocolError(
             ErrorCode.BAD_JSON, f"{exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
-    except ValueError as exc:  # NaN/Infinity, integers with thousands of digits
+    except ValueError as exc:  # NaN/Infinity, duplicate keys, integers with 1000s of digits
         raise ProtocolError(ErrorCode.BAD_JSON, str(exc)) from None
     _check_value(value, limits)
     return value
 
 
+#: The largest magnitude a JSON number may have: what a double holds (``1e400`` is out).
+MAX_NUMBER: Final = 1.7976931348623157e308
+
+
+def _bad_number(item: Any) -> bool:
+    if isinstance(item, float):
+        return not math.isfinite(item)
+    return isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_NUMBER
+
+
 def _check_value(value: Any, limits: Limits) -> None:
-    """Depth limit and no unpaired surrogates anywhere (they cannot be stored or echoed)."""
+    """Depth limit, finite numbers and no unpaired surrogates anywhere (they cannot be
+    stored or echoed)."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
@@ -316,6 +356,29 @@ def _check_value(value: Any, limits: Limits) -> None:
                     stack.append((v, depth + 1))
             else:
                 stack.extend((v, depth + 1) for v in item)
+        elif _bad_number(item):
+            where = _path_to(value, item)
+            raise ProtocolError(
+                ErrorCode.BAD_JSON,
+                f"number out of range{f' at {where}' if where else ''}: "
+                "every number must be a finite double",
+                field=where,
+            )
+
+
+def _path_to(root: Any, target: Any) -> str | None:
+    """Where ``target`` (by identity) sits in ``root``: ``args.values.display.contrast``,
+    ``args.x[3]``; None for the root itself. Only called on the way to an error."""
+    stack: list[tuple[Any, str]] = [(root, "")]
+    while stack:
+        item, path = stack.pop()
+        if item is target:
+            return path or None
+        if isinstance(item, dict):
+            stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(item))
+    return None  # pragma: no cover - target always comes from root
 
 
 def _check_str(s: str) -> None:
@@ -348,7 +411,7 @@ def decode_request(line: bytes, limits: Limits = DEFAULT_LIMITS) -> Request:
     value = _parse_json(line, limits)
     if not isinstance(value, dict):
         raise ProtocolError(
-            ErrorCode.BAD_REQUEST, f"a request is a JSON object, not {_json_type(value)}"
+            ErrorCode.BAD_REQUEST, f"a request is a JSON object, not {json_type(value)}"
         )
     rid = _request_id(value)
     if rid is None:
@@ -377,7 +440,7 @@ def decode_request(line: bytes, limits: Limits = DEFAULT_LIMITS) -> Request:
     if not isinstance(args, dict):
         raise ProtocolError(
             ErrorCode.BAD_REQUEST,
-            f"'args' must be an object, not {_json_type(args)}",
+            f"'args' must be an object, not {json_type(args)}",
             request_id=rid,
             field="args",
         )
@@ -387,13 +450,21 @@ def decode_request(line: bytes, limits: Limits = DEFAULT_LIMITS) -> Request:
 def request_id_of(line: bytes) -> RequestId | None:
     """Best effort: the id of a line that failed to decode, so its error can carry it."""
     try:
-        value = json.loads(line)
+        value = json.loads(line, object_pairs_hook=_first_id_only)
     except (ValueError, RecursionError):
         return None
     return _request_id(value) if isinstance(value, dict) else None
 
 
-def _json_type(value: Any) -> str:
+def _first_id_only(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A repeated ``id`` makes the id unknown (the error reply then carries null)."""
+    obj = dict(pairs)
+    if sum(1 for key, _ in pairs if key == "id") > 1:
+        obj["id"] = None
+    return obj
+
+
+def json_type(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -456,7 +527,7 @@ def decode_message(line: bytes, limits: Limits = DEFAULT_LIMITS) -> Message:
     """
     value = _parse_json(line, limits)
     if not isinstance(value, dict):
-        raise ProtocolError(ErrorCode.BAD_REQUEST, f"device sent {_json_type(value)}")
+        raise ProtocolError(ErrorCode.BAD_REQUEST, f"device sent {json_type(value)}")
     if "event" in value:
         name, data = value.get("event"), value.get("data", {})
         if not isinstance(name, str) or not isinstance(data, dict):
@@ -498,107 +569,3 @@ def decode_message(line: bytes, limits: Limits = DEFAULT_LIMITS) -> Message:
             ),
         )
     raise ProtocolError(ErrorCode.BAD_REQUEST, "device line is neither a reply nor an event")
-
-
-# --- typed argument access -------------------------------------------------------------
-
-E = TypeVar("E", bound=StrEnum)
-
-
-class Args:
-    """Typed, bounded access to a request's ``args``; errors name ``args.<key>``.
-
-    Call :meth:`done` after reading every argument: an unknown key is an error, so a typo
-    on the host is reported instead of silently ignored.
-    """
-
-    def __init__(self, request: Request) -> None:
-        self._args = request.args
-        self._id = request.id
-        self._seen: set[str] = set()
-
-    def error(self, key: str, message: str, code: str = ErrorCode.INVALID_FIELD) -> ProtocolError:
-        return ProtocolError(code, message, request_id=self._id, field=f"args.{key}")
-
-    def _get(self, key: str, required: bool) -> Any:
-        self._seen.add(key)
-        if key not in self._args or self._args[key] is None:
-            if required:
-                raise self.error(key, f"'{key}' is required")
-            return None
-        return self._args[key]
-
-    def text(self, key: str, *, max_bytes: int, required: bool = True) -> str | None:
-        value = self._get(key, required)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise self.error(key, f"'{key}' must be a string, not {_json_type(value)}")
-        size = len(value.encode("utf-8"))
-        if size > max_bytes:
-            raise self.error(
-                key,
-                f"'{key}' is {size} bytes, over the limit of {max_bytes}",
-                ErrorCode.TOO_LARGE,
-            )
-        return value
-
-    def name(self, key: str = "name", *, required: bool = True) -> str | None:
-        value = self.text(key, max_bytes=256, required=required)
-        if value is not None and not NAME_RE.fullmatch(value):
-            raise self.error(key, f"bad name {value!r}: {NAME_RULE}")
-        return value
-
-    def integer(self, key: str, *, minimum: int, maximum: int, default: int | None = None) -> int:
-        """An integer in ``minimum..maximum``; required unless a default is given."""
-        value = self._get(key, default is None)
-        if value is None:
-            assert default is not None
-            return default
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(key, f"'{key}' must be an integer, not {_json_type(value)}")
-        if not minimum <= value <= maximum:
-            raise self.error(key, f"'{key}' must be within {minimum}..{maximum}, not {value}")
-        return value
-
-    def number(self, key: str, *, minimum: float, maximum: float) -> float:
-        value = self._get(key, True)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.error(key, f"'{key}' must be a number, not {_json_type(value)}")
-        if not minimum <= value <= maximum:
-            raise self.error(key, f"'{key}' must be within {minimum}..{maximum}, not {value}")
-        return float(value)
-
-    def boolean(self, key: str, *, default: bool = False) -> bool:
-        value = self._get(key, False)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise self.error(key, f"'{key}' must be true or false, not {_json_type(value)}")
-        return value
-
-    def choice(self, key: str, enum: type[E], *, required: bool = True) -> E | None:
-        value = self._get(key, required)
-        if value is None:
-            return None
-        allowed = [m.value for m in enum]
-        if not isinstance(value, str) or value not in allowed:
-            raise self.error(key, f"'{key}' must be one of {', '.join(allowed)}")
-        return enum(value)
-
-    def mapping(self, key: str, *, max_items: int) -> dict[str, Any]:
-        value = self._get(key, True)
-        if not isinstance(value, dict):
-            raise self.error(key, f"'{key}' must be an object, not {_json_type(value)}")
-        if len(value) > max_items:
-            raise self.error(
-                key,
-                f"'{key}' has {len(value)} entries, over the limit of {max_items}",
-                ErrorCode.TOO_LARGE,
-            )
-        return value
-
-    def done(self) -> None:
-        extra = sorted(set(self._args) - self._seen)
-        if extra:
-            raise self.error(extra[0], f"unknown argument '{extra[0]}'")

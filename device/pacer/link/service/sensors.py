@@ -1,0 +1,86 @@
+"""Sensor pairings: list, pair, forget, and a BLE scan when the device has a scanner."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Final
+
+from pacer.core.errors import ProtocolError
+from pacer.core.samples import SensorRole
+from pacer.link.args import Args
+from pacer.link.ops import Op
+from pacer.link.protocol import ErrorCode, Request
+from pacer.link.service.base import Context, Handler, SensorScanner
+from pacer.storage.store import Pairing
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from pacer.link.session import Session
+
+MAX_SCAN_S: Final = 30
+_ADDRESS_RE: Final = re.compile(r"[0-9A-F]{2}(:[0-9A-F]{2}){5}")
+
+
+class CadenceUnitChoice(StrEnum):
+    """A foot pod's cadence: steps (both feet) or strides (one foot) per minute."""
+
+    STEPS = "steps"
+    STRIDES = "strides"
+
+
+class SensorRequests:
+    def __init__(self, ctx: Context, scanner: SensorScanner | None) -> None:
+        self.ctx = ctx
+        self.scanner = scanner
+
+    def handlers(self) -> dict[Op, Handler]:
+        out: dict[Op, Handler] = {
+            Op.SENSORS_LIST: self.list,
+            Op.SENSORS_PAIR: self.pair,
+            Op.SENSORS_FORGET: self.forget,
+        }
+        if self.scanner is not None:
+            out[Op.SENSORS_SCAN] = self.scan
+        return out
+
+    async def list(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+        args.done()
+        return {"sensors": [p.to_json() for p in self.ctx.store.list_pairings()]}
+
+    async def scan(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+        seconds = args.integer("seconds", minimum=1, maximum=MAX_SCAN_S, default=5)
+        args.done()
+        assert self.scanner is not None
+        if self.ctx.engine.running() is not None:
+            raise ProtocolError(ErrorCode.CONFLICT, "cannot scan during a workout")
+        return {"found": await self.scanner.scan(seconds)}
+
+    async def pair(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+        address = args.text("address", max_bytes=64)
+        role = args.choice("role", SensorRole)
+        name = args.text("name", max_bytes=64, required=False)
+        unit = args.choice("cadence_unit", CadenceUnitChoice, required=False)
+        args.done()
+        assert address is not None
+        assert role is not None
+        address = address.upper()
+        if not _ADDRESS_RE.fullmatch(address):
+            raise args.error("address", f"not a Bluetooth address: {address!r}")
+        if unit is not None and role is not SensorRole.POD:
+            raise args.error("cadence_unit", "only a foot pod has a cadence unit")
+        pairing = Pairing(address, role.value, name, unit.value if unit else None)
+        # One role per device as well as one device per role: the daemon keeps one BLE
+        # connection per address (the same rule as `pacer sensors pair`).
+        replaced = self.ctx.store.pair_exclusive(pairing)
+        self.ctx.changed("pairings")
+        return {"paired": pairing.to_json(), "replaced": [p.to_json() for p in replaced]}
+
+    async def forget(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+        address = args.text("address", max_bytes=64)
+        args.done()
+        assert address is not None
+        removed = self.ctx.store.forget(address.upper())
+        if not removed:
+            raise args.error("address", f"no sensor paired at {address}", ErrorCode.NOT_FOUND)
+        self.ctx.changed("pairings")
+        return {"forgotten": [p.to_json() for p in removed]}

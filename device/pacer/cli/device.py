@@ -378,6 +378,7 @@ def _settings(client: DeviceClient, args: argparse.Namespace) -> int:
 
 def _sensors(client: DeviceClient, args: argparse.Namespace) -> int:
     from pacer.core.errors import ConfigError
+    from pacer.link.ops import Op
 
     if args.verb == "list":
         sensors = client.sensors()["sensors"]
@@ -397,14 +398,14 @@ def _sensors(client: DeviceClient, args: argparse.Namespace) -> int:
             req["name"] = args.items[2]
         if args.cadence_unit:
             req["cadence_unit"] = args.cadence_unit
-        result = client.request("sensors.pair", req)
+        result = client.request(Op.SENSORS_PAIR, req)
         for old in result["replaced"]:
             print(f"replaced {old['role']} {old['address']}")
         print(f"paired {result['paired']['role']} {result['paired']['address']}")
         return 0
     if len(args.items) != 1:
         raise ConfigError("sensors forget ADDRESS")
-    result = client.request("sensors.forget", {"address": args.items[0]})
+    result = client.request(Op.SENSORS_FORGET, {"address": args.items[0]})
     for p in result["forgotten"]:
         print(f"forgot {p['role']} {p['address']}")
     return 0

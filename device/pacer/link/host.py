@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from pacer.core.errors import HardwareError, ProtocolError
+from pacer.link.ops import Op
 from pacer.link.protocol import (
     DEFAULT_LIMITS,
     PROTOCOL_VERSION,
@@ -198,9 +199,10 @@ class DeviceClient:
                     continue  # noise on the line (a console message): not ours
 
     def request(
-        self, op: str, args: Mapping[str, Any] | None = None, *, timeout: float | None = None
+        self, op: Op, args: Mapping[str, Any] | None = None, *, timeout: float | None = None
     ) -> dict[str, Any]:
-        """Send one request and return its ``result``; RequestError on an error reply."""
+        """Send one request (an op of the catalogue) and return its ``result``; RequestError
+        on an error reply."""
         rid = next(self._ids)
         self._write(encode_request(Request(rid, op, dict(args or {}))))
         wait = self.timeout if timeout is None else timeout
@@ -233,7 +235,7 @@ class DeviceClient:
         while True:
             wait = min(1.0, max(0.05, deadline - time.monotonic()))
             try:
-                self.info = self.request("hello", args, timeout=wait)
+                self.info = self.request(Op.HELLO, args, timeout=wait)
             except LinkError:
                 if time.monotonic() >= deadline:
                     raise
@@ -241,59 +243,59 @@ class DeviceClient:
             return self.info
 
     def time_get(self) -> float:
-        return float(self.request("time.get")["wall"])
+        return float(self.request(Op.TIME_GET)["wall"])
 
     def time_sync(self, now: Callable[[], float] = time.time) -> dict[str, Any]:
         """Set the device clock to this computer's; the result has ``previous``."""
-        return self.request("time.set", {"wall": now()})
+        return self.request(Op.TIME_SET, {"wall": now()})
 
     def workouts(self) -> dict[str, Any]:
-        return self.request("workout.list")
+        return self.request(Op.WORKOUT_LIST)
 
     def workout_get(self, name: str) -> dict[str, Any]:
-        return self.request("workout.get", {"name": name})
+        return self.request(Op.WORKOUT_GET, {"name": name})
 
     def workout_put(self, name: str, text: str) -> dict[str, Any]:
-        return self.request("workout.put", {"name": name, "text": text})
+        return self.request(Op.WORKOUT_PUT, {"name": name, "text": text})
 
     def workout_delete(self, name: str) -> dict[str, Any]:
-        return self.request("workout.delete", {"name": name})
+        return self.request(Op.WORKOUT_DELETE, {"name": name})
 
     def select(self, name: str) -> dict[str, Any]:
-        return self.request("workout.select", {"name": name})
+        return self.request(Op.WORKOUT_SELECT, {"name": name})
 
     def start(self, name: str | None = None) -> dict[str, Any]:
-        return self.request("workout.start", {"name": name} if name else {})
+        return self.request(Op.WORKOUT_START, {"name": name} if name else {})
 
     def stop(self) -> dict[str, Any]:
-        return self.request("workout.stop")
+        return self.request(Op.WORKOUT_STOP)
 
     def profile_get(self) -> dict[str, Any]:
-        return self.request("profile.get")
+        return self.request(Op.PROFILE_GET)
 
     def profile_put(self, text: str) -> dict[str, Any]:
-        return self.request("profile.put", {"text": text})
+        return self.request(Op.PROFILE_PUT, {"text": text})
 
     def settings_get(self) -> dict[str, Any]:
-        return self.request("settings.get")
+        return self.request(Op.SETTINGS_GET)
 
     def settings_set(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        return self.request("settings.set", {"values": dict(values)})
+        return self.request(Op.SETTINGS_SET, {"values": dict(values)})
 
     def sensors(self) -> dict[str, Any]:
-        return self.request("sensors.list")
+        return self.request(Op.SENSORS_LIST)
 
     def activities(self) -> list[dict[str, Any]]:
-        return list(self.request("activity.list")["activities"])
+        return list(self.request(Op.ACTIVITY_LIST)["activities"])
 
     def status(self) -> dict[str, Any]:
-        return dict(self.request("status.get")["status"])
+        return dict(self.request(Op.STATUS_GET)["status"])
 
     def follow_status(self, *, poll_s: float = 2.0) -> Generator[dict[str, Any]]:
         """Subscribe and yield each status as it arrives (about 1 Hz while the engine
         ticks) until the consumer stops; when no event comes for ``poll_s`` seconds (an
         idle device), ask for the status instead, which also notices a device gone."""
-        first = self.request("status.subscribe")
+        first = self.request(Op.STATUS_SUBSCRIBE)
         try:
             yield dict(first["status"])
             while True:
@@ -305,7 +307,7 @@ class DeviceClient:
         finally:
             if self._serial is not None:
                 with contextlib.suppress(LinkError, RequestError):
-                    self.request("status.unsubscribe", timeout=1.0)
+                    self.request(Op.STATUS_UNSUBSCRIBE, timeout=1.0)
 
     # --- activity download --------------------------------------------------------------
 
@@ -333,7 +335,7 @@ class DeviceClient:
                     continue
                 raise
             os.replace(part, final)
-            self.request("activity.ack", {"id": int(activity["id"]), "sha256": sha})
+            self.request(Op.ACTIVITY_ACK, {"id": int(activity["id"]), "sha256": sha})
             return final
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -382,7 +384,7 @@ class DeviceClient:
     def _chunk(self, args: dict[str, Any], retries: int) -> dict[str, Any]:
         """One chunk, its crc32 checked; retried on a bad checksum."""
         for _ in range(retries):
-            reply = self.request("activity.get", args)
+            reply = self.request(Op.ACTIVITY_GET, args)
             try:
                 data = base64.b64decode(reply["data"], validate=True)
             except (ValueError, TypeError):

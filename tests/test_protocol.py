@@ -135,6 +135,17 @@ ERRORS = [
     (b'{"id":2,"op":"../x"}', ErrorCode.BAD_REQUEST, "op", 2),
     (b'{"id":2,"op":"hello","args":[]}', ErrorCode.BAD_REQUEST, "args", 2),
     (b'{"id":2,"op":"hello","cmd":"x"}', ErrorCode.BAD_REQUEST, "cmd", 2),
+    # numbers no double holds: refused where they are, whatever their type
+    (b'{"id":1,"op":"a","args":{"x":1e400}}', ErrorCode.BAD_JSON, "args.x", None),
+    (b'{"id":1,"op":"a","args":{"x":[1,-1e999]}}', ErrorCode.BAD_JSON, "args.x[1]", None),
+    (b'{"id":1,"op":"a","args":{"v":{"k":1E+309}}}', ErrorCode.BAD_JSON, "args.v.k", None),
+    (b"1e400", ErrorCode.BAD_JSON, None, None),
+    (b'{"id":1e400,"op":"hello"}', ErrorCode.BAD_JSON, "id", None),
+    # a key twice in one object, at any depth
+    (b'{"id":1,"op":"hello","op":"workout.delete"}', ErrorCode.BAD_JSON, None, None),
+    (b'{"id":1,"id":1,"op":"hello"}', ErrorCode.BAD_JSON, None, None),
+    (b'{"id":1,"op":"a","args":{"a":{"b":1,"b":1}}}', ErrorCode.BAD_JSON, None, None),
+    (b'{"id":1,"op":"a","args":{"a":[{"x":1,"y":{},"x":2}]}}', ErrorCode.BAD_JSON, None, None),
 ]
 
 
@@ -163,7 +174,48 @@ def test_huge_nesting_and_huge_integers_are_errors_not_crashes() -> None:
     assert info.value.code == ErrorCode.BAD_JSON
 
 
+def test_arrays_and_objects_are_counted_before_parsing() -> None:
+    few = Limits(max_containers=5)
+    assert decode_request(b'{"id":1,"op":"a","args":{"x":[[],{}]}}', few).args == {"x": [[], {}]}
+    with pytest.raises(ProtocolError) as info:
+        decode_request(b'{"id":1,"op":"a","args":{"x":[[],{},[]]}}', few)
+    assert info.value.code == ErrorCode.TOO_LARGE
+    assert "6 arrays/objects" in info.value.message
+    # brackets inside strings (a workout text) are not containers, escaped quotes or not
+    text = json.dumps({"id": 1, "op": "a", "args": {"t": '[[{{\\"[[{"' * 50}}).encode()
+    assert decode_request(text, few).args["t"].startswith("[[{{")
+    assert request_id_of(b'{"id":3,"op":"a","args":[[],[],[],[]]}', few) is None  # not parsed
+
+
+def test_an_integer_beyond_a_double_is_refused_naming_its_field() -> None:
+    with pytest.raises(ProtocolError) as info:
+        decode_request(b'{"id":1,"op":"a","args":{"n":-1' + b"0" * 400 + b"}}")
+    assert (info.value.code, info.value.field) == (ErrorCode.BAD_JSON, "args.n")
+
+
+def test_numbers_at_the_edge_of_a_double_are_accepted() -> None:
+    req = decode_request(
+        b'{"id":1,"op":"a","args":{"a":1.7976931348623157e308,"b":-5e-324,'
+        b'"c":' + str(2**1023).encode() + b"}}"
+    )
+    assert req.args == {"a": 1.7976931348623157e308, "b": -5e-324, "c": 2**1023}
+
+
+def test_duplicate_keys_are_found_at_the_deepest_level_allowed() -> None:
+    inner = b'{"k":1,"k":2}'
+    for _ in range(14):  # 16 levels in all with the request and its args
+        inner = b'{"a":' + inner + b"}"
+    line = b'{"id":1,"op":"hello","args":' + inner + b"}"
+    with pytest.raises(ProtocolError) as info:
+        decode_request(line)
+    assert info.value.code == ErrorCode.BAD_JSON
+    assert "duplicate key 'k'" in info.value.message
+    decode_request(line.replace(b'"k":2', b'"j":2'))  # the same, without the repeat: fine
+
+
 def test_request_id_of_recovers_id_for_late_errors() -> None:
+    assert request_id_of(b'{"id":5,"op":"hello","op":"x"}') == 5
+    assert request_id_of(b'{"id":5,"id":6,"op":"hello"}') is None  # which one? neither
     assert request_id_of(b'{"id":5,"op":"x"}') == 5
     assert request_id_of(b'{"id":"q"}') == "q"
     assert request_id_of(b"{") is None

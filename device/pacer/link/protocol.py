@@ -67,7 +67,8 @@ class ErrorCode(StrEnum):
     UNKNOWN_OP = "unknown_op"
     #: An argument is missing, of the wrong type or out of range (``field`` names it).
     INVALID_FIELD = "invalid_field"
-    #: A value is over a size limit (workout text, item count in one request).
+    #: A value is over a size limit (workout text, item count in one request, arrays and
+    #: objects in one message).
     TOO_LARGE = "too_large"
     #: The store holds the maximum number of items of that kind.
     FULL = "full"
@@ -95,6 +96,10 @@ class Limits:
     max_line_bytes: int = 256 * 1024
     #: Nesting depth of arrays/objects in one message.
     max_depth: int = 16
+    #: Arrays and objects in one message, counted before it is parsed: a request needs a
+    #: few dozen, and a line of 87,000 ``{}`` would cost the device a long garbage
+    #: collection that holds every thread.
+    max_containers: int = 1024
     #: UTF-8 size of a workout or profile source text.
     max_text_bytes: int = 64 * 1024
     #: Nesting of a workout or profile text (YAML brackets, indentation, ``- - -``),
@@ -113,6 +118,7 @@ class Limits:
         return {
             "max_line_bytes": self.max_line_bytes,
             "max_depth": self.max_depth,
+            "max_containers": self.max_containers,
             "max_text_bytes": self.max_text_bytes,
             "max_text_depth": self.max_text_depth,
             "max_workouts": self.max_workouts,
@@ -311,6 +317,15 @@ def _parse_json(line: bytes, limits: Limits) -> Any:
         raise ProtocolError(
             ErrorCode.BAD_ENCODING, f"not UTF-8 at byte {exc.start}: {exc.reason}"
         ) from None
+    containers = count_containers(line, limits.max_containers)
+    if containers > limits.max_containers:
+        if _deeper_than(line, limits.max_depth):
+            raise ProtocolError(ErrorCode.TOO_DEEP, f"nested deeper than {limits.max_depth} levels")
+        raise ProtocolError(
+            ErrorCode.TOO_LARGE,
+            f"{containers} arrays/objects in one message, over the limit of "
+            f"{limits.max_containers}",
+        )
     try:
         value = _loads(text)
     except RecursionError:
@@ -447,8 +462,37 @@ def decode_request(line: bytes, limits: Limits = DEFAULT_LIMITS) -> Request:
     return Request(rid, op, args)
 
 
-def request_id_of(line: bytes) -> RequestId | None:
-    """Best effort: the id of a line that failed to decode, so its error can carry it."""
+def count_containers(line: bytes, at_most: int) -> int:
+    """Arrays and objects in a JSON line, without parsing it: ``[`` and ``{`` outside
+    strings. Exact only when the quick upper bound (every bracket) exceeds ``at_most``."""
+    upper = line.count(b"[") + line.count(b"{")
+    if upper <= at_most:
+        return upper
+    outside = _outside_strings(line)
+    return outside.count(b"[") + outside.count(b"{")
+
+
+def _outside_strings(line: bytes) -> bytes:
+    # Drop escaped backslashes and escaped quotes; then every other '"'-separated piece
+    # is outside a string.
+    return b"".join(line.replace(b"\\\\", b"").replace(b'\\"', b"").split(b'"')[0::2])
+
+
+_NOT_BRACKETS: Final = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def _deeper_than(line: bytes, max_depth: int) -> bool:
+    """Whether the brackets outside strings open more than ``max_depth`` in a row (no
+    parse: byte operations in C). Used only to name a line refused for its size."""
+    brackets = _outside_strings(line).translate(None, _NOT_BRACKETS)
+    return re.search(rb"[\[{]{%d}" % (max_depth + 1), brackets) is not None
+
+
+def request_id_of(line: bytes, limits: Limits = DEFAULT_LIMITS) -> RequestId | None:
+    """Best effort: the id of a line that failed to decode, so its error can carry it (none
+    for a line with more arrays/objects than the limit: it is not parsed at all)."""
+    if count_containers(line, limits.max_containers) > limits.max_containers:
+        return None
     try:
         value = json.loads(line, object_pairs_hook=_first_id_only)
     except (ValueError, RecursionError):

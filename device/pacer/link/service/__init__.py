@@ -155,7 +155,7 @@ def _decode_line(line: bytes, limits: Limits) -> Request:
         return decode_request(line, limits)
     except ProtocolError as exc:
         if exc.request_id is None:
-            exc.request_id = request_id_of(line)
+            exc.request_id = request_id_of(line, limits)
         raise
 
 

@@ -20,41 +20,38 @@ from pacer.link.protocol import ErrorCode, ErrorDetail, RequestError
 #: Validation messages returned at most (a broken file can produce hundreds).
 MAX_DETAILS: Final = 50
 
-_FLOW: Final = re.compile(r"[\[\]{}\n]")
+_BRACKETS: Final = re.compile(r"[\[\]{}]")
 _MARKERS: Final = re.compile(r"(?:[-?](?: +|$))+")
 
 
 def nesting_error(text: str, max_depth: int) -> ErrorDetail | None:
-    """Where ``text`` nests deeper than ``max_depth``, or None. Conservative: brackets
-    inside quotes count too, so it may refuse a text with dozens of unmatched ``[`` in its
-    notes, never let a deep one through."""
-    depth, line, line_start = 0, 1, 0
-    for match in _FLOW.finditer(text):
-        ch = match.group()
-        if ch == "\n":
-            line, line_start = line + 1, match.end()
-        elif ch in "[{":
-            depth += 1
-            if depth > max_depth:
-                return _too_deep(max_depth, line, match.start() - line_start + 1)
-        elif depth:
-            depth -= 1
+    """Where ``text`` nests deeper than ``max_depth``, or None: block levels (indentation,
+    and each ``-``/``?`` marker) plus flow brackets. Conservative: a bracket inside quotes
+    counts too, so it may refuse a text with dozens of unmatched ``[`` in its notes; it
+    never lets a deep one through."""
     indents: list[int] = []
+    flow = base = 0
     for number, raw in enumerate(text.split("\n"), 1):
         body = raw.lstrip(" ")
-        if not body.strip() or body.startswith("#"):
-            continue
-        indent = len(raw) - len(body)
-        while indents and indents[-1] > indent:
-            indents.pop()
-        if not indents or indents[-1] < indent:
-            indents.append(indent)
-        markers = _MARKERS.match(body)
-        level = len(indents) + (
-            markers.group().count("-") + markers.group().count("?") if markers else 0
-        )
-        if level > max_depth:
-            return _too_deep(max_depth, number, indent + 1)
+        if flow == 0:  # inside a flow collection, indentation means nothing
+            if not body.strip() or body.startswith("#"):
+                continue
+            indent = len(raw) - len(body)
+            while indents and indents[-1] > indent:
+                indents.pop()
+            if not indents or indents[-1] < indent:
+                indents.append(indent)
+            markers = _MARKERS.match(body)
+            base = len(indents) + (len(markers.group().split()) if markers else 0)
+            if base > max_depth:
+                return _too_deep(max_depth, number, indent + 1)
+        for match in _BRACKETS.finditer(raw):
+            if match.group() in "[{":
+                flow += 1
+                if base + flow > max_depth:
+                    return _too_deep(max_depth, number, match.start() + 1)
+            elif flow:
+                flow -= 1
     return None
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from pacer.core.errors import ProtocolError
 from pacer.link.args import Args
+from pacer.link.framing import LineFramer, Overlong
 from pacer.link.protocol import (
     PROTOCOL_VERSION,
     ErrorCode,
@@ -15,8 +16,6 @@ from pacer.link.protocol import (
     ErrorReply,
     Event,
     Limits,
-    LineFramer,
-    Overlong,
     Reply,
     Request,
     RequestError,

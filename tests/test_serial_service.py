@@ -148,3 +148,90 @@ async def test_outbox_coalesces_events_and_keeps_replies() -> None:
     await box.put_reply(b"r2")
     assert [(await box.get())[0] for _ in range(3)] == [b"r1", b"r2", b"2"]
     assert box.take_nowait() is None
+
+
+# --- the link's layout: one catalogue, one registry, small modules ----------------------
+
+
+def test_the_catalogue_is_what_the_device_serves(store: Store) -> None:
+    from pacer.link.ops import OPTIONAL_OPS, Op
+
+    service, _, _ = make(store)
+    assert set(service.capabilities) == {str(op) for op in Op} - OPTIONAL_OPS
+    service, _, _ = make(store, scanner=Scanner(), service=Service([]))
+    assert set(service.capabilities) == {str(op) for op in Op}
+
+
+def test_the_host_names_requests_from_the_catalogue() -> None:
+    import ast
+
+    import pacer.link.host as host
+    from pacer.link.ops import Op
+
+    tree = ast.parse(Path(host.__file__).read_text())
+    names = {str(op) for op in Op}
+    literals = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and node.value in names
+    ]
+    assert literals == [], "the host spells an op by hand"
+    sent = [
+        node.args[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "request"
+    ]
+    assert len(sent) >= 20
+    for arg in sent:
+        assert isinstance(arg, ast.Attribute), ast.dump(arg)
+        assert isinstance(arg.value, ast.Name), ast.dump(arg)
+        assert arg.value.id == "Op", ast.dump(arg)
+        assert arg.attr in Op.__members__
+
+
+def test_one_status_registry_and_callback_type() -> None:
+    import ast
+
+    import pacer
+    from pacer.daemon import control
+    from pacer.link import status
+
+    assert control.StatusHub is status.StatusHub
+    assert control.StatusCallback is status.StatusCallback
+    defined = []
+    for path in Path(pacer.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Assign | ast.AnnAssign | ast.ClassDef):
+                targets = node.targets if isinstance(node, ast.Assign) else [node]
+                for target in targets:
+                    name = getattr(target, "id", None) or getattr(target, "name", None)
+                    if name in ("StatusCallback", "StatusHub"):
+                        defined.append((path.name, name))
+    assert sorted(defined) == [("status.py", "StatusCallback"), ("status.py", "StatusHub")]
+
+
+def test_link_modules_are_small() -> None:
+    import pacer.link
+
+    root = Path(pacer.link.__file__).parent
+    sizes = {str(p.relative_to(root)): len(p.read_text().splitlines()) for p in root.rglob("*.py")}
+    assert len(sizes) >= 15
+    assert max(sizes.values()) <= 600, sizes
+
+
+def test_device_id_from_the_serial_number_or_the_machine_id(tmp_path: Path) -> None:
+    from pacer.link.server import read_device_id
+
+    serial_no, machine = tmp_path / "serial-number", tmp_path / "machine-id"
+    serial_no.write_bytes(b"10000000a1b2c3d4\0")
+    machine.write_bytes(b"abc\n")
+    assert read_device_id((serial_no, machine)) == "10000000a1b2c3d4"
+    serial_no.unlink()
+    assert (
+        read_device_id((serial_no, machine))
+        == "m-" + __import__("hashlib").sha256(b"abc").hexdigest()[:16]
+    )
+    machine.unlink()
+    assert read_device_id((serial_no, machine)).startswith("host-")

@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from pacer.core.errors import HardwareError, ProtocolError
+from pacer.link.framing import LineFramer, Overlong
 from pacer.link.ops import Op
 from pacer.link.protocol import (
     DEFAULT_LIMITS,
@@ -34,8 +35,6 @@ from pacer.link.protocol import (
     ErrorReply,
     Event,
     Limits,
-    LineFramer,
-    Overlong,
     Reply,
     Request,
     RequestError,

@@ -10,7 +10,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pacer.link.protocol import LineFramer, encode_event
+from pacer.link.framing import LineFramer
+from pacer.link.protocol import encode_event
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.link.service import DeviceService, EngineControl

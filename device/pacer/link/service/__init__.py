@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Final
 from pacer.config.file import Config
 from pacer.core.errors import ProtocolError
 from pacer.link.args import Args
+from pacer.link.framing import Overlong
 from pacer.link.ops import Op
 from pacer.link.protocol import (
     DEFAULT_LIMITS,
     ErrorCode,
     Limits,
-    Overlong,
     Request,
     decode_request,
     encode_error,

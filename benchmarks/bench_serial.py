@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "device"), str(REPO)]
 
 from tests.fakes import IdleEngine  # noqa: E402
+from tests.serial_rig import LagMeter, worst_lines  # noqa: E402
 
 from pacer.core.clock import SystemClock  # noqa: E402
 from pacer.link.cable import PtyCable  # noqa: E402
@@ -67,6 +68,7 @@ class DeviceThread:
         self._loop = asyncio.new_event_loop()
         self._stop: asyncio.Event | None = None
         self.server: SerialServer | None = None
+        self.lag = LagMeter()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
@@ -79,8 +81,10 @@ class DeviceThread:
             server = self.server = SerialServer(service, self.port, retry_s=0.05)
             task = asyncio.create_task(server.run())
             await server.connected.wait()
+            self.lag.start()
             self.ready.set()
             await self._stop.wait()
+            self.lag.stop()
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
@@ -130,6 +134,24 @@ def bench_download(
             total += dev.download(activity, out, chunk_bytes=chunk).stat().st_size
         rates.append(total / (time.perf_counter() - t0) / 1000)
     return rates
+
+
+def bench_loop_lag(
+    dev: DeviceClient, lag: LagMeter, runs: int, max_line: int
+) -> list[tuple[float, float]]:
+    """Per run, the largest gap of a 2 ms ticker on the device's loop (wall ms, and CPU ms
+    of the loop's thread) while the worst requests are served, one after the other."""
+    cases = worst_lines(max_line)
+    out = []
+    for _ in range(runs):
+        lag.max_wall = lag.max_cpu = 0.0
+        for _, line, _ in cases:
+            dev._write(line + b"\n")
+            for message in dev._read_messages(time.monotonic() + 30):
+                if not hasattr(message, "event"):
+                    break
+        out.append((lag.max_wall * 1000, lag.max_cpu * 1000))
+    return out
 
 
 def bench_raw(runs: int, size: int) -> list[float]:
@@ -192,6 +214,14 @@ def main() -> int:
                     f"  chunk {chunk // 1024:2d} KiB: median {rate:7.0f} kB/s "
                     f"(runs {' '.join(f'{r:.0f}' for r in rates)})"
                 )
+            lags = bench_loop_lag(dev, device.lag, runs, 256 * 1024)
+            walls = [w for w, _ in lags]
+            print(f"device loop lag while serving the worst requests ({runs} runs):")
+            print(
+                f"  max gap per run: median {statistics.median(walls):.1f} ms wall "
+                f"(runs {' '.join(f'{w:.1f}' for w in walls)}), "
+                f"max {max(c for _, c in lags):.1f} ms CPU of the loop thread"
+            )
         raw = statistics.median(bench_raw(runs, 4 * 1024 * 1024 if not args.quick else 1 << 20))
         print(f"raw cable (same pty relay, no protocol): median {raw:.0f} kB/s")
         print(f"best download / raw cable: {best / raw:.2f}")

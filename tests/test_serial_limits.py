@@ -26,11 +26,10 @@ from pacer.workout import fileformat, profile
 
 from .conftest import EXAMPLES
 from .fakes import FakeEngine
-from .serial_rig import db_dump, device_rig
+from .serial_rig import MAX_TEXT, LagMeter, db_dump, device_rig, request, worst_lines
 
 RUN = (EXAMPLES / "step-up-run.yaml").read_text()
 PROFILE = (EXAMPLES / "profile.yaml").read_text()
-MAX_TEXT = 64 * 1024
 
 
 @pytest.fixture
@@ -54,10 +53,6 @@ async def send(session: Session, line: bytes) -> dict[str, Any]:
     assert item is not None
     reply: dict[str, Any] = json.loads(item[0])
     return reply
-
-
-def request(rid: int, op: str, args: dict[str, Any]) -> bytes:
-    return json.dumps({"id": rid, "op": op, "args": args}).encode()
 
 
 # --- item 2: non-finite numbers and duplicate keys ------------------------------------
@@ -203,67 +198,6 @@ async def test_texts_are_parsed_in_a_worker_thread(
 
 
 # --- the loop is never held ------------------------------------------------------------
-
-
-class LagMeter:
-    """A ticker on the loop: the largest gap between its ticks, in wall time and in CPU
-    time of the loop's thread (the second does not grow when the machine is busy)."""
-
-    def __init__(self, period_s: float = 0.002) -> None:
-        self.period_s = period_s
-        self.max_wall = 0.0
-        self.max_cpu = 0.0
-        self.ticks = 0
-        self._handle: asyncio.TimerHandle | None = None
-
-    def start(self) -> None:
-        self._last = (time.perf_counter(), time.thread_time())
-        self._handle = asyncio.get_running_loop().call_later(self.period_s, self._tick)
-
-    def _tick(self) -> None:
-        wall, cpu = time.perf_counter(), time.thread_time()
-        self.max_wall = max(self.max_wall, wall - self._last[0] - self.period_s)
-        self.max_cpu = max(self.max_cpu, cpu - self._last[1])
-        self._last = (wall, cpu)
-        self.ticks += 1
-        self._handle = asyncio.get_running_loop().call_later(self.period_s, self._tick)
-
-    def stop(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-
-
-def max_size_workout() -> str:
-    step = "  - active: 1m\n    target: Z2\n    note: " + "n" * 100 + "\n"
-    head = "name: Biggest\nsport: run\nsteps:\n"
-    text = head + step * ((MAX_TEXT - len(head)) // len(step))
-    assert MAX_TEXT - len(step) < len(text) <= MAX_TEXT
-    return text
-
-
-def worst_lines(max_line: int) -> list[tuple[str, bytes, str]]:
-    """(what, line, the error code expected or "ok")."""
-
-    def line_of(args_json: bytes) -> bytes:
-        return b'{"id":1,"op":"hello","args":' + args_json + b"}"
-
-    objects = b"[" + b",".join([b"{}"] * ((max_line - 80) // 3)) + b"]"
-    floats = b"[" + b",".join([b"1.5e300"] * ((max_line - 80) // 8)) + b"]"
-    deep_workout = request(1, "workout.put", {"name": "d", "text": DEEP["flow 65,000"]})
-    deep_profile = request(1, "profile.put", {"text": DEEP["dashes 30,000"]})
-    big_workout = request(1, "workout.put", {"name": "big", "text": max_size_workout()})
-    pad = b"k" * ((max_line - 200) // 1000 - 7)  # 1,000 objects fill the line
-    wide = b"[" + b",".join([b'{"' + pad + b'":1}'] * 1000) + b"]"
-    duplicate = line_of(b'{"x":' + wide[:-1] + b',{"a":1,"a":2}]}')
-    return [
-        ("workout 65,000 deep", deep_workout, "invalid_workout"),
-        ("profile 30,000 dashes", deep_profile, "invalid_profile"),
-        ("workout 64 KiB valid", big_workout, "ok"),
-        ("line of 87k objects", line_of(b'{"x":' + objects + b"}"), "too_large"),
-        ("line of 1,000 objects", line_of(b'{"x":' + wide + b"}"), "invalid_field"),
-        ("line of 32k floats", line_of(b'{"x":' + floats + b"}"), "invalid_field"),
-        ("duplicate keys, max line", duplicate, "bad_json"),
-    ]
 
 
 @pytest.mark.timeout(120)

@@ -88,6 +88,7 @@ class DeviceService:
         ):
             for op, handler in concern.handlers().items():
                 self._handlers[op] = handler
+        self._capabilities = sorted(str(op) for op in self._handlers)
 
     @property
     def store(self) -> Store:
@@ -99,7 +100,8 @@ class DeviceService:
 
     @property
     def capabilities(self) -> list[str]:
-        return sorted(str(op) for op in self._handlers)
+        """The ops this device serves, sorted (``hello`` lists them)."""
+        return list(self._capabilities)
 
     def session(self) -> Session:
         from pacer.link.session import Session

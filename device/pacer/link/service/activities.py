@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING, Any
 from pacer.link.args import Args
 from pacer.link.ops import Op
 from pacer.link.protocol import ErrorCode, Request
-from pacer.link.service.base import Context, Handler
+from pacer.link.service.base import Context, Handler, Requests
 from pacer.storage.store import ActivityStatus, read_activity_payload
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.link.session import Session
 
 
-class ActivityRequests:
+class ActivityRequests(Requests):
     def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+        super().__init__(ctx)
         self._payload: tuple[int, bytes, str] | None = None  # activity id, bytes, sha256
 
     def handlers(self) -> dict[Op, Handler]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pacer.config.file import Config
 from pacer.core.clock import Clock
 from pacer.link.args import Args
+from pacer.link.ops import Op
 from pacer.link.protocol import Limits, Request
 from pacer.link.status import StatusCallback
 from pacer.storage.store import Store
@@ -104,3 +105,14 @@ class Result:
 
 
 Handler = Callable[[Request, Args, "Session"], Awaitable[dict[str, Any] | Result]]
+
+
+class Requests:
+    """One concern's handlers over the shared :class:`Context`."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def handlers(self) -> dict[Op, Handler]:
+        """The ops this concern serves on this device."""
+        raise NotImplementedError

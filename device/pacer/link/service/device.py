@@ -10,7 +10,7 @@ from pacer.core.errors import ProtocolError
 from pacer.link.args import Args
 from pacer.link.ops import Op
 from pacer.link.protocol import PROTOCOL_VERSION, ErrorCode, Request
-from pacer.link.service.base import Context, Handler, Result, ServiceControl
+from pacer.link.service.base import Context, Handler, Requests, Result, ServiceControl
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.link.session import Session
@@ -20,7 +20,7 @@ MIN_WALL: Final = 1.5e9
 MAX_WALL: Final = 4.2e9
 
 
-class DeviceRequests:
+class DeviceRequests(Requests):
     def __init__(
         self,
         ctx: Context,
@@ -28,7 +28,7 @@ class DeviceRequests:
         capabilities: Callable[[], list[str]],
         service: ServiceControl | None,
     ) -> None:
-        self.ctx = ctx
+        super().__init__(ctx)
         self.device_id = device_id
         self.capabilities = capabilities
         self.service = service

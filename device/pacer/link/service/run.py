@@ -8,16 +8,13 @@ from pacer.core.errors import ProtocolError
 from pacer.link.args import Args
 from pacer.link.ops import Op
 from pacer.link.protocol import ErrorCode, Request
-from pacer.link.service.base import Context, Handler
+from pacer.link.service.base import Handler, Requests
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.link.session import Session
 
 
-class RunRequests:
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-
+class RunRequests(Requests):
     def handlers(self) -> dict[Op, Handler]:
         return {
             Op.WORKOUT_START: self.start,

@@ -11,7 +11,7 @@ from pacer.core.samples import SensorRole
 from pacer.link.args import Args
 from pacer.link.ops import Op
 from pacer.link.protocol import ErrorCode, Request
-from pacer.link.service.base import Context, Handler, SensorScanner
+from pacer.link.service.base import Context, Handler, Requests, SensorScanner
 from pacer.storage.store import Pairing
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -28,9 +28,9 @@ class CadenceUnitChoice(StrEnum):
     STRIDES = "strides"
 
 
-class SensorRequests:
+class SensorRequests(Requests):
     def __init__(self, ctx: Context, scanner: SensorScanner | None) -> None:
-        self.ctx = ctx
+        super().__init__(ctx)
         self.scanner = scanner
 
     def handlers(self) -> dict[Op, Handler]:

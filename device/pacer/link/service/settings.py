@@ -9,17 +9,14 @@ from pacer.core.errors import ConfigError
 from pacer.link.args import Args
 from pacer.link.ops import Op
 from pacer.link.protocol import Request
-from pacer.link.service.base import Context, Handler
+from pacer.link.service.base import Handler, Requests
 from pacer.link.service.texts import check_profile
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.link.session import Session
 
 
-class SettingsRequests:
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-
+class SettingsRequests(Requests):
     def handlers(self) -> dict[Op, Handler]:
         return {
             Op.SETTINGS_GET: self.settings_get,

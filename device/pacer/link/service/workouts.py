@@ -8,7 +8,7 @@ from pacer.core.errors import StoreError
 from pacer.link.args import Args
 from pacer.link.ops import Op
 from pacer.link.protocol import ErrorCode, Request
-from pacer.link.service.base import Context, Handler
+from pacer.link.service.base import Handler, Requests
 from pacer.link.service.texts import check_workout
 from pacer.storage.store import StoreFull
 
@@ -16,10 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.link.session import Session
 
 
-class WorkoutRequests:
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-
+class WorkoutRequests(Requests):
     def handlers(self) -> dict[Op, Handler]:
         return {
             Op.WORKOUT_LIST: self.list,

@@ -235,3 +235,19 @@ def test_device_id_from_the_serial_number_or_the_machine_id(tmp_path: Path) -> N
     )
     machine.unlink()
     assert read_device_id((serial_no, machine)).startswith("host-")
+
+
+async def test_settings_get_shows_the_config_the_daemon_gives(store: Store) -> None:
+    import dataclasses
+
+    from pacer.config.file import Config
+
+    service, _, session = make(store)
+    reply, _ = await ask(session, "settings.get")
+    assert reply["result"]["settings"]["display.contrast"] == Config().display.contrast
+    base = Config()
+    service.config = dataclasses.replace(
+        base, display=dataclasses.replace(base.display, contrast=42)
+    )
+    reply, _ = await ask(session, "settings.get")
+    assert reply["result"]["settings"]["display.contrast"] == 42

@@ -99,6 +99,19 @@ class DeviceService:
         return self.ctx.limits
 
     @property
+    def engine(self) -> EngineControl:
+        return self.ctx.engine
+
+    @property
+    def config(self) -> Config:
+        """The device config the settings override (``settings.get`` shows the result)."""
+        return self.ctx.config
+
+    @config.setter
+    def config(self, config: Config) -> None:
+        self.ctx.config = config
+
+    @property
     def capabilities(self) -> list[str]:
         """The ops this device serves, sorted (``hello`` lists them)."""
         return list(self._capabilities)

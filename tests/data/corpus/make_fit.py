@@ -1,0 +1,159 @@
+"""Writes the corpus's FIT workout files with garmin-fit-sdk's Encoder (raw FIT values:
+bpm + 100, W + 1000, % FTP 0-1000, mm/s, ms, cm), covering every duration and target type
+of the FIT profile's ``workout_step``.
+
+    .venv/bin/python -m tests.data.corpus.make_fit
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.fitfiles import fit_workout
+
+HERE = Path(__file__).resolve().parent / "fit"
+MIN = 60_000
+
+
+def t(seconds: int, **kw: Any) -> dict[str, Any]:
+    return {"duration_type": "time", "duration_value": seconds * 1000, **kw}
+
+
+FILES: dict[str, tuple[str, str, list[dict[str, Any]]]] = {
+    "01-time-hr": (
+        "Corpus FIT heart rate",
+        "running",
+        [
+            t(600, intensity="warmup", target_type="heart_rate", target_value=1),
+            t(1200, target_type="heart_rate", target_value=0, custom_target_value_low=245,
+              custom_target_value_high=255),
+            t(300, target_type="heart_rate", target_value=0, custom_target_value_low=80,
+              custom_target_value_high=85),
+        ],
+    ),
+    "02-distance-speed": (
+        "Corpus FIT distance",
+        "running",
+        [
+            {"duration_type": "distance", "duration_value": 200_000, "target_type": "speed",
+             "target_value": 0, "custom_target_value_low": 3333, "custom_target_value_high": 3704},
+            {"duration_type": "distance", "duration_value": 40_000, "intensity": "recovery",
+             "target_type": "open"},
+        ],
+    ),
+    "03-open-cadence": (
+        "Corpus FIT open",
+        "running",
+        [
+            {"duration_type": "open", "intensity": "warmup", "target_type": "open"},
+            t(600, target_type="cadence", target_value=0, custom_target_value_low=170,
+              custom_target_value_high=180),
+        ],
+    ),
+    "04-hr-conditions": (
+        "Corpus FIT conditions",
+        "running",
+        [
+            t(180, target_type="heart_rate", target_value=4),
+            {"duration_type": "hr_less_than", "duration_value": 220, "intensity": "recovery",
+             "target_type": "open"},
+            {"duration_type": "hr_greater_than", "duration_value": 260, "target_type": "open"},
+        ],
+    ),
+    "05-repeat": (
+        "Corpus FIT repeat",
+        "running",
+        [
+            t(600, intensity="warmup", target_type="open"),
+            t(120, target_type="heart_rate", target_value=5),
+            t(60, intensity="recovery", target_type="heart_rate", target_value=1),
+            {"duration_type": "repeat_until_steps_cmplt", "duration_value": 1, "target_value": 5},
+            t(600, intensity="cooldown", target_type="open"),
+        ],
+    ),
+    "06-power": (
+        "Corpus FIT power",
+        "cycling",
+        [
+            t(600, intensity="warmup", target_type="power", target_value=0,
+              custom_target_value_low=1150, custom_target_value_high=1180),
+            t(1200, target_type="power", target_value=0, custom_target_value_low=88,
+              custom_target_value_high=94),
+            t(300, intensity="recovery", target_type="power", target_value=2),
+        ],
+    ),
+    "07-reps": (
+        "Corpus FIT strength",
+        "training",
+        [
+            {"duration_type": "reps", "duration_value": 10, "wkt_step_name": "Goblet squat",
+             "exercise_weight": 16, "target_type": "open"},
+            t(90, intensity="rest", target_type="open"),
+        ],
+    ),
+    "08-power-kinds": (
+        "Corpus FIT power kinds",
+        "cycling",
+        [
+            t(300, target_type="power_3s", target_value=0, custom_target_value_low=1200,
+              custom_target_value_high=1220),
+            t(300, target_type="power_lap", target_value=0, custom_target_value_low=1200,
+              custom_target_value_high=1220),
+            t(300, target_type="grade", target_value=0),
+            t(300, target_type="resistance", target_value=0),
+        ],
+    ),
+    "09-other-durations": (
+        "Corpus FIT other durations",
+        "cycling",
+        [
+            {"duration_type": "calories", "duration_value": 200, "target_type": "open"},
+            {"duration_type": "power_less_than", "duration_value": 1150, "target_type": "open"},
+            t(60, target_type="open"),
+            {"duration_type": "repeat_until_time", "duration_value": 2, "target_value": 600_000},
+        ],
+    ),
+    "10-names-notes": (
+        "Corpus FIT names",
+        "running",
+        [
+            t(1200, wkt_step_name="Tempo", notes="Even effort, relaxed arms",
+              target_type="heart_rate", target_value=3),
+        ],
+    ),
+    "11-lap-targets": (
+        "Corpus FIT lap targets",
+        "running",
+        [
+            t(600, target_type="heart_rate_lap", target_value=0, custom_target_value_low=250,
+              custom_target_value_high=260),
+            t(600, target_type="speed_lap", target_value=0, custom_target_value_low=3333,
+              custom_target_value_high=3704),
+        ],
+    ),
+    "12-sprint": (
+        "Corpus FIT sprint",
+        "cycling",
+        [
+            t(600, intensity="warmup", target_type="power", target_value=0,
+              custom_target_value_low=60, custom_target_value_high=60),
+            t(10, target_type="power", target_value=0, custom_target_value_low=350,
+              custom_target_value_high=350),
+            t(290, intensity="recovery", target_type="power", target_value=0,
+              custom_target_value_low=50, custom_target_value_high=50),
+        ],
+    ),
+}
+
+
+def main() -> None:
+    HERE.mkdir(exist_ok=True)
+    for stem, (name, sport, steps) in FILES.items():
+        data = fit_workout(steps, workout={"wkt_name": name, "sport": sport})
+        (HERE / f"{stem}.fit").write_bytes(data)
+    print(f"wrote {len(FILES)} files to {HERE}")
+
+
+if __name__ == "__main__":
+    main()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from pacer.core.errors import InputErrors
+from pacer.core.errors import InputErrors, ProfileError
 from pacer.workout.fileformat import dump_workout, load_workout
 from pacer.workout.model import (
     MAX_REPEAT_DEPTH,
     HrZone,
+    PaceRef,
     Intensity,
     IntRange,
     Repeat,
@@ -19,6 +20,7 @@ from pacer.workout.model import (
     expand,
 )
 from pacer.workout.profile import Profile
+from pacer.workout.resolve import missing_profile_values, resolve
 from pacer.workout.yamlnodes import MAX_FILE_BYTES
 
 from .conftest import EXAMPLES
@@ -103,8 +105,9 @@ steps:
     assert errors_of(text) == [
         "w.yaml:4:13: '20 parsecs' is not a duration (try 20m, 1:20:00, 5km, 800m, open, "
         "3 sets, or until HR < 120 bpm, max 3m)",
-        "w.yaml:6:13: 'Z2 hihg' is not a target (try Z2, Z2 high, 145-155 bpm, 70-80% HRmax, "
-        "4:30-4:50/km, MP+5s..MP+10s/mi, 170-180 spm, 250-270 W or 88-94% FTP)",
+        "w.yaml:6:13: 'Z2 hihg' is not a target (try Z2, Z2 high, 145-155 bpm, 150 bpm, "
+        "70-80% HRmax, 4:30-4:50/km, 7:00/mi, MP+5s..MP+10s/mi, 170-180 spm, 250-270 W, "
+        "88% FTP or ramp 60% FTP to 90% FTP)",
         "w.yaml:8:13: '155-145 bpm': min > max",
         "w.yaml:9:5: unknown key 'notes' in a step (did you mean 'note'?)",
         "w.yaml:10:13: a step must last longer than 0 seconds",
@@ -128,12 +131,19 @@ def test_zone_the_profile_does_not_define() -> None:
     assert len(errors_of(text)) == 1
 
 
-def test_targets_needing_profile_data() -> None:
-    text = "name: x\nsteps:\n  - active: 10m\n    target: MP+5s..MP+10s/mi\n"
-    assert errors_of(text, Profile()) == [
-        "w.yaml:4:13: the profile has no MP reference pace (add it under paces)"
-    ]
-    load_workout(text)  # without a profile, nothing to resolve against
+def test_targets_needing_profile_data_load_and_name_what_is_missing() -> None:
+    text = (
+        "name: x\nsteps:\n  - active: 10m\n    target: MP+5s..MP+10s/mi\n"
+        "  - active: 10m\n    target: 88% FTP\n    also: 95% LTHR\n"
+    )
+    workout = load_workout(text, profile=Profile())  # shown as written, not refused
+    assert missing_profile_values(workout, Profile()) == ["ftp", "lthr", "paces.marathon"]
+    full = Profile(ftp=250, lthr=170, paces=((PaceRef.MARATHON, 270.0),))
+    assert missing_profile_values(workout, full) == []
+    shown = resolve(workout, Profile(), as_written=True)
+    assert [s.missing for s in shown.steps] == [("paces.marathon",), ("ftp", "lthr")]
+    with pytest.raises(ProfileError, match="ftp in the profile"):
+        resolve(workout, Profile(lthr=170, paces=((PaceRef.MARATHON, 270.0),)))
 
 
 def test_empty_workouts() -> None:

@@ -14,11 +14,15 @@
           - active: 800m
             target: MP-20s..MP-15s/mi
           - recovery: until HR < 120 bpm, max 3m
+      - active: 10m
+        target: ramp 60% FTP to 90% FTP
+        cues: [{at: 60s, text: settle in}, {at: 9m, text: one minute left}]
 
 A step is a mapping with exactly one intensity key (``warmup``, ``active``, ``rest``,
 ``recovery``, ``cooldown``) whose value is the duration. :func:`load_workout` reports every
 problem with ``FILE:LINE:COL``; :func:`dump_workout` writes the canonical form, which loads
-back to an equal :class:`~pacer.workout.model.Workout`.
+back to an equal :class:`~pacer.workout.model.Workout`. :func:`workout_warnings` names what
+is plausible but unusual (a 950 % FTP step, a nine-hour workout) without refusing it.
 """
 
 from __future__ import annotations
@@ -34,7 +38,9 @@ from pacer.workout.model import (
     CadenceRange,
     CadenceUnit,
     ConditionDuration,
+    Cue,
     DistanceDuration,
+    DistanceUnit,
     Duration,
     HrBasis,
     HrPercent,
@@ -46,6 +52,7 @@ from pacer.workout.model import (
     PaceUnit,
     PowerPercent,
     PowerRange,
+    Ramp,
     RelativePace,
     Repeat,
     SetsDuration,
@@ -57,10 +64,11 @@ from pacer.workout.model import (
     Workout,
     expand,
 )
-from pacer.workout.profile import Profile
-from pacer.workout.resolve import resolve_target
+from pacer.workout.profile import MissingProfileValue, Profile
+from pacer.workout.resolve import resolve_target, step_name
 from pacer.workout.syntax import (
     TermError,
+    format_clock,
     format_duration,
     format_int_range,
     format_rest,
@@ -92,10 +100,27 @@ PERCENT_BOUNDS = {
     HrBasis.RESERVE: (0.0, 100.0),
     HrBasis.LTHR: (50.0, 120.0),
 }
-FTP_PERCENT_BOUNDS = (10.0, 250.0)
+#: % FTP a target may hold at all; above SPRINT_FTP_PERCENT it is kept with a warning
+#: (neuromuscular and standing-start sprints reach 300-400 %; 950 % is more likely a typo)
+FTP_PERCENT_BOUNDS = (1.0, 1000.0)
+SPRINT_FTP_PERCENT = 400.0
+#: a workout longer than this validates with a warning naming its longest step
+LONG_WORKOUT_SECONDS = 8 * 3600
 MAX_PACE_OFFSET = 300
+MAX_CUE = 200
+MAX_CUES = 20
 
-STEP_KEYS = ("name", "target", "also", "note", "exercise", "reps", "load", "rest_between")
+STEP_KEYS = (
+    "name",
+    "target",
+    "also",
+    "note",
+    "cues",
+    "exercise",
+    "reps",
+    "load",
+    "rest_between",
+)
 INTENSITY_KEYS = tuple(i.value for i in Intensity)
 TOP_KEYS = ("name", "sport", "description", "steps")
 
@@ -132,6 +157,8 @@ def check_duration(d: Duration) -> str | None:
 def check_target(t: Target) -> str | None:
     """A message when a target's numbers are absurd, else None."""
     match t:
+        case Ramp(start, end):
+            return check_target(start) or check_target(end)
         case HrRange(low, high):
             return _within(low, HR_BOUNDS, "heart rate (bpm)") or _within(
                 high, HR_BOUNDS, "heart rate (bpm)"
@@ -159,6 +186,48 @@ def check_target(t: Target) -> str | None:
                 high, FTP_PERCENT_BOUNDS, "% FTP"
             )
     return None
+
+
+def _peak_ftp_percent(t: Target | None) -> float:
+    match t:
+        case Ramp(start, end):
+            return max(_peak_ftp_percent(start), _peak_ftp_percent(end))
+        case PowerPercent(_low, high):
+            return high
+    return 0.0
+
+
+def workout_warnings(workout: Workout, *, minutes_hint: str | None = None) -> list[str]:
+    """What is allowed but unusual, each naming its step: power above the sprint line, a
+    workout longer than :data:`LONG_WORKOUT_SECONDS` (with ``minutes_hint`` appended, e.g. a
+    foreign format's "m means minutes" rule)."""
+    out: list[str] = []
+    steps = expand(workout.items)
+    seen: set[int] = set()
+    for i, flat in enumerate(steps):
+        step = flat.step
+        peak = max(_peak_ftp_percent(t) for t in (step.target, *step.secondary))
+        if peak > SPRINT_FTP_PERCENT and id(step) not in seen:
+            seen.add(id(step))
+            out.append(
+                f"step {i + 1} '{step_name(step)}': {peak:g}% FTP is above "
+                f"{SPRINT_FTP_PERCENT:g}% FTP, more than a sprint holds: check the number"
+            )
+    timed = [
+        (flat.step.duration.seconds, i)
+        for i, flat in enumerate(steps)
+        if isinstance(flat.step.duration, TimeDuration)
+    ]
+    total = sum(sec for sec, _i in timed)
+    if total > LONG_WORKOUT_SECONDS:
+        longest, i = max(timed, key=lambda p: (p[0], -p[1]))
+        text = (
+            f"the workout lasts {format_clock(total)}, more than {LONG_WORKOUT_SECONDS // 3600} "
+            f"hours; its longest step is step {i + 1} '{step_name(steps[i].step)}' "
+            f"({format_clock(longest)})"
+        )
+        out.append(f"{text}: {minutes_hint}" if minutes_hint else text)
+    return out
 
 
 T = TypeVar("T")
@@ -197,14 +266,68 @@ class _WorkoutReader(NodeReader):
             return False, None
         # Without a profile only zone names can be checked (against the default model);
         # with one, every target must resolve (reference paces, FTP, LTHR present).
+        # A value the profile lacks (FTP, LTHR, a reference pace) is not an error here: the
+        # workout is shown as written, and refused only when it is to be run.
         profile = self.profile if self.profile is not None else Profile()
-        if self.profile is not None or isinstance(t, HrZone):
+        ends = (t.start, t.end) if isinstance(t, Ramp) else (t,)
+        if self.profile is not None or any(isinstance(e, HrZone) for e in ends):
             try:
                 resolve_target(t, profile)
+            except MissingProfileValue:
+                pass
             except ProfileError as exc:
                 self.fail(node, exc.message)
                 return False, None
         return True, t
+
+    def cues(self, node: yaml.Node, duration: Duration | None) -> tuple[Cue, ...] | None:
+        """``cues: [{at: 60s, text: ...}, {at: 400m, text: ...}]``, in the order they fire."""
+        if not isinstance(node, yaml.SequenceNode):
+            self.fail(node, "cues must be a list like [{at: 60s, text: settle in}]")
+            return None
+        if len(node.value) > MAX_CUES:
+            self.fail(node, f"{len(node.value)} cues; at most {MAX_CUES} in a step")
+            return None
+        out: list[Cue] = []
+        ok = True
+        for child in node.value:
+            entries = self.mapping(child, "a cue")
+            if entries is None:
+                ok = False
+                continue
+            self.unknown_keys(entries, ("at", "text"), "a cue")
+            missing = [k for k in ("at", "text") if k not in entries]
+            if missing:
+                self.fail(child, f"a cue needs {' and '.join(missing)} (at: 60s, text: ...)")
+                ok = False
+                continue
+            text = self.text(entries["text"][1], "the cue text", MAX_CUE)
+            cue = self.cue_at(entries["at"][1], duration, text)
+            if cue is None:
+                ok = False
+            else:
+                out.append(cue)
+        if not ok:
+            return None
+        return tuple(sorted(out, key=lambda c: (c.at_m is not None, c.at_s or c.at_m or 0.0)))
+
+    def cue_at(self, node: yaml.Node, duration: Duration | None, text: str | None) -> Cue | None:
+        at = self.term(node, "the cue's at", parse_duration)
+        if at is None or text is None:
+            return None
+        inside = f"is not inside the step ({format_duration(duration)})" if duration else ""
+        if isinstance(at, TimeDuration):
+            if isinstance(duration, TimeDuration) and at.seconds >= duration.seconds:
+                self.fail(node, f"cue at {format_duration(at)} {inside}")
+                return None
+            return Cue(text, at_s=float(at.seconds))
+        if isinstance(at, DistanceDuration):
+            if isinstance(duration, DistanceDuration) and at.meters >= duration.meters:
+                self.fail(node, f"cue at {format_duration(at)} {inside}")
+                return None
+            return Cue(text, at_m=at.meters)
+        self.fail(node, "a cue is at a time (60s, 2:30) or a distance (400m, 1km) into its step")
+        return None
 
     def workout(self, root: yaml.Node | None) -> Workout | None:
         if root is None:
@@ -331,8 +454,11 @@ class _WorkoutReader(NodeReader):
         if "note" in entries:
             note = self.text(entries["note"][1], "the note", MAX_NOTE)
             ok = ok and note is not None
+        cues: tuple[Cue, ...] | None = ()
+        if "cues" in entries:
+            cues = self.cues(entries["cues"][1], duration)
         strength = self.strength(node, entries, duration)
-        if duration is None or not ok or strength is False:
+        if duration is None or not ok or strength is False or cues is None:
             return None
         return Step(
             intensity,
@@ -342,6 +468,7 @@ class _WorkoutReader(NodeReader):
             name,
             note,
             strength if isinstance(strength, Strength) else None,
+            cues,
         )
 
     def strength(
@@ -438,7 +565,17 @@ def _step_lines(step: Step) -> list[str]:
             lines.append(f"rest_between: {format_rest(s.rest)}")
     if step.note is not None:
         lines.append(f"note: {quote(step.note)}")
+    if step.cues:
+        lines.append("cues:")
+        lines.extend(f"  - {{at: {format_cue_at(c)}, text: {quote(c.text)}}}" for c in step.cues)
     return lines
+
+
+def format_cue_at(cue: Cue) -> str:
+    """Where a cue fires, in the file's duration syntax (``60s``, ``2:30``, ``400m``)."""
+    if cue.at_m is not None:
+        return format_duration(DistanceDuration(cue.at_m, DistanceUnit.M))
+    return format_duration(TimeDuration(round(cue.at_s or 0.0))) if cue.at_s else "0s"
 
 
 def _item_lines(item: Item, indent: str) -> list[str]:
@@ -470,5 +607,7 @@ __all__ = [
     "check_duration",
     "check_target",
     "dump_workout",
+    "format_cue_at",
     "load_workout",
+    "workout_warnings",
 ]

@@ -9,9 +9,9 @@ from pacer.workout.fileformat import dump_workout, load_workout
 from pacer.workout.model import (
     MAX_REPEAT_DEPTH,
     HrZone,
-    PaceRef,
     Intensity,
     IntRange,
+    PaceRef,
     Repeat,
     SetsDuration,
     Step,

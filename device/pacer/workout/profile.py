@@ -361,7 +361,11 @@ def _read_tolerances(r: NodeReader, node: yaml.Node) -> dict[str, object]:
         return {}
     r.unknown_keys(table, TOLERANCE_KEYS, "tolerances")
     kw: dict[str, float] = {}
-    limits = {"power": ("power_percent", 20.0), "hr": ("hr_bpm", 20.0), "cadence": ("cadence", 20.0)}
+    limits = {
+        "power": ("power_percent", 20.0),
+        "hr": ("hr_bpm", 20.0),
+        "cadence": ("cadence", 20.0),
+    }
     for key, (_k, v) in table.items():
         text_v = (r.scalar(v, f"tolerances.{key}") or "").strip().lower()
         if key in limits:

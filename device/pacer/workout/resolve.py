@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pacer.core.errors import ProfileError
 from pacer.workout.model import (
     CadenceRange,
     Cue,
     DistanceDuration,
-    FixedTarget,
     Duration,
+    FixedTarget,
     FlatStep,
     HrBasis,
     HrPercent,
@@ -37,7 +38,6 @@ from pacer.workout.model import (
     Workout,
     expand,
 )
-from pacer.core.errors import ProfileError
 from pacer.workout.profile import MissingProfileValue, Profile, Tolerances, Units, round_half_up
 from pacer.workout.syntax import format_pace, format_target
 

@@ -30,8 +30,8 @@ from pacer.workout.model import (
     ConditionDuration,
     DistanceDuration,
     DistanceUnit,
-    FixedTarget,
     Duration,
+    FixedTarget,
     HrBasis,
     HrPercent,
     HrRange,
@@ -50,7 +50,6 @@ from pacer.workout.model import (
     TimeDuration,
     ZonePosition,
 )
-
 
 
 class TermError(PacerError):
@@ -217,9 +216,7 @@ def format_rest(r: IntRange) -> str:
 _POS = r"(low|mid|high)"
 _ZONE = re.compile(rf"^(?:{_POS}\s+)?(?:z|zone\s*)([0-9][0-9a-z]*)(?:\s+{_POS})?$")
 _BPM = re.compile(r"^(\d+)(?:\s*-\s*(\d+))?\s*bpm$")
-_PERCENT = re.compile(
-    rf"^({_NUM})(?:\s*-\s*({_NUM}))?\s*%\s*(hrmax|max\s*hr|hrr|lthr|ftp)$"
-)
+_PERCENT = re.compile(rf"^({_NUM})(?:\s*-\s*({_NUM}))?\s*%\s*(hrmax|max\s*hr|hrr|lthr|ftp)$")
 _PACE = re.compile(r"^(\d+:[0-5]\d)(?:\s*-\s*(\d+:[0-5]\d))?\s*/\s*(km|mi)$")
 _REF = r"(mp|hmp|10k|5k|tp)"
 _REL = re.compile(

@@ -17,13 +17,17 @@ from pathlib import PurePath
 
 from pacer.core.errors import InputErrors, LocatedError, Location, ProfileError, WorkoutError
 from pacer.workout.fileformat import (
+    MAX_CUE,
+    MAX_CUES,
     MAX_NAME,
     MAX_NOTE,
     MAX_STEPS,
     check_duration,
     check_target,
+    workout_warnings,
 )
 from pacer.workout.model import (
+    Cue,
     DistanceDuration,
     DistanceUnit,
     Duration,
@@ -36,6 +40,7 @@ from pacer.workout.model import (
     Step,
     Strength,
     Target,
+    TimeDuration,
     Workout,
     expand,
 )
@@ -136,6 +141,12 @@ class Collector:
             return False
         return True
 
+    def plausibility(self, at: Where, workout: Workout, minutes_hint: str | None = None) -> None:
+        """Warnings for what is allowed but unusual (see
+        :func:`~pacer.workout.fileformat.workout_warnings`)."""
+        for message in workout_warnings(workout, minutes_hint=minutes_hint):
+            self.warn(at, message)
+
     # --- steps -------------------------------------------------------------------------
 
     def begin_step(self) -> int:
@@ -166,6 +177,7 @@ class Collector:
         name: str | None = None,
         note: str | None = None,
         strength: Strength | None = None,
+        cues: tuple[Cue, ...] = (),
     ) -> Step | None:
         """A step checked like the native loader checks one; None after reporting errors."""
         ok = True
@@ -184,7 +196,41 @@ class Collector:
         note = self.text(at, n, note, MAX_NOTE, "note")
         if not ok:
             return None
-        return Step(intensity, duration, target, secondary, name, note, strength)
+        return Step(
+            intensity,
+            duration,
+            target,
+            secondary,
+            name,
+            note,
+            strength,
+            self.cues(at, n, duration, cues),
+        )
+
+    def cues(self, at: Where, n: int, duration: Duration, cues: tuple[Cue, ...]) -> tuple[Cue, ...]:
+        """Cues in firing order, texts checked like the native loader's; a cue past the end
+        of a timed step, or beyond the limit, is left out with a warning."""
+        out: list[Cue] = []
+        for cue in sorted(cues, key=lambda c: (c.at_m is not None, c.at_s or c.at_m or 0.0)):
+            text = self.text(at, n, cue.text, MAX_CUE, "cue text")
+            if text is None:
+                continue
+            past = (
+                cue.at_s is not None
+                and isinstance(duration, TimeDuration)
+                and cue.at_s >= duration.seconds
+            ) or (
+                cue.at_m is not None
+                and isinstance(duration, DistanceDuration)
+                and cue.at_m >= duration.meters
+            )
+            if past:
+                self.warn(at, f"text '{text}' comes after the step has ended; left out", n)
+            elif len(out) >= MAX_CUES:
+                self.warn(at, f"more than {MAX_CUES} texts in the step; '{text}' left out", n)
+            else:
+                out.append(Cue(text, cue.at_s, cue.at_m))
+        return tuple(out)
 
 
 # --- conversions shared by the formats --------------------------------------------------
@@ -241,7 +287,8 @@ def relative_from_percent(
     The offsets need the profile's reference pace; returns (None, why) without it. The
     message says what was converted, for the importer's warning.
     """
-    written = f"{num(low_pct)}-{num(high_pct)}% of {ref.value} pace"
+    span = num(low_pct) if low_pct == high_pct else f"{num(low_pct)}-{num(high_pct)}"
+    written = f"{span}% of {ref.value} pace"
     if profile is None:
         return None, f"{written} needs an athlete profile to become a pace (use --profile)"
     try:

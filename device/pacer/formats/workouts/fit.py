@@ -458,6 +458,8 @@ def workout_from_messages(
     collector = Collector()
     reader = _Reader(source, profile, pace_unit or default_pace_unit(profile), collector)
     workout = reader.workout(msgs)
+    if workout is not None:
+        collector.plausibility(f"{source}: workout", workout)
     warnings = finish(collector)
     assert workout is not None
     return ImportResult(workout, warnings, ImportKind.FIT)

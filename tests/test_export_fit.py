@@ -15,7 +15,7 @@ from pacer.core.errors import InputErrors
 from pacer.formats.workouts import import_workout
 from pacer.formats.workouts.common import clean_text
 from pacer.formats.workouts.fit_export import encode_fit_workout, workout_messages
-from pacer.workout.fileformat import MAX_STEPS, dump_workout, load_workout
+from pacer.workout.fileformat import LONG_WORKOUT_SECONDS, MAX_STEPS, dump_workout, load_workout
 from pacer.workout.model import (
     CadenceRange,
     CadenceUnit,
@@ -313,6 +313,10 @@ def fit_workouts(draw: st.DrawFn) -> tuple[Workout, PaceUnit]:
 
     body = items(0)
     assume(len(expand(body)) <= MAX_STEPS)  # the native loader's limit
+    seconds = sum(
+        f.step.duration.seconds for f in expand(body) if isinstance(f.step.duration, TimeDuration)
+    )
+    assume(seconds <= LONG_WORKOUT_SECONDS)  # longer ones import with a warning
     name = draw(clean_words)
     description = draw(st.none() | clean_words)
     return Workout(name, body, sport, description), unit

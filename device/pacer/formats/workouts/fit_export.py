@@ -163,7 +163,9 @@ class _Writer:
             m["notes"] = step.note
         if step.cues:
             self.warnings.append(
-                ExportWarning(f"FIT workout steps hold no timed texts; {len(step.cues)} left out", n)
+                ExportWarning(
+                    f"FIT workout steps hold no timed texts; {len(step.cues)} left out", n
+                )
             )
         self.steps.append(m)
 

@@ -103,7 +103,8 @@ def test_show_without_ftp_prints_targets_as_written_and_exits_0(
     out = capsys.readouterr().out
     rows = [line for line in out.splitlines() if re.match(r"^\d+\s", line)]
     assert "ramp 50% FTP to 75% FTP" in rows[0]
-    assert "88% FTP" in rows[1] and "W" not in rows[1]
+    assert "88% FTP" in rows[1]
+    assert "W" not in rows[1]
     assert "at 1:00: settle in" in rows[1]
     assert f"{workout}: note: targets that need ftp are shown as written; add ftp" in out
     # and validate agrees: valid, with the same note
@@ -120,7 +121,8 @@ def test_show_with_ftp_shows_single_values_and_ramps_in_watts(
     out = capsys.readouterr().out
     assert "ramp 50% FTP 125 W to 75% FTP 188 W" in out  # ftp 250
     assert "88% FTP 220 W" in out
-    assert "88-88" not in out and "220-220" not in out
+    assert "88-88" not in out
+    assert "220-220" not in out
 
 
 def test_validate_and_show_accept_folders_recursively(
@@ -140,7 +142,8 @@ def test_validate_and_show_accept_folders_recursively(
     assert "notes.txt" not in out
     assert main(["show", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "Sweet spot  (bike" in out and "Step-up run 1:20  (run" in out
+    assert "Sweet spot  (bike" in out
+    assert "Step-up run 1:20  (run" in out
 
 
 def test_validate_warns_about_a_long_workout_and_a_huge_sprint(

@@ -39,8 +39,8 @@ from pacer.workout.model import (
     Comparison,
     ConditionDuration,
     DistanceDuration,
-    FixedTarget,
     Duration,
+    FixedTarget,
     HrBasis,
     HrPercent,
     HrRange,
@@ -232,10 +232,8 @@ class _Writer:
             a, b = self.resolved(start, n), self.resolved(end, n)
         kind, _zone, a_low, a_high = a
         _kind, _zone, b_low, b_high = b
-        if None in (a_low, a_high, b_low, b_high):
+        if a_low is None or a_high is None or b_low is None or b_high is None:
             return "open", None, None, None
-        assert a_low is not None and a_high is not None and b_low is not None
-        assert b_high is not None
         low, high = min(a_low, b_low), max(a_high, b_high)
         self.warnings.append(
             ExportWarning(

@@ -172,7 +172,7 @@ def test_descending_ramp_goes_from_the_first_number_to_the_second() -> None:
 
 def test_timed_text_prompts_become_cues() -> None:
     step, warnings = one("Settle in 33^Find your rhythm 120^Stand up <!> 10m ramp 50-75%")
-    assert warnings == []
+    assert warnings == ["no sport in the text; taken as bike from '50-75%'"]
     assert step.cues == (
         Cue("Settle in", at_s=0.0),
         Cue("Find your rhythm", at_s=33.0),

@@ -80,17 +80,14 @@ def load_resolved(
     built-in defaults when there is none). A target needing a value the profile lacks is an
     error naming it, unless ``as_written`` (for showing: see
     :func:`pacer.workout.resolve.resolve_step`)."""
-    from pacer.core.errors import InputErrors, Location, ProfileError
     from pacer.workout.fileformat import load_workout
     from pacer.workout.profile import Profile
-    from pacer.workout.resolve import missing_profile_values, missing_values_message, resolve
+    from pacer.workout.resolve import require_profile_values, resolve
 
     profile = profile_for(path, explicit_profile) or Profile()
     workout = load_workout(read_bytes(path), str(path), profile=profile)
-    missing = missing_profile_values(workout, profile)
-    if missing and not as_written:
-        message = missing_values_message(missing)
-        raise InputErrors([ProfileError(message, Location(str(path), 1, 1))])
+    if not as_written:
+        require_profile_values(workout, profile, str(path))
     return workout, resolve(workout, profile, as_written=as_written)
 
 

@@ -529,7 +529,8 @@ class DeviceService:
     def _validate_workout(self, name: str, text: str) -> None:
         """The same validator as ``pacer validate``, against the stored profile if any."""
         from pacer.workout.fileformat import load_workout
-        from pacer.workout.profile import load_profile
+        from pacer.workout.profile import Profile, load_profile
+        from pacer.workout.resolve import require_profile_values
 
         stored = self.store.get_profile()
         profile = None
@@ -537,7 +538,8 @@ class DeviceService:
             with contextlib.suppress(InputErrors):
                 profile = load_profile(stored.source, source="profile")
         try:
-            load_workout(text, source=name, profile=profile)
+            workout = load_workout(text, source=name, profile=profile)
+            require_profile_values(workout, profile or Profile(), name)
         except InputErrors as exc:
             raise _invalid(ErrorCode.INVALID_WORKOUT, f"workout {name!r}", exc) from None
 
@@ -582,6 +584,7 @@ class DeviceService:
                 ErrorCode.CONFLICT, f"{running!r} is already running; stop it first"
             )
         source = self._stored_workout(args, name)
+        self._validate_workout(name, source)  # the profile may have changed since the push
         if self.store.selected_workout() != name:
             self.store.select_workout(name)
             self.engine.select(name)

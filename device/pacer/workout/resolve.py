@@ -239,6 +239,18 @@ def missing_values_message(keys: list[str]) -> str:
     return f"this workout needs {', '.join(keys)} in the athlete profile; add it and try again"
 
 
+def require_profile_values(workout: Workout, profile: Profile, source: str) -> None:
+    """Raise :class:`~pacer.core.errors.InputErrors` (one ProfileError at ``source``:1:1)
+    saying what to add when ``profile`` lacks a value ``workout`` needs: a workout is
+    refused to run (pushed, started, simulated) without it, though it can be shown."""
+    from pacer.core.errors import InputErrors, Location
+
+    missing = missing_profile_values(workout, profile)
+    if missing:
+        error = ProfileError(missing_values_message(missing), Location(source, 1, 1))
+        raise InputErrors([error])
+
+
 _DEFAULT_NAMES = {
     Intensity.WARMUP: "Warm-up",
     Intensity.COOLDOWN: "Cool-down",
@@ -361,6 +373,7 @@ __all__ = [
     "missing_profile_values",
     "missing_values_message",
     "pace_of",
+    "require_profile_values",
     "resolve",
     "resolve_target",
     "step_name",

@@ -8,7 +8,7 @@ person reads: ``Z2 high 137-143 bpm``, ``7:05-7:10/mi``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from pacer.core.errors import ProfileError
@@ -67,6 +67,9 @@ class ResolvedTarget:
     label: str
     end_low: float | None = None
     end_high: float | None = None
+    #: written as one value (``88% FTP``): the band is the profile's tolerance either side of
+    #: its centre, and screens show the centre, never a range
+    single: bool = False
 
     @property
     def is_ramp(self) -> bool:
@@ -120,7 +123,7 @@ def _hr(low: float, high: float, written: str) -> ResolvedTarget:
 def _hr_single(value: float, written: str, tol: Tolerances) -> ResolvedTarget:
     bpm = round_half_up(value)
     label = f"{written} {bpm} bpm".strip() if written else f"{bpm} bpm"
-    return ResolvedTarget(Metric.HR, bpm - tol.hr_bpm, bpm + tol.hr_bpm, label)
+    return ResolvedTarget(Metric.HR, bpm - tol.hr_bpm, bpm + tol.hr_bpm, label, single=True)
 
 
 def _speed(fast_s: float, slow_s: float, per_m: float, profile: Profile) -> ResolvedTarget:
@@ -140,14 +143,14 @@ def _speed(fast_s: float, slow_s: float, per_m: float, profile: Profile) -> Reso
             f"{format_speed_as_pace(high_speed, profile.units)}-"
             f"{format_speed_as_pace(low_speed, profile.units)}{unit}"
         )
-    return ResolvedTarget(Metric.SPEED, low_speed, high_speed, label)
+    return ResolvedTarget(Metric.SPEED, low_speed, high_speed, label, single=single)
 
 
 def _power(low_w: float, high_w: float, written: str, tol_w: float) -> ResolvedTarget:
     lo, hi = round_half_up(low_w), round_half_up(high_w)
     if lo == hi:
         label = f"{written} {lo} W".strip()
-        return ResolvedTarget(Metric.POWER, lo - tol_w, hi + tol_w, label)
+        return ResolvedTarget(Metric.POWER, lo - tol_w, hi + tol_w, label, single=True)
     return ResolvedTarget(Metric.POWER, lo, hi, f"{written} {lo}-{hi} W".strip())
 
 
@@ -156,8 +159,9 @@ def resolve_target(t: Target, profile: Profile) -> ResolvedTarget:
     (:class:`~pacer.workout.profile.MissingProfileValue` when it lacks a value ``t`` needs)."""
     if isinstance(t, Ramp):
         a, b = resolve_fixed(t.start, profile), resolve_fixed(t.end, profile)
+        label = f"ramp {a.label} to {b.label}"
         return ResolvedTarget(
-            a.metric, a.low, a.high, f"ramp {a.label} to {b.label}", b.low, b.high
+            a.metric, a.low, a.high, label, b.low, b.high, single=a.single and b.single
         )
     return resolve_fixed(t, profile)
 
@@ -196,11 +200,15 @@ def resolve_fixed(t: FixedTarget, profile: Profile) -> ResolvedTarget:
             if fast_s <= 0:
                 raise ProfileError(f"{format_target(t)} is faster than any pace")
             res = _speed(fast_s, slow_s, unit.meters, profile)
-            return ResolvedTarget(res.metric, res.low, res.high, f"{format_target(t)} {res.label}")
+            return replace(res, label=f"{format_target(t)} {res.label}")
         case CadenceRange(low, high, unit):
             if low == high:
                 return ResolvedTarget(
-                    Metric.CADENCE, low - tol.cadence, high + tol.cadence, format_target(t)
+                    Metric.CADENCE,
+                    low - tol.cadence,
+                    high + tol.cadence,
+                    format_target(t),
+                    single=True,
                 )
             return ResolvedTarget(Metric.CADENCE, low, high, format_target(t))
         case PowerRange(low, high):

@@ -8,6 +8,7 @@ from pacer.core.errors import InputErrors, ProfileError
 from pacer.workout.fileformat import dump_workout, load_workout
 from pacer.workout.model import (
     MAX_REPEAT_DEPTH,
+    Cue,
     HrZone,
     Intensity,
     IntRange,
@@ -216,3 +217,65 @@ def test_dump_is_canonical_and_loads_back() -> None:
         text = dump_workout(w)
         assert load_workout(text) == w
         assert dump_workout(load_workout(text)) == text
+
+
+def test_cues_load_in_firing_order_and_dump_back() -> None:
+    text = """name: Cues
+steps:
+  - active: 10m
+    target: ramp 60% FTP to 90% FTP
+    cues:
+      - {at: 9m, text: one minute left}
+      - {at: 60s, text: settle in}
+  - active: 2km
+    cues: [{at: 1km, text: halfway}, {at: 1:30, text: by time}]
+"""
+    workout = load_workout(text)
+    first, second = workout.items
+    assert isinstance(first, Step)
+    assert isinstance(second, Step)
+    assert first.cues == (Cue("settle in", at_s=60.0), Cue("one minute left", at_s=540.0))
+    assert second.cues == (Cue("by time", at_s=90.0), Cue("halfway", at_m=1000.0))
+    assert load_workout(dump_workout(workout)) == workout
+
+
+def test_cue_errors_are_located() -> None:
+    text = """name: Bad cues
+steps:
+  - active: 5m
+    cues:
+      - {at: 6m, text: too late}
+      - {at: soon, text: when}
+      - {text: nowhere}
+      - {at: 10s, text: ok, colour: red}
+      - {at: 3 sets, text: what}
+  - active: 1km
+    cues: not a list
+"""
+    assert errors_of(text) == [
+        "w.yaml:5:14: cue at 6m is not inside the step (5m)",
+        "w.yaml:6:14: 'soon' is not a duration (try 20m, 1:20:00, 5km, 800m, open, 3 sets, "
+        "or until HR < 120 bpm, max 3m)",
+        "w.yaml:7:9: a cue needs at (at: 60s, text: ...)",
+        "w.yaml:8:29: unknown key 'colour' in a cue",
+        "w.yaml:9:14: a cue is at a time (60s, 2:30) or a distance (400m, 1km) into its step",
+        "w.yaml:11:11: cues must be a list like [{at: 60s, text: settle in}]",
+    ]
+
+
+def test_a_sprint_and_a_long_workout_load_with_warnings() -> None:
+    from pacer.workout.fileformat import workout_warnings
+
+    workout = load_workout(
+        "name: x\nsport: bike\nsteps:\n  - active: 10s\n    target: 300% FTP\n"
+        "  - active: 10s\n    target: 1000% FTP\n  - active: 9h\n"
+    )
+    assert workout_warnings(workout) == [
+        "step 2 '1000% FTP': 1000% FTP is above 400% FTP, more than a sprint holds: check "
+        "the number",
+        "the workout lasts 9:00:20, more than 8 hours; its longest step is step 3 'Active' "
+        "(9:00:00)",
+    ]
+    assert errors_of("name: x\nsteps:\n  - active: 10s\n    target: 1001% FTP\n") == [
+        "w.yaml:4:13: % FTP 1001 is not plausible (1 to 1000)"
+    ]

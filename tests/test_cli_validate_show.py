@@ -175,5 +175,6 @@ def test_sim_refuses_a_workout_the_profile_lacks_a_value_for(
     with pytest.raises(InputErrors) as info:
         load_resolved(workout, None)
     assert str(info.value) == (
-        f"{workout}:1:1: this workout needs ftp in the athlete profile; add it and try again"
+        f"{workout}:1:1: this workout needs ftp in the athlete profile "
+        "(ramp 50% FTP to 75% FTP in step 1); add it and try again"
     )

@@ -42,7 +42,8 @@ async def test_push_without_ftp_is_refused_with_the_reason(tmp_path: Path) -> No
             await asyncio.to_thread(dev.workout_put, "ss", BIKE)
         assert err.value.code == ErrorCode.INVALID_WORKOUT
         assert [d.message for d in err.value.details] == [
-            "this workout needs ftp in the athlete profile; add it and try again"
+            "this workout needs ftp in the athlete profile (ramp 50% FTP to 75% FTP in step 1); "
+            "add it and try again"
         ]
         assert db_dump(rig.store.path) == before  # nothing stored
 

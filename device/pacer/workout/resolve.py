@@ -230,21 +230,28 @@ def step_targets(step: Step) -> tuple[Target, ...]:
 def missing_profile_values(workout: Workout, profile: Profile) -> list[str]:
     """The profile keys (``ftp``, ``lthr``, ``paces.threshold``...) that ``workout``'s
     targets need and ``profile`` lacks, sorted; empty when the workout can run."""
-    missing: set[str] = set()
-    for flat in expand(workout.items):
+    return sorted(_first_needs(workout, profile))
+
+
+def _first_needs(workout: Workout, profile: Profile) -> dict[str, str]:
+    """Each missing profile key and the first target that needs it (``88% FTP in step 2``)."""
+    needs: dict[str, str] = {}
+    for i, flat in enumerate(expand(workout.items)):
         for t in step_targets(flat.step):
             try:
                 resolve_target(t, profile)
             except MissingProfileValue as exc:
-                missing.add(exc.key)
+                needs.setdefault(exc.key, f"{format_target(t)} in step {i + 1}")
             except ProfileError:
                 continue
-    return sorted(missing)
+    return needs
 
 
-def missing_values_message(keys: list[str]) -> str:
-    """One sentence for a person: what to add to the profile before this workout can run."""
-    return f"this workout needs {', '.join(keys)} in the athlete profile; add it and try again"
+def missing_values_message(keys: list[str], where: str = "") -> str:
+    """One sentence for a person: what to add to the profile before this workout can run
+    (``where``: the targets that need it)."""
+    why = f" ({where})" if where else ""
+    return f"this workout needs {', '.join(keys)} in the athlete profile{why}; add it and try again"
 
 
 def require_profile_values(workout: Workout, profile: Profile, source: str) -> None:
@@ -253,10 +260,11 @@ def require_profile_values(workout: Workout, profile: Profile, source: str) -> N
     refused to run (pushed, started, simulated) without it, though it can be shown."""
     from pacer.core.errors import InputErrors, Location
 
-    missing = missing_profile_values(workout, profile)
-    if missing:
-        error = ProfileError(missing_values_message(missing), Location(source, 1, 1))
-        raise InputErrors([error])
+    needs = _first_needs(workout, profile)
+    if needs:
+        keys = sorted(needs)
+        message = missing_values_message(keys, ", ".join(needs[k] for k in keys))
+        raise InputErrors([ProfileError(message, Location(source, 1, 1))])
 
 
 _DEFAULT_NAMES = {

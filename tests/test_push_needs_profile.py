@@ -13,18 +13,10 @@ from pacer.link.host import DeviceClient
 from pacer.link.protocol import ErrorCode, RequestError
 
 from .serial_rig import Rig, db_dump, device_rig
+from .test_cli_validate_show import BIKE
 
 pytestmark = pytest.mark.timeout(60)
 
-BIKE = """\
-name: Sweet spot
-sport: bike
-steps:
-  - warmup: 10m
-    target: ramp 50% FTP to 75% FTP
-  - active: 20m
-    target: 88% FTP
-"""
 NO_FTP = "name: Runner\nmax_hr: 185\n"
 WITH_FTP = "name: Rider\nmax_hr: 185\nftp: 250\n"
 

@@ -133,11 +133,9 @@ def _workout_over() -> Image.Image:
 
 def _workout_ramp() -> Image.Image:
     """A cycling warm-up ramping from 50 % to 75 % FTP, 6 minutes into its 10."""
-    snap = Snapshot(
-        state=RunState.RUNNING,
+    snap = bike_sweet_spot(
         t=360,
         step_index=0,
-        step_count=8,
         step_name="Warm-up",
         intensity=Intensity.WARMUP,
         target=WARMUP_RAMP,
@@ -149,8 +147,6 @@ def _workout_ramp() -> Image.Image:
         power_w=168,
         step_elapsed_s=360,
         step_remaining_s=240,
-        sensors=((SensorRole.HR, True), (SensorRole.POWER, True)),
-        battery_percent=80,
     )
     return render_workout(snap, Units.METRIC, bike=True)
 
@@ -195,7 +191,12 @@ def _workout_warmup() -> Image.Image:
 
 
 def _bike_power() -> Image.Image:
-    snap = Snapshot(
+    return render_workout(bike_sweet_spot(), Units.METRIC, bike=True)
+
+
+def bike_sweet_spot(**changes: object) -> Snapshot:
+    """Step 2 of the sweet-spot ride, under its power target."""
+    base = Snapshot(
         state=RunState.RUNNING,
         t=1500,
         step_index=1,
@@ -214,7 +215,7 @@ def _bike_power() -> Image.Image:
         sensors=((SensorRole.HR, True), (SensorRole.CADENCE, True), (SensorRole.POWER, True)),
         battery_percent=12,
     )
-    return render_workout(snap, Units.METRIC, bike=True)
+    return _replace(base, changes)
 
 
 def _summary() -> Image.Image:

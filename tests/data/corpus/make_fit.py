@@ -20,26 +20,26 @@ def t(seconds: int, **kw: Any) -> dict[str, Any]:
     return {"duration_type": "time", "duration_value": seconds * 1000, **kw}
 
 
+def custom(seconds: int, kind: str, low: int, high: int, **kw: Any) -> dict[str, Any]:
+    """A timed step with a custom target range (raw FIT values)."""
+    return t(
+        seconds,
+        target_type=kind,
+        target_value=0,
+        custom_target_value_low=low,
+        custom_target_value_high=high,
+        **kw,
+    )
+
+
 FILES: dict[str, tuple[str, str, list[dict[str, Any]]]] = {
     "01-time-hr": (
         "Corpus FIT heart rate",
         "running",
         [
             t(600, intensity="warmup", target_type="heart_rate", target_value=1),
-            t(
-                1200,
-                target_type="heart_rate",
-                target_value=0,
-                custom_target_value_low=245,
-                custom_target_value_high=255,
-            ),
-            t(
-                300,
-                target_type="heart_rate",
-                target_value=0,
-                custom_target_value_low=80,
-                custom_target_value_high=85,
-            ),
+            custom(1200, "heart_rate", 245, 255),
+            custom(300, "heart_rate", 80, 85),
         ],
     ),
     "02-distance-speed": (
@@ -67,13 +67,7 @@ FILES: dict[str, tuple[str, str, list[dict[str, Any]]]] = {
         "running",
         [
             {"duration_type": "open", "intensity": "warmup", "target_type": "open"},
-            t(
-                600,
-                target_type="cadence",
-                target_value=0,
-                custom_target_value_low=170,
-                custom_target_value_high=180,
-            ),
+            custom(600, "cadence", 170, 180),
         ],
     ),
     "04-hr-conditions": (
@@ -105,21 +99,8 @@ FILES: dict[str, tuple[str, str, list[dict[str, Any]]]] = {
         "Corpus FIT power",
         "cycling",
         [
-            t(
-                600,
-                intensity="warmup",
-                target_type="power",
-                target_value=0,
-                custom_target_value_low=1150,
-                custom_target_value_high=1180,
-            ),
-            t(
-                1200,
-                target_type="power",
-                target_value=0,
-                custom_target_value_low=88,
-                custom_target_value_high=94,
-            ),
+            custom(600, "power", 1150, 1180, intensity="warmup"),
+            custom(1200, "power", 88, 94),
             t(300, intensity="recovery", target_type="power", target_value=2),
         ],
     ),
@@ -141,20 +122,8 @@ FILES: dict[str, tuple[str, str, list[dict[str, Any]]]] = {
         "Corpus FIT power kinds",
         "cycling",
         [
-            t(
-                300,
-                target_type="power_3s",
-                target_value=0,
-                custom_target_value_low=1200,
-                custom_target_value_high=1220,
-            ),
-            t(
-                300,
-                target_type="power_lap",
-                target_value=0,
-                custom_target_value_low=1200,
-                custom_target_value_high=1220,
-            ),
+            custom(300, "power_3s", 1200, 1220),
+            custom(300, "power_lap", 1200, 1220),
             t(300, target_type="grade", target_value=0),
             t(300, target_type="resistance", target_value=0),
         ],
@@ -186,49 +155,17 @@ FILES: dict[str, tuple[str, str, list[dict[str, Any]]]] = {
         "Corpus FIT lap targets",
         "running",
         [
-            t(
-                600,
-                target_type="heart_rate_lap",
-                target_value=0,
-                custom_target_value_low=250,
-                custom_target_value_high=260,
-            ),
-            t(
-                600,
-                target_type="speed_lap",
-                target_value=0,
-                custom_target_value_low=3333,
-                custom_target_value_high=3704,
-            ),
+            custom(600, "heart_rate_lap", 250, 260),
+            custom(600, "speed_lap", 3333, 3704),
         ],
     ),
     "12-sprint": (
         "Corpus FIT sprint",
         "cycling",
         [
-            t(
-                600,
-                intensity="warmup",
-                target_type="power",
-                target_value=0,
-                custom_target_value_low=60,
-                custom_target_value_high=60,
-            ),
-            t(
-                10,
-                target_type="power",
-                target_value=0,
-                custom_target_value_low=350,
-                custom_target_value_high=350,
-            ),
-            t(
-                290,
-                intensity="recovery",
-                target_type="power",
-                target_value=0,
-                custom_target_value_low=50,
-                custom_target_value_high=50,
-            ),
+            custom(600, "power", 60, 60, intensity="warmup"),
+            custom(10, "power", 350, 350),
+            custom(290, "power", 50, 50, intensity="recovery"),
         ],
     ),
 }

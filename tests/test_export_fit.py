@@ -334,3 +334,25 @@ def test_every_fit_expressible_workout_round_trips_unchanged(
     back = import_workout(export.data, "prop.fit", pace_unit=unit)
     assert back.warnings == []
     assert back.workout == native
+
+
+def test_a_ramp_is_written_as_the_range_covering_both_ends_with_a_warning() -> None:
+    text = (
+        "name: Ramps\nsport: bike\nsteps:\n"
+        "  - warmup: 10m\n    target: ramp 50% FTP to 75% FTP\n"
+        "    cues: [{at: 60s, text: settle in}]\n"
+        "  - cooldown: 10m\n    target: ramp 130 bpm to 110 bpm\n"
+    )
+    export = encode_fit_workout(load_workout(text), created=CREATED)
+    steps = decode(export.data)["workout_step_mesgs"]
+    assert [
+        (s["target_type"], s["custom_target_value_low"], s["custom_target_value_high"])
+        for s in steps
+    ] == [("power", 50, 75), ("heart_rate", 210, 230)]
+    assert [str(w) for w in export.warnings] == [
+        "step 1: FIT has no ramp target: ramp 50% FTP to 75% FTP written as one range covering "
+        "both ends, which the watch holds for the whole step",
+        "step 1: FIT workout steps hold no timed texts; 1 left out",
+        "step 2: FIT has no ramp target: ramp 130 bpm to 110 bpm written as one range covering "
+        "both ends, which the watch holds for the whole step",
+    ]

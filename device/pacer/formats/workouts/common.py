@@ -10,13 +10,12 @@ silently: what cannot be represented becomes an :class:`ImportWarning` naming th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePath
 
 from pacer.core.errors import InputErrors, LocatedError, Location, ProfileError, WorkoutError
-from pacer.workout.fileformat import (
+from pacer.workout.limits import (
     MAX_CUE,
     MAX_CUES,
     MAX_NAME,
@@ -31,11 +30,17 @@ from pacer.workout.model import (
     DistanceDuration,
     DistanceUnit,
     Duration,
+    FixedTarget,
+    HrPercent,
+    HrRange,
     Intensity,
     Item,
+    PaceRange,
     PaceRef,
     PaceUnit,
     PowerPercent,
+    PowerRange,
+    Ramp,
     RelativePace,
     Step,
     Strength,
@@ -307,14 +312,26 @@ def relative_from_percent(
     )
 
 
-_SPACE = re.compile(r"\s+")
-
-
-def join_notes(parts: list[str]) -> str | None:
-    texts = [t for t in (clean_text(p) for p in parts) if t]
-    if not texts:
-        return None
-    return _SPACE.sub(" ", ". ".join(t.rstrip(".") for t in texts))
+def ramp_over(t: Target, descending: bool) -> Target:
+    """A range read after ``ramp`` as a ramp from one end to the other (``descending``: from
+    the upper number to the lower); a single value stays as it is."""
+    ends: tuple[FixedTarget, FixedTarget]
+    match t:
+        case PowerPercent(a, b):
+            ends = PowerPercent(a, a), PowerPercent(b, b)
+        case HrPercent(a, b, basis):
+            ends = HrPercent(a, a, basis), HrPercent(b, b, basis)
+        case HrRange(a, b):
+            ends = HrRange(a, a), HrRange(b, b)
+        case PowerRange(a, b):
+            ends = PowerRange(a, a), PowerRange(b, b)
+        case PaceRange(fast, slow, unit):
+            ends = PaceRange(fast, fast, unit), PaceRange(slow, slow, unit)
+        case _:
+            return t
+    if ends[0] == ends[1]:
+        return t
+    return Ramp(ends[1], ends[0]) if descending else Ramp(*ends)
 
 
 def finish(collector: Collector) -> list[ImportWarning]:
@@ -339,8 +356,8 @@ __all__ = [
     "clean_text",
     "default_pace_unit",
     "distance",
-    "join_notes",
     "power_zone",
+    "ramp_over",
     "relative_from_percent",
     "workout_name_from_source",
 ]

@@ -36,7 +36,7 @@ from pacer.formats.workouts.common import (
     power_zone_message,
     workout_name_from_source,
 )
-from pacer.workout.fileformat import MAX_NAME, MAX_REPEAT, MAX_REPS
+from pacer.workout.limits import MAX_NAME, MAX_REPEAT, MAX_REPS
 from pacer.workout.model import (
     MAX_REPEAT_DEPTH,
     CadenceRange,

@@ -45,10 +45,11 @@ from pacer.formats.workouts.common import (
     finish,
     power_zone,
     power_zone_message,
+    ramp_over,
     relative_from_percent,
     workout_name_from_source,
 )
-from pacer.workout.fileformat import MAX_NAME, MAX_REPEAT
+from pacer.workout.limits import MAX_NAME, MAX_REPEAT
 from pacer.workout.model import (
     CadenceRange,
     CadenceUnit,
@@ -56,7 +57,6 @@ from pacer.workout.model import (
     DistanceDuration,
     DistanceUnit,
     Duration,
-    FixedTarget,
     HrBasis,
     HrPercent,
     HrRange,
@@ -544,28 +544,6 @@ def _written_descending(tok: Token) -> bool:
         return bool(first and second and _clock(first) > _clock(second))
     first, second = tok.groups[0], tok.groups[1]
     return bool(first and second and float(first) > float(second))
-
-
-def ramp_over(t: Target, descending: bool) -> Target:
-    """A range read after ``ramp`` as a ramp from one end to the other (``descending``: from
-    the upper number to the lower); a single value stays as it is."""
-    ends: tuple[FixedTarget, FixedTarget]
-    match t:
-        case PowerPercent(a, b):
-            ends = PowerPercent(a, a), PowerPercent(b, b)
-        case HrPercent(a, b, basis):
-            ends = HrPercent(a, a, basis), HrPercent(b, b, basis)
-        case HrRange(a, b):
-            ends = HrRange(a, a), HrRange(b, b)
-        case PowerRange(a, b):
-            ends = PowerRange(a, a), PowerRange(b, b)
-        case PaceRange(fast, slow, unit):
-            ends = PaceRange(fast, fast, unit), PaceRange(slow, slow, unit)
-        case _:
-            return t
-    if ends[0] == ends[1]:
-        return t
-    return Ramp(ends[1], ends[0]) if descending else Ramp(*ends)
 
 
 def _clock(text: str) -> int:

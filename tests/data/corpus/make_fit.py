@@ -168,6 +168,65 @@ FILES: dict[str, tuple[str, str, list[dict[str, Any]]]] = {
             custom(290, "power", 50, 50, intensity="recovery"),
         ],
     ),
+    "13-more-durations": (
+        "Corpus FIT more durations",
+        "cycling",
+        [
+            *(
+                {"duration_type": kind, "duration_value": value, "target_type": "open"}
+                for kind, value in (
+                    ("power_greater_than", 1200),
+                    ("training_peaks_tss", 50),
+                    ("power_3s_less_than", 1150),
+                    ("power_3s_greater_than", 1300),
+                    ("power_10s_less_than", 1150),
+                    ("power_10s_greater_than", 1300),
+                    ("power_30s_less_than", 1150),
+                    ("power_30s_greater_than", 1300),
+                    ("power_lap_less_than", 1150),
+                    ("power_lap_greater_than", 1300),
+                )
+            ),
+            {"duration_type": "repetition_time", "duration_value": 60_000, "target_type": "open"},
+            {"duration_type": "time_only", "duration_value": 120_000, "target_type": "open"},
+            *(
+                {"duration_type": f"repeat_until_{kind}", "duration_value": 0, "target_value": 1}
+                for kind in (
+                    "distance",
+                    "calories",
+                    "hr_less_than",
+                    "hr_greater_than",
+                    "power_less_than",
+                    "power_greater_than",
+                    "power_last_lap_less_than",
+                    "max_power_last_lap_less_than",
+                    "training_peaks_tss",
+                )
+            ),
+        ],
+    ),
+    "14-more-targets": (
+        "Corpus FIT more targets",
+        "cycling",
+        [
+            custom(300, "power_10s", 1200, 1220),
+            custom(300, "power_30s", 1200, 1220),
+            t(300, target_type="swim_stroke", target_value=0),
+            t(300, target_type="speed", target_value=2),
+            t(300, target_type="cadence", target_value=3),
+            t(300, target_type="heart_rate", target_value=2),
+            custom(
+                300,
+                "power",
+                1250,
+                1270,
+                secondary_target_type="cadence",
+                secondary_target_value=0,
+                secondary_custom_target_value_low=85,
+                secondary_custom_target_value_high=95,
+            ),
+        ],
+    ),
 }
 
 

@@ -273,7 +273,14 @@ def test_end_screen_from_the_engines_summary() -> None:
 
 
 #: the screens docs/screens.md shows, as docs/img/NAME.png
-DOC_PICTURES = ("workout", "workout_over", "step_change", "strength_rest")
+DOC_PICTURES = (
+    "workout",
+    "workout_over",
+    "step_change",
+    "strength_rest",
+    "workout_ramp",
+    "cue_banner",
+)
 DOCS = GOLDEN.parent.parent / "docs"
 
 

@@ -79,3 +79,102 @@ def test_console_script_help_teaches() -> None:
     )
     assert "FILE:LINE:COL" in result.stdout
     assert "examples:" in result.stdout
+
+
+BIKE = """\
+name: Sweet spot
+sport: bike
+steps:
+  - warmup: 10m
+    target: ramp 50% FTP to 75% FTP
+  - active: 20m
+    target: 88% FTP
+    cues: [{at: 60s, text: settle in}]
+"""
+
+
+def test_show_without_ftp_prints_targets_as_written_and_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workout = tmp_path / "ss.yaml"
+    workout.write_text(BIKE)
+    (tmp_path / "profile.yaml").write_text("name: No power meter\nmax_hr: 180\n")
+    assert main(["show", str(workout)]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if re.match(r"^\d+\s", line)]
+    assert "ramp 50% FTP to 75% FTP" in rows[0]
+    assert "88% FTP" in rows[1]
+    assert "W" not in rows[1]
+    assert "at 1:00: settle in" in rows[1]
+    assert f"{workout}: note: targets that need ftp are shown as written; add ftp" in out
+    # and validate agrees: valid, with the same note
+    assert main(["validate", str(workout)]) == 0
+    assert "note: targets that need ftp" in capsys.readouterr().out
+
+
+def test_show_with_ftp_shows_single_values_and_ramps_in_watts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workout = tmp_path / "ss.yaml"
+    workout.write_text(BIKE)
+    assert main(["show", str(workout), "--profile", str(EXAMPLES / "profile.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "ramp 50% FTP 125 W to 75% FTP 188 W" in out  # ftp 250
+    assert "88% FTP 220 W" in out
+    assert "88-88" not in out
+    assert "220-220" not in out
+
+
+def test_validate_and_show_accept_folders_recursively(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "bike").mkdir()
+    (tmp_path / "bike" / "ss.yaml").write_text(BIKE)
+    (tmp_path / "runs" / "deep").mkdir(parents=True)
+    (tmp_path / "runs" / "deep" / "run.yml").write_text((EXAMPLES / "step-up-run.yaml").read_text())
+    (tmp_path / "runs" / "notes.txt").write_text("not a workout")
+    (tmp_path / "profile.yaml").write_text("name: Me\nmax_hr: 185\nftp: 240\n")
+    assert main(["validate", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{tmp_path / 'bike' / 'ss.yaml'}: ok: 'Sweet spot' (bike)" in out
+    assert f"{tmp_path / 'runs' / 'deep' / 'run.yml'}: ok: 'Step-up run 1:20'" in out
+    assert f"{tmp_path / 'profile.yaml'}: ok: profile 'Me'" in out
+    assert "notes.txt" not in out
+    assert main(["show", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Sweet spot  (bike" in out
+    assert "Step-up run 1:20  (run" in out
+
+
+def test_validate_warns_about_a_long_workout_and_a_huge_sprint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workout = tmp_path / "w.yaml"
+    workout.write_text(
+        "name: Long\nsport: bike\nsteps:\n  - active: 8h\n    target: 60% FTP\n"
+        "  - active: 10s\n    name: Sprint\n    target: 950% FTP\n"
+    )
+    assert main(["validate", str(workout), "--profile", str(EXAMPLES / "profile.yaml")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1:] == [
+        f"{workout}: warning: step 2 'Sprint': 950% FTP is above 400% FTP, more than a sprint "
+        "holds: check the number",
+        f"{workout}: warning: the workout lasts 8:00:10, more than 8 hours; its longest step "
+        "is step 1 '60% FTP' (8:00:00)",
+    ]
+
+
+def test_sim_refuses_a_workout_the_profile_lacks_a_value_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pacer.cli.validate import load_resolved
+    from pacer.core.errors import InputErrors
+
+    workout = tmp_path / "ss.yaml"
+    workout.write_text(BIKE)
+    with pytest.raises(InputErrors) as info:
+        load_resolved(workout, None)
+    assert str(info.value) == (
+        f"{workout}:1:1: this workout needs ftp in the athlete profile "
+        "(ramp 50% FTP to 75% FTP in step 1); add it and try again"
+    )

@@ -15,7 +15,7 @@ from pacer.core.errors import InputErrors
 from pacer.formats.workouts import import_workout
 from pacer.formats.workouts.common import clean_text
 from pacer.formats.workouts.fit_export import encode_fit_workout, workout_messages
-from pacer.workout.fileformat import MAX_STEPS, dump_workout, load_workout
+from pacer.workout.fileformat import LONG_WORKOUT_SECONDS, MAX_STEPS, dump_workout, load_workout
 from pacer.workout.model import (
     CadenceRange,
     CadenceUnit,
@@ -313,6 +313,10 @@ def fit_workouts(draw: st.DrawFn) -> tuple[Workout, PaceUnit]:
 
     body = items(0)
     assume(len(expand(body)) <= MAX_STEPS)  # the native loader's limit
+    seconds = sum(
+        f.step.duration.seconds for f in expand(body) if isinstance(f.step.duration, TimeDuration)
+    )
+    assume(seconds <= LONG_WORKOUT_SECONDS)  # longer ones import with a warning
     name = draw(clean_words)
     description = draw(st.none() | clean_words)
     return Workout(name, body, sport, description), unit
@@ -330,3 +334,25 @@ def test_every_fit_expressible_workout_round_trips_unchanged(
     back = import_workout(export.data, "prop.fit", pace_unit=unit)
     assert back.warnings == []
     assert back.workout == native
+
+
+def test_a_ramp_is_written_as_the_range_covering_both_ends_with_a_warning() -> None:
+    text = (
+        "name: Ramps\nsport: bike\nsteps:\n"
+        "  - warmup: 10m\n    target: ramp 50% FTP to 75% FTP\n"
+        "    cues: [{at: 60s, text: settle in}]\n"
+        "  - cooldown: 10m\n    target: ramp 130 bpm to 110 bpm\n"
+    )
+    export = encode_fit_workout(load_workout(text), created=CREATED)
+    steps = decode(export.data)["workout_step_mesgs"]
+    assert [
+        (s["target_type"], s["custom_target_value_low"], s["custom_target_value_high"])
+        for s in steps
+    ] == [("power", 50, 75), ("heart_rate", 210, 230)]
+    assert [str(w) for w in export.warnings] == [
+        "step 1: FIT has no ramp target: ramp 50% FTP to 75% FTP written as one range covering "
+        "both ends, which the watch holds for the whole step",
+        "step 1: FIT workout steps hold no timed texts; 1 left out",
+        "step 2: FIT has no ramp target: ramp 130 bpm to 110 bpm written as one range covering "
+        "both ends, which the watch holds for the whole step",
+    ]

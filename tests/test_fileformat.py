@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from pacer.core.errors import InputErrors
+from pacer.core.errors import InputErrors, ProfileError
 from pacer.workout.fileformat import dump_workout, load_workout
 from pacer.workout.model import (
     MAX_REPEAT_DEPTH,
+    Cue,
     HrZone,
     Intensity,
     IntRange,
+    PaceRef,
     Repeat,
     SetsDuration,
     Step,
@@ -19,6 +21,7 @@ from pacer.workout.model import (
     expand,
 )
 from pacer.workout.profile import Profile
+from pacer.workout.resolve import missing_profile_values, resolve
 from pacer.workout.yamlnodes import MAX_FILE_BYTES
 
 from .conftest import EXAMPLES
@@ -103,8 +106,9 @@ steps:
     assert errors_of(text) == [
         "w.yaml:4:13: '20 parsecs' is not a duration (try 20m, 1:20:00, 5km, 800m, open, "
         "3 sets, or until HR < 120 bpm, max 3m)",
-        "w.yaml:6:13: 'Z2 hihg' is not a target (try Z2, Z2 high, 145-155 bpm, 70-80% HRmax, "
-        "4:30-4:50/km, MP+5s..MP+10s/mi, 170-180 spm, 250-270 W or 88-94% FTP)",
+        "w.yaml:6:13: 'Z2 hihg' is not a target (try Z2, Z2 high, 145-155 bpm, 150 bpm, "
+        "70-80% HRmax, 4:30-4:50/km, 7:00/mi, MP+5s..MP+10s/mi, 170-180 spm, 250-270 W, "
+        "88% FTP or ramp 60% FTP to 90% FTP)",
         "w.yaml:8:13: '155-145 bpm': min > max",
         "w.yaml:9:5: unknown key 'notes' in a step (did you mean 'note'?)",
         "w.yaml:10:13: a step must last longer than 0 seconds",
@@ -128,12 +132,19 @@ def test_zone_the_profile_does_not_define() -> None:
     assert len(errors_of(text)) == 1
 
 
-def test_targets_needing_profile_data() -> None:
-    text = "name: x\nsteps:\n  - active: 10m\n    target: MP+5s..MP+10s/mi\n"
-    assert errors_of(text, Profile()) == [
-        "w.yaml:4:13: the profile has no MP reference pace (add it under paces)"
-    ]
-    load_workout(text)  # without a profile, nothing to resolve against
+def test_targets_needing_profile_data_load_and_name_what_is_missing() -> None:
+    text = (
+        "name: x\nsteps:\n  - active: 10m\n    target: MP+5s..MP+10s/mi\n"
+        "  - active: 10m\n    target: 88% FTP\n    also: 95% LTHR\n"
+    )
+    workout = load_workout(text, profile=Profile())  # shown as written, not refused
+    assert missing_profile_values(workout, Profile()) == ["ftp", "lthr", "paces.marathon"]
+    full = Profile(ftp=250, lthr=170, paces=((PaceRef.MARATHON, 270.0),))
+    assert missing_profile_values(workout, full) == []
+    shown = resolve(workout, Profile(), as_written=True)
+    assert [s.missing for s in shown.steps] == [("paces.marathon",), ("ftp", "lthr")]
+    with pytest.raises(ProfileError, match="ftp in the profile"):
+        resolve(workout, Profile(lthr=170, paces=((PaceRef.MARATHON, 270.0),)))
 
 
 def test_empty_workouts() -> None:
@@ -206,3 +217,65 @@ def test_dump_is_canonical_and_loads_back() -> None:
         text = dump_workout(w)
         assert load_workout(text) == w
         assert dump_workout(load_workout(text)) == text
+
+
+def test_cues_load_in_firing_order_and_dump_back() -> None:
+    text = """name: Cues
+steps:
+  - active: 10m
+    target: ramp 60% FTP to 90% FTP
+    cues:
+      - {at: 9m, text: one minute left}
+      - {at: 60s, text: settle in}
+  - active: 2km
+    cues: [{at: 1km, text: halfway}, {at: 1:30, text: by time}]
+"""
+    workout = load_workout(text)
+    first, second = workout.items
+    assert isinstance(first, Step)
+    assert isinstance(second, Step)
+    assert first.cues == (Cue("settle in", at_s=60.0), Cue("one minute left", at_s=540.0))
+    assert second.cues == (Cue("by time", at_s=90.0), Cue("halfway", at_m=1000.0))
+    assert load_workout(dump_workout(workout)) == workout
+
+
+def test_cue_errors_are_located() -> None:
+    text = """name: Bad cues
+steps:
+  - active: 5m
+    cues:
+      - {at: 6m, text: too late}
+      - {at: soon, text: when}
+      - {text: nowhere}
+      - {at: 10s, text: ok, colour: red}
+      - {at: 3 sets, text: what}
+  - active: 1km
+    cues: not a list
+"""
+    assert errors_of(text) == [
+        "w.yaml:5:14: cue at 6m is not inside the step (5m)",
+        "w.yaml:6:14: 'soon' is not a duration (try 20m, 1:20:00, 5km, 800m, open, 3 sets, "
+        "or until HR < 120 bpm, max 3m)",
+        "w.yaml:7:9: a cue needs at (at: 60s, text: ...)",
+        "w.yaml:8:29: unknown key 'colour' in a cue",
+        "w.yaml:9:14: a cue is at a time (60s, 2:30) or a distance (400m, 1km) into its step",
+        "w.yaml:11:11: cues must be a list like [{at: 60s, text: settle in}]",
+    ]
+
+
+def test_a_sprint_and_a_long_workout_load_with_warnings() -> None:
+    from pacer.workout.fileformat import workout_warnings
+
+    workout = load_workout(
+        "name: x\nsport: bike\nsteps:\n  - active: 10s\n    target: 300% FTP\n"
+        "  - active: 10s\n    target: 1000% FTP\n  - active: 9h\n"
+    )
+    assert workout_warnings(workout) == [
+        "step 2 '1000% FTP': 1000% FTP is above 400% FTP, more than a sprint holds: check "
+        "the number",
+        "the workout lasts 9:00:20, more than 8 hours; its longest step is step 3 'Active' "
+        "(9:00:00)",
+    ]
+    assert errors_of("name: x\nsteps:\n  - active: 10s\n    target: 1001% FTP\n") == [
+        "w.yaml:4:13: % FTP 1001 is not plausible (1 to 1000)"
+    ]

@@ -10,6 +10,7 @@ from pacer.formats.workouts.icu import tokenize
 from pacer.workout.model import (
     CadenceRange,
     CadenceUnit,
+    Cue,
     DistanceDuration,
     DistanceUnit,
     HrBasis,
@@ -23,6 +24,7 @@ from pacer.workout.model import (
     PaceUnit,
     PowerPercent,
     PowerRange,
+    Ramp,
     RelativePace,
     Repeat,
     Sport,
@@ -155,16 +157,39 @@ def test_percent_of_threshold_pace_without_a_profile_warns_and_leaves_no_target(
     assert "needs an athlete profile" in warnings[0]
 
 
-def test_ramp_is_held_as_its_range_with_a_warning() -> None:
+def test_ramp_is_a_moving_target() -> None:
     step, warnings = one("10m ramp 60-80% HR")
-    assert step.target == HrPercent(60, 80, HrBasis.MAX)
-    assert warnings == ["ramp 60-80% HR held as the range 60-80% HRmax (pacer holds a target "
-                        "range, not a ramp)"]  # fmt: skip
+    assert step.target == Ramp(HrPercent(60, 60, HrBasis.MAX), HrPercent(80, 80, HrBasis.MAX))
+    assert warnings == []
 
 
-def test_descending_ramp_keeps_low_to_high() -> None:
+def test_descending_ramp_goes_from_the_first_number_to_the_second() -> None:
     step, _ = one("10m ramp 65%-40%")
-    assert step.target == PowerPercent(40, 65)
+    assert step.target == Ramp(PowerPercent(65, 65), PowerPercent(40, 40))
+    step, _ = one("10m ramp 5:30-5:00/km Pace")
+    assert step.target == Ramp(PaceRange(330, 330, PaceUnit.KM), PaceRange(300, 300, PaceUnit.KM))
+
+
+def test_timed_text_prompts_become_cues() -> None:
+    step, warnings = one("Settle in 33^Find your rhythm 120^Stand up <!> 10m ramp 50-75%")
+    assert warnings == ["no sport in the text; taken as bike from '50-75%'"]
+    assert step.cues == (
+        Cue("Settle in", at_s=0.0),
+        Cue("Find your rhythm", at_s=33.0),
+        Cue("Stand up", at_s=120.0),
+    )
+    assert step.note is None
+    assert step.duration == TimeDuration(600)
+
+
+def test_a_workout_over_eight_hours_warns_with_the_minutes_hint() -> None:
+    result = import_workout(b"Track\n\n- 10m Z1 HR\n\n- 500m Z4 HR\n", "t.txt")
+    assert result.workout.items[1].duration == TimeDuration(500 * 60)
+    assert [str(w) for w in result.warnings if w.step is None] == [
+        "t.txt:1:1: warning: the workout lasts 8:30:00, more than 8 hours; its longest step is "
+        "step 2 'Z4' (8:20:00): intervals.icu reads a bare m as minutes ('400m' is 400 minutes); "
+        "write 400mtr for metres"
+    ]
 
 
 def test_cadence_is_a_secondary_target() -> None:
@@ -316,7 +341,7 @@ def test_every_error_is_reported_with_line_and_column() -> None:
         "w.txt:2:2: an empty step ('-' and nothing else)",
         "w.txt:3:3: '3x' inside a step: put the repeat on its own line above its steps",
         "w.txt:4:1: 3x with no steps below it",
-        "w.txt:6:1: 9000-9000 W: power (W) 9000 is not plausible (1 to 2500)",
+        "w.txt:6:1: 9000 W: power (W) 9000 is not plausible (1 to 2500)",
     ]
 
 

@@ -26,7 +26,9 @@ def steps(w: Workout, *, secondary: bool = True) -> list[tuple[object, ...]]:
     out = []
     for s in resolve(w, PROFILE).steps:
         extra = [concrete(t) for t in s.secondary] if secondary else []
-        out.append((s.intensity, s.duration, concrete(s.target), extra, s.note, s.repeats))
+        # the example's note is, in the Zwift file, a text event at the step's start (a cue)
+        said = s.note or next((c.text for c in s.cues if c.at_s == 0), None)
+        out.append((s.intensity, s.duration, concrete(s.target), extra, said, s.repeats))
     return out
 
 

@@ -12,12 +12,14 @@ from pacer.formats.workouts import ImportKind, detect_kind, import_workout
 from pacer.workout.model import (
     CadenceRange,
     CadenceUnit,
+    Cue,
     DistanceDuration,
     DistanceUnit,
     Intensity,
     PaceRef,
     PaceUnit,
     PowerPercent,
+    Ramp,
     RelativePace,
     Repeat,
     Sport,
@@ -69,32 +71,68 @@ def test_every_segment_kind() -> None:
     assert w.sport is Sport.BIKE
     rpm = CadenceUnit.RPM
     assert w.items == (
-        Step(Intensity.WARMUP, TimeDuration(600), PowerPercent(25, 75),
-             (CadenceRange(85, 85, rpm),), note="Easy spin"),
+        Step(Intensity.WARMUP, TimeDuration(600), ramp(25, 75),
+             (CadenceRange(85, 85, rpm),), cues=(Cue("Easy spin", at_s=0.0),)),
         Step(Intensity.ACTIVE, TimeDuration(300), PowerPercent(88, 88),
              (CadenceRange(85, 95, rpm),)),
         Repeat(4, (
             Step(Intensity.ACTIVE, TimeDuration(60), PowerPercent(120, 120),
-                 (CadenceRange(100, 100, rpm),), note="Go hard"),
+                 (CadenceRange(100, 100, rpm),), cues=(Cue("Go hard", at_s=0.0),)),
             Step(Intensity.RECOVERY, TimeDuration(120), PowerPercent(50, 50),
-                 (CadenceRange(85, 85, rpm),), note="Spin"),
+                 (CadenceRange(85, 85, rpm),), cues=(Cue("Spin", at_s=0.0),)),
         )),
-        Step(Intensity.ACTIVE, TimeDuration(300), PowerPercent(60, 90)),
+        Step(Intensity.ACTIVE, TimeDuration(300), ramp(60, 90)),
         Step(Intensity.ACTIVE, TimeDuration(600)),
         Step(Intensity.ACTIVE, TimeDuration(20), name="Max effort"),
-        Step(Intensity.COOLDOWN, TimeDuration(600), PowerPercent(25, 75)),
+        Step(Intensity.COOLDOWN, TimeDuration(600), ramp(75, 25)),
     )  # fmt: skip
-    ramps = [(w.step, w.where) for w in result.warnings if w.message.startswith("ramp")]
-    # step numbers count the interval's two steps: warmup 1, steady 2, on 3, off 4, ramp 5...
-    assert ramps == [(1, "w.zwo:6:1"), (5, "w.zwo:15:1"), (8, "w.zwo:18:1")]
-    assert len(result.warnings) == 3
+    # the interval's texts repeat with its steps (step numbers count both: on 3, off 4)
+    assert [(w.step, w.where) for w in result.warnings] == [(3, "w.zwo:10:1"), (3, "w.zwo:10:1")]
 
 
-def test_ramp_warning_names_both_ends() -> None:
+def ramp(start: float, end: float) -> Ramp:
+    return Ramp(PowerPercent(start, start), PowerPercent(end, end))
+
+
+def test_a_cooldown_ramps_from_power_low_to_power_high_as_written() -> None:
     result = zwo('<Cooldown Duration="600" PowerLow="0.75" PowerHigh="0.25"/>')
+    assert result.workout.items[0].target == ramp(75, 25)
+    assert messages(result) == []
+
+
+def test_a_300_percent_sprint_imports_and_1000_percent_warns() -> None:
+    result = zwo('<SteadyState Duration="15" Power="3.0"/><SteadyState Duration="5" Power="9.5"/>')
+    sprint, typo = result.workout.items
+    assert sprint.target == PowerPercent(300, 300)
+    assert typo.target == PowerPercent(950, 950)
     assert messages(result) == [
-        "ramp 75% to 25% held as the range 25-75% FTP (pacer holds a target range, not a ramp)"
+        "step 2 '950% FTP': 950% FTP is above 400% FTP, more than a sprint holds: check the number"
     ]
+
+
+def test_windows_1252_without_a_declaration_imports_with_a_warning() -> None:
+    body = (
+        '<SteadyState Duration="60" Power="0.5">'
+        '<textevent timeoffset="5" message="Caf\xe9 \x93ok\x94"/></SteadyState>'
+    )
+    data = f"<workout_file><name>C\xf4te</name><workout>{body}</workout></workout_file>"
+    result = import_workout(data.encode("latin-1"), "w.zwo")
+    assert result.workout.name == "C\xf4te"
+    assert result.workout.items[0].cues == (Cue("Caf\xe9 \u201cok\u201d", at_s=5.0),)
+    assert [str(w) for w in result.warnings] == [
+        "w.zwo:1:1: warning: not UTF-8 and no encoding declared: read as Windows-1252"
+    ]
+
+
+def test_a_declared_encoding_is_honoured() -> None:
+    head = '<?xml version="1.0" encoding="windows-1252"?>\n'
+    data = (
+        head + "<workout_file><name>\x93Q\x94</name><workout>"
+        '<SteadyState Duration="60" Power="0.5"/></workout></workout_file>'
+    ).encode("latin-1")
+    result = import_workout(data, "w.zwo")
+    assert result.workout.name == "\u201cQ\u201d"
+    assert result.warnings == []
 
 
 def test_power_is_rounded_to_a_tenth_of_a_percent() -> None:
@@ -102,16 +140,22 @@ def test_power_is_rounded_to_a_tenth_of_a_percent() -> None:
     assert result.workout.items[0].target == PowerPercent(88.4, 88.4)
 
 
-def test_text_event_later_in_the_step_warns_that_it_shows_at_the_start() -> None:
+def test_text_events_become_cues_at_their_offsets() -> None:
+    long = "Keep the cadence high and the shoulders loose " * 3
     result = zwo(
         '<SteadyState Duration="600" Power="0.9">'
         '<textevent timeoffset="0" message="Settle in"/>'
+        f'<textevent timeoffset="540" message="{long}"/>'
         '<TextEvent timeoffset="300" message="Halfway"/></SteadyState>'
     )
-    assert result.workout.items[0].note == "Settle in. Halfway"
-    assert messages(result) == [
-        "text shown at 300 s into the step becomes its note (shown from the start)"
-    ]
+    step = result.workout.items[0]
+    assert step.note is None
+    assert step.cues == (
+        Cue("Settle in", at_s=0.0),
+        Cue("Halfway", at_s=300.0),
+        Cue(long.strip(), at_s=540.0),  # whole: no more 120-character note
+    )
+    assert messages(result) == []
 
 
 def test_text_events_directly_in_the_workout_go_to_the_step_at_their_time() -> None:
@@ -122,8 +166,8 @@ def test_text_events_directly_in_the_workout_go_to_the_step_at_their_time() -> N
         '<textevent timeoffset="9999" message="Too late"/>'
     )
     first, second = result.workout.items
-    assert first.note is None
-    assert second.note == "Now push"
+    assert first.cues == ()
+    assert second.cues == (Cue("Now push", at_s=0.0),)
     assert messages(result) == ["text event 'Too late' at 9999 s falls in no plain step; left out"]
 
 
@@ -209,7 +253,7 @@ def test_every_bad_element_is_located() -> None:
         "FreeRide, MaxEffort, Cooldown)",
         'w.zwo:5:5: Repeat="0" is out of range (1 to 100)',
         "w.zwo:6:5: <Ramp> needs a Duration attribute",
-        "w.zwo:7:5: 3000-3000% FTP: % FTP 3000 is not plausible (10 to 250)",
+        "w.zwo:7:5: 3000% FTP: % FTP 3000 is not plausible (1 to 1000)",
     ]
 
 

@@ -31,3 +31,33 @@ def test_figure_is_a_png_of_the_expected_size() -> None:
     width, height = struct.unpack(">II", data[16:24])
     assert (width, height) == (1210, 825)
     assert len(data) > 30_000  # lines, bands and labels, not an empty canvas
+
+
+def test_a_ramp_is_drawn_as_a_sloped_band() -> None:
+    from dataclasses import replace
+
+    from matplotlib.collections import PolyCollection
+
+    from pacer.cli.reporting import draw_figure
+    from pacer.workout.resolve import Metric, ResolvedTarget
+
+    activity = step_up(60)
+    ramp = ResolvedTarget(Metric.HR, 140, 146, "ramp 143 to 163 bpm", 160, 166)
+    laps = list(activity.laps)
+    laps[2] = replace(laps[2], target=ramp)
+    fig = draw_figure(replace(activity, laps=tuple(laps)))
+    ax_hr = fig.axes[0]
+    start, end = laps[2].start / 60, laps[2].end / 60
+    bands = []
+    for poly in ax_hr.collections:
+        if not isinstance(poly, PolyCollection):
+            continue
+        for path in poly.get_paths():
+            xs = {round(x, 6) for x, _y in path.vertices}
+            if xs == {round(start, 6), round(end, 6)}:
+                bands.append(path.vertices)
+    (band,) = bands
+    ys_at_start = sorted({round(y, 6) for x, y in band if abs(x - start) < 1e-9})
+    ys_at_end = sorted({round(y, 6) for x, y in band if abs(x - end) < 1e-9})
+    assert ys_at_start == [140, 146]
+    assert ys_at_end == [160, 166]

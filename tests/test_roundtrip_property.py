@@ -12,6 +12,7 @@ from pacer.workout.model import (
     CadenceUnit,
     Comparison,
     ConditionDuration,
+    Cue,
     DistanceDuration,
     DistanceUnit,
     HrBasis,
@@ -26,6 +27,7 @@ from pacer.workout.model import (
     PaceUnit,
     PowerPercent,
     PowerRange,
+    Ramp,
     RelativePace,
     Repeat,
     SetsDuration,
@@ -92,16 +94,49 @@ targets = st.one_of(
     tenths(10, 250).map(lambda r: PowerPercent(*r)),
 )
 
-plain_step = st.builds(
-    Step,
-    st.sampled_from(Intensity),
-    plain_duration,
-    st.one_of(st.none(), targets),
-    st.lists(targets, max_size=2).map(tuple),
-    st.one_of(st.none(), text),
-    st.one_of(st.none(), text),
-    st.none(),
+
+def _ramp(a: tuple[float, float], b: tuple[float, float], kind: str) -> Ramp:
+    match kind:
+        case "power":
+            return Ramp(PowerPercent(*a), PowerPercent(*b))
+        case "hr":
+            return Ramp(HrRange(int(a[0]), int(a[1])), HrRange(int(b[0]), int(b[1])))
+    return Ramp(
+        PaceRange(int(a[0]), int(a[1]), PaceUnit.MI), PaceRange(int(b[0]), int(b[1]), PaceUnit.MI)
+    )
+
+
+ramps = st.one_of(
+    st.builds(lambda a, b: _ramp(a, b, "power"), tenths(10, 1000), tenths(10, 1000)),
+    st.builds(lambda a, b: _ramp(a, b, "hr"), ranges(30, 240), ranges(30, 240)),
+    st.builds(lambda a, b: _ramp(a, b, "pace"), ranges(150, 700), ranges(150, 700)),
+    st.builds(Ramp, zone, zone),
 )
+
+
+@st.composite
+def plain_step(draw: st.DrawFn) -> Step:
+    duration = draw(plain_duration)
+    cues: list[Cue] = []
+    if isinstance(duration, TimeDuration):
+        at = draw(st.lists(st.integers(0, duration.seconds - 1), max_size=3, unique=True))
+        cues = [Cue(draw(text), at_s=float(a)) for a in sorted(at)]
+    elif isinstance(duration, DistanceDuration):
+        limit = max(0, int(duration.meters) - 1)
+        at = draw(st.lists(st.integers(0, limit), max_size=3, unique=True))
+        cues = [Cue(draw(text), at_m=float(a)) for a in sorted(at)]
+    return Step(
+        draw(st.sampled_from(Intensity)),
+        duration,
+        draw(st.one_of(st.none(), targets, ramps)),
+        tuple(draw(st.lists(targets, max_size=2))),
+        draw(st.one_of(st.none(), text)),
+        draw(st.one_of(st.none(), text)),
+        None,
+        tuple(cues),
+    )
+
+
 strength_step = st.builds(
     lambda i, sets, reps, per_leg, load, rest, name, note: Step(
         i,
@@ -121,7 +156,7 @@ strength_step = st.builds(
     st.one_of(st.none(), text),
     st.one_of(st.none(), text),
 )
-steps = st.one_of(plain_step, strength_step)
+steps = st.one_of(plain_step(), strength_step)
 
 
 def items(depth: int) -> st.SearchStrategy[tuple[Step | Repeat, ...]]:

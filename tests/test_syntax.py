@@ -22,6 +22,7 @@ from pacer.workout.model import (
     PaceUnit,
     PowerPercent,
     PowerRange,
+    Ramp,
     RelativePace,
     SetsDuration,
     TimeDuration,
@@ -86,6 +87,22 @@ def test_durations_parse(text: str, expected: object) -> None:
         ("85-95 rpm", CadenceRange(85, 95, CadenceUnit.RPM)),
         ("250-270 W", PowerRange(250, 270)),
         ("88-94% FTP", PowerPercent(88, 94)),
+        ("88% FTP", PowerPercent(88, 88)),
+        ("300% FTP", PowerPercent(300, 300)),
+        ("150 bpm", HrRange(150, 150)),
+        ("90% LTHR", HrPercent(90, 90, HrBasis.LTHR)),
+        ("7:00/mi", PaceRange(420, 420, PaceUnit.MI)),
+        ("MP+10s/mi", RelativePace(PaceRef.MARATHON, 10, 10, PaceUnit.MI)),
+        ("90 rpm", CadenceRange(90, 90, CadenceUnit.RPM)),
+        ("250 W", PowerRange(250, 250)),
+        ("ramp 60% FTP to 90% FTP", Ramp(PowerPercent(60, 60), PowerPercent(90, 90))),
+        ("ramp 130 bpm to 150 bpm", Ramp(HrRange(130, 130), HrRange(150, 150))),
+        (
+            "ramp 7:30/mi to 7:00/mi",
+            Ramp(PaceRange(450, 450, PaceUnit.MI), PaceRange(420, 420, PaceUnit.MI)),
+        ),
+        ("ramp Z1 to Z3 low", Ramp(HrZone("1"), HrZone("3", ZonePosition.LOW))),
+        ("ramp 60-65% FTP to 85-90% FTP", Ramp(PowerPercent(60, 65), PowerPercent(85, 90))),
         ("open", None),
     ],
 )
@@ -117,11 +134,22 @@ def test_bad_durations(text: str, message: str) -> None:
         ("MP+5s..10K+10s/mi", "same reference"),
         ("high Z2 low", "position once"),
         ("fast", "not a target"),
+        ("ramp 60% FTP to 150 bpm", "same kind"),
+        ("ramp 7:00/mi to 4:20/km", "same kind"),
+        ("ramp 60% FTP", "not a ramp"),
+        ("ramp open to 90% FTP", "cannot start or end open"),
     ],
 )
 def test_bad_targets(text: str, message: str) -> None:
     with pytest.raises(TermError, match=message):
         parse_target(text)
+
+
+def test_single_values_never_print_as_zero_width_ranges() -> None:
+    assert format_target(PowerPercent(72, 72)) == "72% FTP"
+    assert format_target(PowerRange(180, 180)) == "180 W"
+    assert format_target(PaceRange(200, 200, PaceUnit.KM)) == "3:20/km"
+    assert format_target(RelativePace(PaceRef.THRESHOLD, 53, 53, PaceUnit.MI)) == "TP+53s/mi"
 
 
 def test_canonical_spellings() -> None:

@@ -15,7 +15,7 @@ from pacer.workout.model import (
     RelativePace,
     ZonePosition,
 )
-from pacer.workout.profile import Profile, ZoneModel, load_profile
+from pacer.workout.profile import Profile, Units, ZoneModel, load_profile
 from pacer.workout.resolve import Metric, resolve_target
 
 
@@ -122,3 +122,70 @@ def test_profile_file_errors_are_located() -> None:
         "me.yaml:3:8: zone boundaries must increase",
         "me.yaml:4:8: units must be one of metric, imperial, not 'furlongs'",
     ]
+
+
+# --- single values and ramps -------------------------------------------------------------
+
+
+def test_single_values_are_bands_of_the_default_tolerances() -> None:
+    from pacer.workout.model import CadenceRange, CadenceUnit, HrPercent, HrRange, PaceRange
+    from pacer.workout.model import PaceUnit as PU
+    from pacer.workout.model import PowerPercent as PP
+
+    p = Profile(ftp=250, max_hr=190)
+    power = resolve_target(PP(88, 88), p)
+    assert (power.low, power.high, power.label, power.single) == (
+        212.5,
+        227.5,
+        "88% FTP 220 W",
+        True,
+    )
+    hr = resolve_target(HrRange(150, 150), p)
+    assert (hr.low, hr.high, hr.label) == (147, 153, "150 bpm")
+    pct = resolve_target(HrPercent(80, 80, HrBasis.MAX), p)
+    assert (pct.low, pct.high, pct.label) == (149, 155, "80% HRmax 152 bpm")
+    pace = resolve_target(PaceRange(420, 420, PU.MI), Profile(units=Units.IMPERIAL))
+    mile = 1609.344
+    assert pace.low == pytest.approx(mile / 425)  # 7:05/mi, 5 s slower
+    assert pace.high == pytest.approx(mile / 415)
+    assert pace.label == "7:00/mi"
+    rpm = resolve_target(CadenceRange(90, 90, CadenceUnit.RPM), p)
+    assert (rpm.low, rpm.high, rpm.label) == (87, 93, "90 rpm")
+    # a range stays as written: no tolerance added
+    assert resolve_target(PP(88, 94), p).low == 220
+
+
+def test_profile_tolerances_change_the_bands() -> None:
+    from pacer.workout.model import HrRange, PaceRange
+    from pacer.workout.model import PaceUnit as PU
+    from pacer.workout.model import PowerPercent as PP
+
+    p = load_profile("ftp: 200\ntolerances: {power: 5, hr: 2, pace: 3s/km, cadence: 1}\n")
+    assert resolve_target(PP(100, 100), p).low == 190
+    assert resolve_target(HrRange(150, 150), p).high == 152
+    pace = resolve_target(PaceRange(300, 300, PU.KM), p)
+    assert pace.high == pytest.approx(1000 / 297)
+    with pytest.raises(InputErrors) as info:
+        load_profile("tolerances: {power: lots, pace: 5s, speed: 1}\n", "p.yaml")
+    assert sorted(str(e) for e in info.value.errors) == [
+        "p.yaml:1:21: tolerances.power must be a number from 0 to 20",
+        "p.yaml:1:33: tolerances.pace must look like 5s/mi or 3s/km (at most a minute)",
+        "p.yaml:1:37: unknown key 'speed' in tolerances",
+    ]
+
+
+def test_a_ramp_resolves_to_a_moving_band() -> None:
+    from pacer.workout.model import PowerPercent as PP
+    from pacer.workout.model import Ramp
+
+    t = resolve_target(Ramp(PP(60, 60), PP(90, 90)), Profile(ftp=200))
+    assert t.is_ramp
+    assert t.trend == 1
+    assert t.label == "ramp 60% FTP 120 W to 90% FTP 180 W"
+    assert t.bounds_at(0.0) == (114, 126)
+    assert t.bounds_at(0.5) == (144, 156)
+    assert t.bounds_at(1.0) == (174, 186)
+    assert t.contains(150, 0.5)
+    assert not t.contains(120, 0.5)  # the ramp's start is under by then
+    down = resolve_target(Ramp(HrZone("3"), HrZone("1")), Profile())
+    assert down.trend == -1

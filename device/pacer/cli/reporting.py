@@ -207,31 +207,29 @@ def _robust_ylim(ax: Axes, values: list[float], *, margin: float, invert: bool =
 
 
 def _band(ax: Axes, activity: Activity, metric: Metric, convert: Any = None) -> None:
-    """Each lap's target band for ``metric``, shaded in the step's colour."""
+    """Each lap's target band for ``metric``, shaded in the step's colour; a ramp's band
+    slopes from where it starts to where it ends."""
     for lap in activity.laps:
-        if lap.target is None or lap.target.metric is not metric:
+        target = lap.target
+        if target is None or target.metric is not metric:
             continue
-        low, high = lap.target.low, lap.target.high
+        start, end = target.bounds_at(0.0), target.bounds_at(1.0)
         if convert is not None:
-            low, high = sorted((convert(low), convert(high)))
+            start = tuple(sorted((convert(start[0]), convert(start[1]))))
+            end = tuple(sorted((convert(end[0]), convert(end[1]))))
+        xs = [lap.start / 60, lap.end / 60]
+        lows, highs = [start[0], end[0]], [start[1], end[1]]
         ax.fill_between(
-            [lap.start / 60, lap.end / 60],
-            low,
-            high,
+            xs,
+            lows,
+            highs,
             color=INTENSITY_COLOURS[lap.intensity],
             alpha=0.45,
             linewidth=0,
             zorder=1,
         )
-        ax.hlines(
-            [low, high],
-            lap.start / 60,
-            lap.end / 60,
-            colors="#e6550d",
-            linewidth=0.8,
-            alpha=0.8,
-            zorder=2,
-        )
+        for edge in (lows, highs):
+            ax.plot(xs, edge, color="#e6550d", linewidth=0.8, alpha=0.8, zorder=2)
 
 
 def draw_figure(activity: Activity, *, width: float = 11.0, height: float = 7.5) -> Any:
@@ -279,7 +277,8 @@ def draw_figure(activity: Activity, *, width: float = 11.0, height: float = 7.5)
         v
         for lap in activity.laps
         if lap.target is not None and lap.target.metric is Metric.HR
-        for v in (lap.target.low, lap.target.high)
+        for f in (0.0, 1.0)
+        for v in lap.target.bounds_at(f)
     ]
     if hrs or bands:
         lo, hi = min(hrs + bands), max(hrs + bands)

@@ -14,16 +14,20 @@ if TYPE_CHECKING:
 
 EPILOG = """\
 Each file is checked whole: syntax, unknown keys (with a suggestion), durations and
-targets, ranges with min > max, implausible values, repeats nested too deep, and zones or
-reference paces the athlete profile does not define. Every problem is printed as
-FILE:LINE:COL: message, so editors can jump to it.
+targets, ranges with min > max, implausible values, repeats nested too deep, and zones the
+athlete profile does not define. Every problem is printed as FILE:LINE:COL: message, so
+editors can jump to it. A folder stands for the .yaml/.yml files inside it, recursively.
+
+What is allowed but unusual (power above 400 % FTP, a workout over 8 hours) is printed as a
+warning; targets that need a value the profile lacks (ftp, lthr, a reference pace) as a
+note saying what to add. Neither changes the exit status.
 
 The profile is --profile, else a profile.yaml beside the workout, else the built-in
 default (5 zones of max HR 190). A file without 'steps' that looks like a profile is
 validated as one.
 
 examples:
-  pacer validate examples/*.yaml
+  pacer validate examples/
   pacer validate my-tempo.yaml --profile me.yaml
 
 exit status: 0 when every file is valid, 2 when any file has an error.
@@ -69,16 +73,48 @@ def profile_for(workout: Path, explicit: Path | None) -> Profile | None:
     return load_profile(read_bytes(path), str(path))
 
 
-def load_resolved(path: Path, explicit_profile: Path | None) -> tuple[Workout, ResolvedWorkout]:
+def load_resolved(
+    path: Path, explicit_profile: Path | None, *, as_written: bool = False
+) -> tuple[Workout, ResolvedWorkout]:
     """A workout file checked and resolved against its profile (see :func:`profile_for`;
-    built-in defaults when there is none)."""
+    built-in defaults when there is none). A target needing a value the profile lacks is an
+    error naming it, unless ``as_written`` (for showing: see
+    :func:`pacer.workout.resolve.resolve_step`)."""
     from pacer.workout.fileformat import load_workout
     from pacer.workout.profile import Profile
-    from pacer.workout.resolve import resolve
+    from pacer.workout.resolve import require_profile_values, resolve
 
     profile = profile_for(path, explicit_profile) or Profile()
     workout = load_workout(read_bytes(path), str(path), profile=profile)
-    return workout, resolve(workout, profile)
+    if not as_written:
+        require_profile_values(workout, profile, str(path))
+    return workout, resolve(workout, profile, as_written=as_written)
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder as the .yaml/.yml files inside it, recursively, in order."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")))
+        else:
+            out.append(path)
+    return out
+
+
+def remarks(path: Path, workout: Workout, profile: Profile) -> list[str]:
+    """Warnings (allowed but unusual) and the note of what the profile lacks, one per line."""
+    from pacer.workout.fileformat import workout_warnings
+    from pacer.workout.resolve import missing_profile_values
+
+    lines = [f"{path}: warning: {w}" for w in workout_warnings(workout)]
+    missing = missing_profile_values(workout, profile)
+    if missing:
+        lines.append(
+            f"{path}: note: targets that need {', '.join(missing)} are shown as written; "
+            f"add {', '.join(missing)} to the athlete profile to see them in numbers and run it"
+        )
+    return lines
 
 
 def looks_like_profile(data: bytes) -> bool:
@@ -94,32 +130,35 @@ def looks_like_profile(data: bytes) -> bool:
     return "steps" not in keys and bool(keys & {"max_hr", "resting_hr", "lthr", "zones", "ftp"})
 
 
-def check_file(path: Path, profile_path: Path | None) -> str:
-    """The summary line of a valid file; raises InputErrors otherwise."""
+def check_file(path: Path, profile_path: Path | None) -> tuple[str, list[str]]:
+    """The summary line of a valid file and its remarks; raises InputErrors otherwise."""
     from pacer.workout.describe import summary
     from pacer.workout.fileformat import load_workout
-    from pacer.workout.profile import load_profile
+    from pacer.workout.profile import Profile, load_profile
 
     data = read_bytes(path)
     if looks_like_profile(data):
         profile = load_profile(data, str(path))
         zones = " ".join(f"Z{z.name} {z.low}-{z.high}" for z in profile.zones())
-        return f"profile '{profile.name}', {profile.zone_model.value} zones: {zones}"
-    workout = load_workout(data, str(path), profile=profile_for(path, profile_path))
-    return summary(workout)
+        return f"profile '{profile.name}', {profile.zone_model.value} zones: {zones}", []
+    found = profile_for(path, profile_path)
+    workout = load_workout(data, str(path), profile=found)
+    return summary(workout), remarks(path, workout, found or Profile())
 
 
 def run(args: argparse.Namespace) -> int:
     from pacer.core.errors import InputErrors
 
     failed = False
-    for path in args.files:
+    for path in expand_paths(args.files):
         try:
-            line = check_file(path, args.profile)
+            line, notes = check_file(path, args.profile)
         except InputErrors as exc:
             failed = True
             for err in exc.errors:
                 print(err, file=sys.stderr)
         else:
             print(f"{path}: ok: {line}")
+            for note in notes:
+                print(note)
     return 2 if failed else 0

@@ -91,6 +91,8 @@ class Snapshot:
     predict_s: float | None = None
     #: the step is still in its ramp-in window (HR lags; under is not alerted yet)
     ramp_in: bool = False
+    #: +1 while the target ramps up, -1 while it ramps down, 0 for a fixed target
+    target_trend: int = 0
 
     @property
     def step_number(self) -> int:

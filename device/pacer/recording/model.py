@@ -240,8 +240,14 @@ def record_seconds(records: Sequence[Record], max_gap: float = MAX_RECORD_GAP_S)
 def target_from_json(data: Mapping[str, Any] | None) -> ResolvedTarget | None:
     if not data:
         return None
+    end_low, end_high = data.get("end_low"), data.get("end_high")
     return ResolvedTarget(
-        Metric(data["metric"]), float(data["low"]), float(data["high"]), str(data.get("label", ""))
+        Metric(data["metric"]),
+        float(data["low"]),
+        float(data["high"]),
+        str(data.get("label", "")),
+        None if end_low is None else float(end_low),
+        None if end_high is None else float(end_high),
     )
 
 
@@ -253,6 +259,8 @@ def target_to_json(target: ResolvedTarget | None) -> dict[str, Any] | None:
         "low": target.low,
         "high": target.high,
         "label": target.label,
+        # a ramp's band at the end of its step (absent for a fixed target)
+        **({"end_low": target.end_low, "end_high": target.end_high} if target.is_ramp else {}),
     }
 
 

@@ -92,6 +92,32 @@ def wrap(text: str, width: int, size: int, max_lines: int) -> list[str]:
     return [fit(line, width, size) for line in lines]
 
 
+def wrap_all(text: str, width: int, size: int) -> list[str]:
+    """Every word of ``text`` in lines of ``width`` pixels, none cut: a word longer than a
+    line is split across lines."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        while text_width(word, size) > width:  # split an over-long word
+            n = len(word)
+            while n > 1 and text_width(word[:n], size) > width:
+                n -= 1
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(word[:n])
+            word = word[n:]
+        candidate = f"{current} {word}".strip()
+        if text_width(candidate, size) <= width or not current:
+            current = candidate
+        else:
+            lines.append(current)
+            current = word
+    if current:
+        lines.append(current)
+    return lines
+
+
 def text(
     draw: ImageDraw.ImageDraw,
     xy: tuple[float, float],
@@ -175,14 +201,19 @@ def speed_unit(units: Units) -> str:
     return "mph" if units is Units.IMPERIAL else "km/h"
 
 
-def target_range(target: ResolvedTarget, units: Units) -> str:
-    """The target's numbers only, as the big number reads: ``137-143``, ``5:05-5:15``."""
+def target_range(target: ResolvedTarget, units: Units, fraction: float = 0.0) -> str:
+    """The target's numbers only, as the big number reads: ``137-143``, ``5:05-5:15``; a
+    single value as itself (``220``, ``7:00``), never ``220-220``. A ramp reads where it is
+    at ``fraction`` of its step."""
+    low, high = target.bounds_at(fraction)
     if target.metric is Metric.SPEED:
+        if target.single:  # the pace in the middle of the band, as written
+            return format_speed_as_pace(2 / (1 / low + 1 / high), units)
         # fast end first, as a runner says it ("five-oh-five to five-fifteen")
-        fast = format_speed_as_pace(target.high, units)
-        slow = format_speed_as_pace(target.low, units)
-        return f"{fast}-{slow}"
-    return f"{target.low:.0f}-{target.high:.0f}"
+        return f"{format_speed_as_pace(high, units)}-{format_speed_as_pace(low, units)}"
+    if target.single:
+        return f"{(low + high) / 2:.0f}"
+    return f"{low:.0f}-{high:.0f}"
 
 
 def target_unit(target: ResolvedTarget, units: Units, *, bike: bool = False) -> str:

@@ -25,6 +25,7 @@ from pacer.screens.views import (
     SummaryView,
 )
 from pacer.screens.workout import (
+    render_cue,
     render_paused,
     render_step_change,
     render_strength,
@@ -36,8 +37,15 @@ from pacer.workout.profile import Units
 from pacer.workout.resolve import Metric, ResolvedTarget
 
 RUN_SENSORS = ((SensorRole.HR, True), (SensorRole.POD, True))
-Z2_HIGH = ResolvedTarget(Metric.HR, 137, 143, "Z2 high 137-143 bpm")
-Z3_MID = ResolvedTarget(Metric.HR, 148, 155, "Z3 mid 148-155 bpm")
+#: the step-up run's targets for the README's profile (examples/profile.yaml: max HR 185,
+#: imperial), in which the run examples are drawn (tests check both against that file)
+README_UNITS = Units.IMPERIAL
+Z2_HIGH = ResolvedTarget(Metric.HR, 124, 130, "Z2 high 124-130 bpm")
+Z3_MID = ResolvedTarget(Metric.HR, 136, 142, "Z3 mid 136-142 bpm")
+#: 50 % to 75 % FTP for an FTP of 250, single values widened by the default 3 % FTP
+WARMUP_RAMP = ResolvedTarget(
+    Metric.POWER, 117.5, 132.5, "ramp 50% FTP 125 W to 75% FTP 188 W", 180.5, 195.5, single=True
+)
 #: 7:05-7:15 per mile as speeds (m/s), as the resolver keeps pace targets
 MP_PACE = ResolvedTarget(Metric.SPEED, 1609.344 / 435, 1609.344 / 425, "MP+5s..MP+15s/mi")
 SWEET_SPOT = ResolvedTarget(Metric.POWER, 220, 235, "88-94% FTP 220-235 W")
@@ -55,7 +63,7 @@ def step_up_z2(**changes: object) -> Snapshot:
         target=Z2_HIGH,
         note="Ease in. Quick light strides",
         status=TargetStatus.IN,
-        hr=141,
+        hr=128,
         hr_trend=Trend.RISING,
         hr_slope=1.5,
         speed_mps=3.21,
@@ -85,7 +93,7 @@ def step_change_z3() -> Snapshot:
         target=Z3_MID,
         note="Ease in. Turnover, not stride",
         status=TargetStatus.UNDER,
-        hr=143,
+        hr=133,
         step_elapsed_s=0,
         step_remaining_s=1200,
         total_remaining_s=2400,
@@ -119,8 +127,32 @@ def strength(resting: bool) -> Snapshot:
 
 
 def _workout_over() -> Image.Image:
-    snap = step_up_z2(status=TargetStatus.OVER, hr=149, hr_trend=Trend.RISING)
-    return render_workout(snap, Units.METRIC)
+    snap = step_up_z2(status=TargetStatus.OVER, hr=134, hr_trend=Trend.RISING)
+    return render_workout(snap, README_UNITS)
+
+
+def _workout_ramp() -> Image.Image:
+    """A cycling warm-up ramping from 50 % to 75 % FTP, 6 minutes into its 10."""
+    snap = bike_sweet_spot(
+        t=360,
+        step_index=0,
+        step_name="Warm-up",
+        intensity=Intensity.WARMUP,
+        target=WARMUP_RAMP,
+        target_trend=1,
+        status=TargetStatus.IN,
+        hr=128,
+        hr_trend=Trend.RISING,
+        cadence=90,
+        power_w=168,
+        step_elapsed_s=360,
+        step_remaining_s=240,
+    )
+    return render_workout(snap, Units.METRIC, bike=True)
+
+
+#: a coach's cue longer than one screen line: the banner wraps it, never cuts it
+LONG_CUE = "Last two minutes: stay tall, quick light steps, and let the breathing go deep but even"
 
 
 def _workout_pace_imperial() -> Image.Image:
@@ -159,7 +191,12 @@ def _workout_warmup() -> Image.Image:
 
 
 def _bike_power() -> Image.Image:
-    snap = Snapshot(
+    return render_workout(bike_sweet_spot(), Units.METRIC, bike=True)
+
+
+def bike_sweet_spot(**changes: object) -> Snapshot:
+    """Step 2 of the sweet-spot ride, under its power target."""
+    base = Snapshot(
         state=RunState.RUNNING,
         t=1500,
         step_index=1,
@@ -178,7 +215,7 @@ def _bike_power() -> Image.Image:
         sensors=((SensorRole.HR, True), (SensorRole.CADENCE, True), (SensorRole.POWER, True)),
         battery_percent=12,
     )
-    return render_workout(snap, Units.METRIC, bike=True)
+    return _replace(base, changes)
 
 
 def _summary() -> Image.Image:
@@ -221,20 +258,23 @@ def _pairing() -> Image.Image:
 
 #: name -> a function drawing the example (the golden PNG of ``tests/golden/NAME.png``)
 EXAMPLES: dict[str, Callable[[], Image.Image]] = {
-    "workout": lambda: render_workout(step_up_z2(), Units.METRIC),
+    "workout": lambda: render_workout(step_up_z2(), README_UNITS),
     "workout_over": _workout_over,
     "workout_cue": lambda: render_workout(
-        step_up_z2(status=TargetStatus.OVER, hr=147, cue="ease_turnover"), Units.METRIC
+        step_up_z2(status=TargetStatus.OVER, hr=133, cue="ease_turnover"), README_UNITS
     ),
+    "workout_ramp": _workout_ramp,
+    "cue_banner": lambda: render_cue(step_up_z2(), LONG_CUE),
+    "cue_banner_page_2": lambda: render_cue(step_up_z2(), LONG_CUE * 2, 1),
     "workout_pace_imperial": _workout_pace_imperial,
     "workout_warmup": _workout_warmup,
     "workout_bike_power": _bike_power,
-    "totals": lambda: render_totals(step_up_z2(), Units.METRIC),
-    "step_change": lambda: render_step_change(step_change_z3(), Units.METRIC),
+    "totals": lambda: render_totals(step_up_z2(), README_UNITS),
+    "step_change": lambda: render_step_change(step_change_z3(), README_UNITS),
     "strength": lambda: render_strength(strength(resting=False), Units.METRIC),
     "step_change_strength": lambda: render_step_change(strength(resting=False), Units.METRIC),
     "strength_rest": lambda: render_strength(strength(resting=True), Units.METRIC),
-    "paused": lambda: render_paused(step_up_z2(state=RunState.PAUSED), Units.METRIC),
+    "paused": lambda: render_paused(step_up_z2(state=RunState.PAUSED), README_UNITS),
     "summary": _summary,
     "idle": _idle,
     "pairing": _pairing,

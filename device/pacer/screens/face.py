@@ -1,8 +1,10 @@
 """Which screen to show during a workout, from the snapshot and events of each tick (pure).
 
 ``Face`` is the small state machine between the engine and the display: it keeps the step
-change card up for a few seconds after a step starts, shows the strength view during strength
-steps, the pause and summary screens, and cycles pages on the next-screen button. It returns
+change card up for a few seconds after a step starts, then the banner of a timed cue (the
+engine's ``cue`` event, its text wrapped and paged, a few seconds a page), shows the strength
+view during strength steps, the pause and summary screens, and cycles pages on the
+next-screen button. It returns
 an image; whether the image reaches the panel is the :class:`pacer.screens.driver.DisplayDriver`'s
 business.
 """
@@ -19,6 +21,9 @@ from pacer.engine.snapshot import RunState, Snapshot
 from pacer.screens.menus import render_summary
 from pacer.screens.views import SummaryView, snapshot_summary
 from pacer.screens.workout import (
+    CUE_PAGE_S,
+    cue_pages,
+    render_cue,
     render_paused,
     render_step_change,
     render_strength,
@@ -32,6 +37,7 @@ class Screen(StrEnum):
     WORKOUT = "workout"
     TOTALS = "totals"
     STEP_CHANGE = "step_change"
+    CUE = "cue"
     STRENGTH = "strength"
     PAUSED = "paused"
     SUMMARY = "summary"
@@ -42,6 +48,8 @@ class Screen(StrEnum):
 
 #: the pages the next-screen button cycles through while a workout runs
 PAGES = (Screen.WORKOUT, Screen.TOTALS)
+#: the engine's event for a step's timed cue (``EventType.CUE``), its text in ``data["text"]``
+CUE_EVENT = "cue"
 
 
 class Face:
@@ -71,6 +79,10 @@ class Face:
         self.screen = Screen.WORKOUT
         self._card_until: float | None = None
         self._card_step: int | None = None
+        #: the cue banner: its text, when it starts (after a step card) and ends
+        self._cue: str | None = None
+        self._cue_from = 0.0
+        self._cue_until = 0.0
 
     def next_page(self) -> None:
         self.page = (self.page + 1) % len(PAGES)
@@ -81,6 +93,11 @@ class Face:
             if ev.type is EventType.STEP_START:
                 self._card_until = snap.t + self.step_change_s
                 self._card_step = ev.step
+            elif ev.type == CUE_EVENT and isinstance(ev.data.get("text"), str):
+                self._cue = str(ev.data["text"])
+                card = self._card_until if self._card_step == ev.step else None
+                self._cue_from = max(snap.t, card or snap.t)
+                self._cue_until = self._cue_from + CUE_PAGE_S * len(cue_pages(self._cue))
         if snap.state is RunState.DONE:
             return Screen.SUMMARY
         if snap.state is RunState.PAUSED:
@@ -92,6 +109,10 @@ class Face:
         ):
             return Screen.STEP_CHANGE
         self._card_until = None
+        if self._cue is not None and self._cue_from <= snap.t < self._cue_until:
+            return Screen.CUE
+        if self._cue is not None and snap.t >= self._cue_until:
+            self._cue = None
         if snap.strength is not None:
             return Screen.STRENGTH
         return PAGES[self.page]
@@ -109,6 +130,9 @@ class Face:
                 return render_paused(snap, self.units)
             case Screen.STEP_CHANGE:
                 return render_step_change(snap, self.units, bike=self.bike)
+            case Screen.CUE:
+                page = int((snap.t - self._cue_from) // CUE_PAGE_S)
+                return render_cue(snap, self._cue or "", page)
             case Screen.STRENGTH:
                 return render_strength(snap, self.units)
             case Screen.TOTALS:

@@ -11,9 +11,16 @@ Layout of the main screen (128x64)::
 
 When the primary metric is outside its target the big number turns black on white: the one
 thing that changes the whole screen's brightness, readable from the corner of an eye.
+
+A ramp shows the target where it is now (the band moves along the zone bar as the step
+goes on) with a small triangle before the numbers pointing up (rising) or down (falling).
+A single-value target (``88% FTP``) shows its value; its band is the profile's tolerance.
+:func:`render_cue` is the banner of a timed cue: the text wrapped, never cut.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from PIL import Image, ImageDraw
 
@@ -44,6 +51,7 @@ from pacer.screens.base import (
     text,
     text_width,
     wrap,
+    wrap_all,
 )
 from pacer.screens.icons import (
     draw_pause,
@@ -118,25 +126,57 @@ def _header(draw: ImageDraw.ImageDraw, snap: Snapshot, title: str | None = None)
     text(draw, (left + 3, 9), fit(name, icons_left - left - 6, SMALL), SMALL)
 
 
+def step_fraction(snap: Snapshot) -> float:
+    """How much of a timed step is done (0..1), for a ramp's current target; 0 when the
+    step's length is not known in time (a distance or open step)."""
+    if snap.step_remaining_s is None:
+        return 0.0
+    whole = snap.step_elapsed_s + snap.step_remaining_s
+    return 0.0 if whole <= 0 else min(1.0, max(0.0, snap.step_elapsed_s / whole))
+
+
+def target_trend(snap: Snapshot) -> int:
+    """+1 rising, -1 falling, 0 fixed: the engine's word, else the target's own."""
+    if snap.target_trend:
+        return snap.target_trend
+    return 0 if snap.target is None else snap.target.trend
+
+
 def _bar_scale(target: ResolvedTarget) -> tuple[float, float]:
+    low = min(target.low, target.end_low if target.end_low is not None else target.low)
+    high = max(target.high, target.end_high if target.end_high is not None else target.high)
     margin = max(target.high - target.low, BAR_MARGIN[target.metric])
-    return target.low - margin, target.high + margin
+    return low - margin, high + margin
 
 
-def zone_bar(draw: ImageDraw.ImageDraw, target: ResolvedTarget, value: float | None) -> None:
+def draw_ramp_marker(draw: ImageDraw.ImageDraw, x: int, baseline: int, trend: int) -> None:
+    """A small filled triangle 5 px wide ending at ``x``: up for a rising ramp, down for a
+    falling one."""
+    top, bottom = baseline - 7, baseline - 2
+    if trend > 0:
+        draw.polygon([(x - 4, bottom), (x, bottom), (x - 2, top)], fill=ON)
+    elif trend < 0:
+        draw.polygon([(x - 4, top), (x, top), (x - 2, bottom)], fill=ON)
+
+
+def zone_bar(
+    draw: ImageDraw.ImageDraw, target: ResolvedTarget, value: float | None, fraction: float = 0.0
+) -> None:
     """Outline, the target band filled, a marker (a notch above, a line through) at ``value``.
 
-    The bar spans the band plus a margin either side, so the band sits in the middle third;
-    a value off the scale pins the marker to the end with a second notch that says "further".
+    The bar spans the band plus a margin either side, so the band sits in the middle third
+    (a ramp's whole course plus the margin: its band moves along the bar); a value off the
+    scale pins the marker to the end with a second notch that says "further".
     """
     lo, hi = _bar_scale(target)
+    band_low, band_high = target.bounds_at(fraction)
     x0, x1 = 1, WIDTH - 2
 
     def x_of(v: float) -> int:
         return round(x0 + (v - lo) / (hi - lo) * (x1 - x0))
 
     draw.rectangle((0, BAR_TOP, WIDTH - 1, BAR_BOTTOM), outline=ON)
-    draw.rectangle((x_of(target.low), BAR_TOP + 2, x_of(target.high), BAR_BOTTOM - 2), fill=ON)
+    draw.rectangle((x_of(band_low), BAR_TOP + 2, x_of(band_high), BAR_BOTTOM - 2), fill=ON)
     if value is None:
         return
     x = min(x1 - 2, max(x0 + 2, x_of(value)))
@@ -167,8 +207,11 @@ def render_workout(snap: Snapshot, units: Units, *, bike: bool = False) -> Image
 
     metric = primary_metric(snap, bike=bike)
     left = _time_left(snap, units)
-    rng = None if snap.target is None else target_range(snap.target, units)
-    col = min(COLUMN_MAX, max(text_width(left, MEDIUM), text_width(rng or "", SMALL)))
+    fraction = step_fraction(snap)
+    trend = target_trend(snap)
+    rng = None if snap.target is None else target_range(snap.target, units, fraction)
+    mark = 6 if trend else 0
+    col = min(COLUMN_MAX, max(text_width(left, MEDIUM), text_width(rng or "", SMALL) + mark))
     box_right = WIDTH - col - 3
 
     out = snap.status in (TargetStatus.OVER, TargetStatus.UNDER)
@@ -186,8 +229,10 @@ def render_workout(snap: Snapshot, units: Units, *, bike: bool = False) -> Image
 
     text(draw, (WIDTH - 1, 27), left, largest_size(left, col, (MEDIUM, TITLE, SMALL)), anchor="rs")
     if snap.target is not None and rng is not None:
-        text(draw, (WIDTH - 1, 40), rng, largest_size(rng, col, (SMALL, 9, 8)), anchor="rs")
-        zone_bar(draw, snap.target, metric_value(snap, metric))
+        size = largest_size(rng, col - mark, (SMALL, 9, 8))
+        text(draw, (WIDTH - 1, 40), rng, size, anchor="rs")
+        draw_ramp_marker(draw, WIDTH - 2 - text_width(rng, size), 40, trend)
+        zone_bar(draw, snap.target, metric_value(snap, metric), fraction)
     else:
         line = snap.note or (f"next: {snap.next_step_name}" if snap.next_step_name else "open")
         text(draw, (WIDTH - 1, 40), "open", SMALL, anchor="rs")
@@ -260,6 +305,10 @@ def render_step_change(snap: Snapshot, units: Units, *, bike: bool = False) -> I
         goal = snap.strength.reps
     elif snap.target is not None:
         goal = f"{target_range(snap.target, units)} {target_unit(snap.target, units, bike=bike)}"
+        if snap.target.is_ramp:  # where the ramp starts and ends
+            end = replace(snap.target, low=snap.target.end_low or 0, high=snap.target.end_high or 0)
+            goal = f"{target_range(snap.target, units)} to {target_range(end, units)}"
+            goal += f" {target_unit(snap.target, units, bike=bike)}"
     else:
         goal = "open effort"
     gsize = largest_size(goal, WIDTH - 2, (TITLE, SMALL))
@@ -321,4 +370,30 @@ def render_paused(snap: Snapshot, units: Units) -> Image.Image:
         where += f" · {distance(snap.step_remaining_m, units)} left"
     text(draw, (WIDTH // 2, 52), fit(where, WIDTH, SMALL), SMALL, anchor="ms")
     text(draw, (WIDTH // 2, 63), "A: resume · hold A: stop", SMALL, anchor="ms")
+    return image
+
+
+#: lines of cue text on one page of the banner, and seconds a page stays
+CUE_LINES = 4
+CUE_PAGE_S = 4.0
+
+
+def cue_pages(message: str) -> list[list[str]]:
+    """The cue text wrapped to the screen width, in pages of :data:`CUE_LINES` lines."""
+    lines = wrap_all(message, WIDTH - 4, SMALL) or [""]
+    return [lines[i : i + CUE_LINES] for i in range(0, len(lines), CUE_LINES)]
+
+
+def render_cue(snap: Snapshot, message: str, page: int = 0) -> Image.Image:
+    """A timed cue's banner: the step in the header, the text in white on black below it,
+    wrapped and paged (``page`` of :func:`cue_pages`), with "k/n" when it takes pages."""
+    image, draw = canvas()
+    pages = cue_pages(message)
+    page = min(max(page, 0), len(pages) - 1)
+    _header(
+        draw, snap, f"{snap.step_name}" + (f"  {page + 1}/{len(pages)}" if len(pages) > 1 else "")
+    )
+    draw.rectangle((0, 12, WIDTH - 1, HEIGHT - 1), fill=ON)
+    for i, line in enumerate(pages[page]):
+        text(draw, (WIDTH // 2, 24 + i * 12), line, SMALL, anchor="ms", fill=OFF)
     return image

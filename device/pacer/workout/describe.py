@@ -5,6 +5,7 @@ from __future__ import annotations
 from pacer.core.textable import table
 from pacer.workout.model import (
     ConditionDuration,
+    Cue,
     DistanceDuration,
     Duration,
     OpenDuration,
@@ -15,7 +16,14 @@ from pacer.workout.model import (
     expand,
 )
 from pacer.workout.resolve import ResolvedWorkout
-from pacer.workout.syntax import format_clock, format_duration, format_int_range, format_rest, num
+from pacer.workout.syntax import (
+    format_clock,
+    format_duration,
+    format_int_range,
+    format_rest,
+    format_target,
+    num,
+)
 
 
 def describe_duration(d: Duration) -> str:
@@ -29,6 +37,12 @@ def describe_duration(d: Duration) -> str:
         case SetsDuration() | ConditionDuration():
             return format_duration(d)
     raise AssertionError(d)  # pragma: no cover
+
+
+def describe_cue(cue: Cue) -> str:
+    """``at 1:00: settle in`` (or ``at 400 m: ...``)."""
+    where = format_clock(cue.at_s or 0.0) if cue.at_m is None else f"{num(cue.at_m)} m"
+    return f"at {where}: {cue.text}"
 
 
 def describe_strength(s: Strength) -> str:
@@ -71,11 +85,16 @@ def step_table(resolved: ResolvedWorkout) -> str:
         rep = " ".join(f"{i}/{n}" for i, n in s.repeats)
         if s.strength is not None:
             target = describe_strength(s.strength)
+        elif s.missing:  # the profile lacks a value: as written
+            target = format_target(s.written.target)
         elif s.target is None:
             target = "open effort"
         else:
             target = s.target.label
-        also = ", ".join(t.label for t in s.secondary)
+        if s.missing:
+            also = ", ".join(format_target(t) for t in s.written.secondary)
+        else:
+            also = ", ".join(t.label for t in s.secondary)
         rows.append(
             [
                 str(s.index + 1),
@@ -85,7 +104,7 @@ def step_table(resolved: ResolvedWorkout) -> str:
                 target,
                 also,
                 rep,
-                s.note or "",
+                "; ".join([*([s.note] if s.note else []), *map(describe_cue, s.cues)]),
             ]
         )
     total = resolved.total_seconds

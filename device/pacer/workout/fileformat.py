@@ -14,11 +14,15 @@
           - active: 800m
             target: MP-20s..MP-15s/mi
           - recovery: until HR < 120 bpm, max 3m
+      - active: 10m
+        target: ramp 60% FTP to 90% FTP
+        cues: [{at: 60s, text: settle in}, {at: 9m, text: one minute left}]
 
 A step is a mapping with exactly one intensity key (``warmup``, ``active``, ``rest``,
 ``recovery``, ``cooldown``) whose value is the duration. :func:`load_workout` reports every
 problem with ``FILE:LINE:COL``; :func:`dump_workout` writes the canonical form, which loads
-back to an equal :class:`~pacer.workout.model.Workout`.
+back to an equal :class:`~pacer.workout.model.Workout`. :func:`workout_warnings` names what
+is plausible but unusual (a 950 % FTP step, a nine-hour workout) without refusing it.
 """
 
 from __future__ import annotations
@@ -29,24 +33,33 @@ from typing import TypeVar
 import yaml
 
 from pacer.core.errors import Location, ProfileError, WorkoutError
+from pacer.workout.limits import (
+    LONG_WORKOUT_SECONDS,
+    MAX_CUE,
+    MAX_CUES,
+    MAX_NAME,
+    MAX_NOTE,
+    MAX_REPEAT,
+    MAX_REPS,
+    MAX_REST_SECONDS,
+    MAX_STEPS,
+    SPRINT_FTP_PERCENT,
+    check_duration,
+    check_target,
+    workout_warnings,
+)
 from pacer.workout.model import (
     MAX_REPEAT_DEPTH,
-    CadenceRange,
     CadenceUnit,
-    ConditionDuration,
+    Cue,
     DistanceDuration,
+    DistanceUnit,
     Duration,
-    HrBasis,
-    HrPercent,
-    HrRange,
     HrZone,
     Intensity,
     Item,
-    PaceRange,
     PaceUnit,
-    PowerPercent,
-    PowerRange,
-    RelativePace,
+    Ramp,
     Repeat,
     SetsDuration,
     Sport,
@@ -57,7 +70,7 @@ from pacer.workout.model import (
     Workout,
     expand,
 )
-from pacer.workout.profile import Profile
+from pacer.workout.profile import MissingProfileValue, Profile
 from pacer.workout.resolve import resolve_target
 from pacer.workout.syntax import (
     TermError,
@@ -72,93 +85,19 @@ from pacer.workout.syntax import (
 )
 from pacer.workout.yamlnodes import NodeReader, compose, decode_text, quote
 
-# --- limits: what a sane workout can hold ----------------------------------------------
-
-MAX_NAME = 60
-MAX_NOTE = 120
-MAX_STEPS = 500
-MAX_REPEAT = 100
-MAX_STEP_SECONDS = 24 * 3600
-MAX_DISTANCE_M = 500_000.0
-MAX_SETS = 50
-MAX_REPS = 200
-MAX_REST_SECONDS = 3600
-HR_BOUNDS = (30, 240)
-PACE_BOUNDS_S_PER_KM = (90, 1200)
-CADENCE_BOUNDS = {CadenceUnit.SPM: (60, 260), CadenceUnit.RPM: (20, 200)}
-POWER_BOUNDS = (1, 2500)
-PERCENT_BOUNDS = {
-    HrBasis.MAX: (30.0, 100.0),
-    HrBasis.RESERVE: (0.0, 100.0),
-    HrBasis.LTHR: (50.0, 120.0),
-}
-FTP_PERCENT_BOUNDS = (10.0, 250.0)
-MAX_PACE_OFFSET = 300
-
-STEP_KEYS = ("name", "target", "also", "note", "exercise", "reps", "load", "rest_between")
+STEP_KEYS = (
+    "name",
+    "target",
+    "also",
+    "note",
+    "cues",
+    "exercise",
+    "reps",
+    "load",
+    "rest_between",
+)
 INTENSITY_KEYS = tuple(i.value for i in Intensity)
 TOP_KEYS = ("name", "sport", "description", "steps")
-
-
-def _within(value: float, bounds: tuple[float, float], what: str) -> str | None:
-    low, high = bounds
-    if not low <= value <= high:
-        return f"{what} {value:g} is not plausible ({low:g} to {high:g})"
-    return None
-
-
-def check_duration(d: Duration) -> str | None:
-    """A message when a duration is absurd, else None."""
-    match d:
-        case TimeDuration(seconds):
-            if seconds <= 0:
-                return "a step must last longer than 0 seconds"
-            return _within(seconds, (1, MAX_STEP_SECONDS), "step time (s)")
-        case DistanceDuration():
-            if d.meters <= 0:
-                return "a distance step must be longer than 0 m"
-            return _within(d.meters, (1, MAX_DISTANCE_M), "step distance (m)")
-        case SetsDuration(sets):
-            return _within(sets.high, (1, MAX_SETS), "sets") or (
-                "at least 1 set" if sets.low < 1 else None
-            )
-        case ConditionDuration(_op, bpm, cap):
-            return _within(bpm, HR_BOUNDS, "heart rate (bpm)") or (
-                None if cap is None else _within(cap, (1, MAX_STEP_SECONDS), "cap (s)")
-            )
-    return None
-
-
-def check_target(t: Target) -> str | None:
-    """A message when a target's numbers are absurd, else None."""
-    match t:
-        case HrRange(low, high):
-            return _within(low, HR_BOUNDS, "heart rate (bpm)") or _within(
-                high, HR_BOUNDS, "heart rate (bpm)"
-            )
-        case HrPercent(low, high, basis):
-            b = PERCENT_BOUNDS[basis]
-            return _within(low, b, f"% {basis.value}") or _within(high, b, f"% {basis.value}")
-        case PaceRange(fast, slow, unit):
-            per_km = 1000.0 / unit.meters
-            return _within(fast * per_km, PACE_BOUNDS_S_PER_KM, "pace (s/km)") or _within(
-                slow * per_km, PACE_BOUNDS_S_PER_KM, "pace (s/km)"
-            )
-        case RelativePace(_ref, fast, slow, _unit):
-            b = (-MAX_PACE_OFFSET, MAX_PACE_OFFSET)
-            return _within(fast, b, "pace offset (s)") or _within(slow, b, "pace offset (s)")
-        case CadenceRange(low, high, unit):
-            b = CADENCE_BOUNDS[unit]
-            return _within(low, b, f"cadence ({unit})") or _within(high, b, f"cadence ({unit})")
-        case PowerRange(low, high):
-            return _within(low, POWER_BOUNDS, "power (W)") or _within(
-                high, POWER_BOUNDS, "power (W)"
-            )
-        case PowerPercent(low, high):
-            return _within(low, FTP_PERCENT_BOUNDS, "% FTP") or _within(
-                high, FTP_PERCENT_BOUNDS, "% FTP"
-            )
-    return None
 
 
 T = TypeVar("T")
@@ -197,14 +136,68 @@ class _WorkoutReader(NodeReader):
             return False, None
         # Without a profile only zone names can be checked (against the default model);
         # with one, every target must resolve (reference paces, FTP, LTHR present).
+        # A value the profile lacks (FTP, LTHR, a reference pace) is not an error here: the
+        # workout is shown as written, and refused only when it is to be run.
         profile = self.profile if self.profile is not None else Profile()
-        if self.profile is not None or isinstance(t, HrZone):
+        ends = (t.start, t.end) if isinstance(t, Ramp) else (t,)
+        if self.profile is not None or any(isinstance(e, HrZone) for e in ends):
             try:
                 resolve_target(t, profile)
+            except MissingProfileValue:
+                pass
             except ProfileError as exc:
                 self.fail(node, exc.message)
                 return False, None
         return True, t
+
+    def cues(self, node: yaml.Node, duration: Duration | None) -> tuple[Cue, ...] | None:
+        """``cues: [{at: 60s, text: ...}, {at: 400m, text: ...}]``, in the order they fire."""
+        if not isinstance(node, yaml.SequenceNode):
+            self.fail(node, "cues must be a list like [{at: 60s, text: settle in}]")
+            return None
+        if len(node.value) > MAX_CUES:
+            self.fail(node, f"{len(node.value)} cues; at most {MAX_CUES} in a step")
+            return None
+        out: list[Cue] = []
+        ok = True
+        for child in node.value:
+            entries = self.mapping(child, "a cue")
+            if entries is None:
+                ok = False
+                continue
+            self.unknown_keys(entries, ("at", "text"), "a cue")
+            missing = [k for k in ("at", "text") if k not in entries]
+            if missing:
+                self.fail(child, f"a cue needs {' and '.join(missing)} (at: 60s, text: ...)")
+                ok = False
+                continue
+            text = self.text(entries["text"][1], "the cue text", MAX_CUE)
+            cue = self.cue_at(entries["at"][1], duration, text)
+            if cue is None:
+                ok = False
+            else:
+                out.append(cue)
+        if not ok:
+            return None
+        return tuple(sorted(out, key=lambda c: (c.at_m is not None, c.at_s or c.at_m or 0.0)))
+
+    def cue_at(self, node: yaml.Node, duration: Duration | None, text: str | None) -> Cue | None:
+        at = self.term(node, "the cue's at", parse_duration)
+        if at is None or text is None:
+            return None
+        inside = f"is not inside the step ({format_duration(duration)})" if duration else ""
+        if isinstance(at, TimeDuration):
+            if isinstance(duration, TimeDuration) and at.seconds >= duration.seconds:
+                self.fail(node, f"cue at {format_duration(at)} {inside}")
+                return None
+            return Cue(text, at_s=float(at.seconds))
+        if isinstance(at, DistanceDuration):
+            if isinstance(duration, DistanceDuration) and at.meters >= duration.meters:
+                self.fail(node, f"cue at {format_duration(at)} {inside}")
+                return None
+            return Cue(text, at_m=at.meters)
+        self.fail(node, "a cue is at a time (60s, 2:30) or a distance (400m, 1km) into its step")
+        return None
 
     def workout(self, root: yaml.Node | None) -> Workout | None:
         if root is None:
@@ -331,8 +324,11 @@ class _WorkoutReader(NodeReader):
         if "note" in entries:
             note = self.text(entries["note"][1], "the note", MAX_NOTE)
             ok = ok and note is not None
+        cues: tuple[Cue, ...] | None = ()
+        if "cues" in entries:
+            cues = self.cues(entries["cues"][1], duration)
         strength = self.strength(node, entries, duration)
-        if duration is None or not ok or strength is False:
+        if duration is None or not ok or strength is False or cues is None:
             return None
         return Step(
             intensity,
@@ -342,6 +338,7 @@ class _WorkoutReader(NodeReader):
             name,
             note,
             strength if isinstance(strength, Strength) else None,
+            cues,
         )
 
     def strength(
@@ -438,7 +435,17 @@ def _step_lines(step: Step) -> list[str]:
             lines.append(f"rest_between: {format_rest(s.rest)}")
     if step.note is not None:
         lines.append(f"note: {quote(step.note)}")
+    if step.cues:
+        lines.append("cues:")
+        lines.extend(f"  - {{at: {format_cue_at(c)}, text: {quote(c.text)}}}" for c in step.cues)
     return lines
+
+
+def format_cue_at(cue: Cue) -> str:
+    """Where a cue fires, in the file's duration syntax (``60s``, ``2:30``, ``400m``)."""
+    if cue.at_m is not None:
+        return format_duration(DistanceDuration(cue.at_m, DistanceUnit.M))
+    return format_duration(TimeDuration(round(cue.at_s or 0.0))) if cue.at_s else "0s"
 
 
 def _item_lines(item: Item, indent: str) -> list[str]:
@@ -465,10 +472,21 @@ def dump_workout(workout: Workout) -> str:
 
 
 __all__ = [
+    "LONG_WORKOUT_SECONDS",
+    "MAX_CUE",
+    "MAX_CUES",
+    "MAX_NAME",
+    "MAX_NOTE",
+    "MAX_REPEAT",
+    "MAX_REPS",
+    "MAX_STEPS",
+    "SPRINT_FTP_PERCENT",
     "CadenceUnit",
     "PaceUnit",
     "check_duration",
     "check_target",
     "dump_workout",
+    "format_cue_at",
     "load_workout",
+    "workout_warnings",
 ]

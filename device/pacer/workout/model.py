@@ -194,7 +194,9 @@ class PowerPercent:
     high: float
 
 
-Target = (
+#: A target that holds still for its whole step. A range whose ends are equal is a single
+#: value ("88% FTP"): it resolves to a band from the profile's tolerances.
+FixedTarget = (
     HrZone
     | HrRange
     | HrPercent
@@ -204,6 +206,18 @@ Target = (
     | PowerRange
     | PowerPercent
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Ramp:
+    """A target that moves linearly over its step from ``start`` to ``end`` (both of one
+    kind: ``ramp 60% FTP to 90% FTP``, ``ramp 130 bpm to 150 bpm``, ``ramp 7:30/mi to 7:00/mi``)."""
+
+    start: FixedTarget
+    end: FixedTarget
+
+
+Target = FixedTarget | Ramp
 
 
 # --- steps -----------------------------------------------------------------------------

@@ -10,6 +10,9 @@ Zone models:
 
 Adjacent zones share their boundary (Z2 ends where Z3 begins). Bpm values round half up.
 A position inside a zone (``Z2 high``) is a third of it unless the profile overrides it.
+
+A single-value target (``88% FTP``, ``150 bpm``, ``7:00/mi``, ``90 rpm``) becomes a band of
+the profile's :class:`Tolerances` either side: nobody can ride a zero-width band.
 """
 
 from __future__ import annotations
@@ -76,6 +79,27 @@ def round_half_up(x: float) -> int:
     return math.floor(x + 0.5)
 
 
+MILE_M = 1609.344
+
+
+@dataclass(frozen=True, slots=True)
+class Tolerances:
+    """How far either side of a single-value target still counts as on target.
+
+    ``tolerances:`` in the profile file overrides any of them, e.g.
+    ``{power: 2, hr: 4, pace: 5s/mi, cadence: 2}``.
+    """
+
+    #: percentage points of FTP for ``% FTP`` targets, and percent of the value for watts
+    power_percent: float = 3.0
+    #: beats per minute, for bpm and % of an HR value
+    hr_bpm: float = 3.0
+    #: seconds per km either side of a pace (the default is 5 s per mile)
+    pace_s_per_km: float = 5.0 * 1000.0 / MILE_M
+    #: steps or revolutions per minute
+    cadence: float = 3.0
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     name: str = "default"
@@ -91,6 +115,7 @@ class Profile:
     units: Units = Units.METRIC
     pod_cadence: CadenceConvention = CadenceConvention.STEPS
     positions: tuple[tuple[ZonePosition, float, float], ...] = field(default=DEFAULT_POSITIONS)
+    tolerances: Tolerances = field(default_factory=Tolerances)
 
     def zones(self) -> tuple[Zone, ...]:
         match self.zone_model:
@@ -136,11 +161,23 @@ class Profile:
         for r, value in self.paces:
             if r is ref:
                 return value
-        raise ProfileError(f"the profile has no {ref.value} reference pace (add it under paces)")
+        key = next(k for k, r in PACE_KEYS.items() if r is ref)
+        raise MissingProfileValue(
+            f"paces.{key}", f"the profile has no {ref.value} reference pace (add {key} under paces)"
+        )
 
     @property
     def hr_reserve(self) -> int:
         return self.max_hr - self.resting_hr
+
+
+class MissingProfileValue(ProfileError):
+    """A target needs a value the profile does not hold: ``key`` names it the way the
+    profile file does (``ftp``, ``lthr``, ``paces.threshold``)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 # --- the profile file ------------------------------------------------------------------
@@ -156,6 +193,7 @@ PROFILE_KEYS = (
     "ftp",
     "units",
     "pod_cadence",
+    "tolerances",
 )
 PACE_KEYS = {
     "marathon": PaceRef.MARATHON,
@@ -180,6 +218,7 @@ def load_profile(data: str | bytes, source: str = "<profile>") -> Profile:
         ftp: 250
         units: imperial          # or metric
         pod_cadence: steps       # or strides
+        tolerances: {power: 3, hr: 3, pace: 5s/mi, cadence: 3}   # the defaults
     """
     from pacer.workout.yamlnodes import NodeReader, compose, decode_text
 
@@ -218,6 +257,8 @@ def load_profile(data: str | bytes, source: str = "<profile>") -> Profile:
         kw.update(_read_positions(r, entries["zone_positions"][1]))
     if "paces" in entries:
         kw.update(_read_paces(r, entries["paces"][1]))
+    if "tolerances" in entries:
+        kw.update(_read_tolerances(r, entries["tolerances"][1]))
     r.raise_if_errors()
     profile = Profile(**kw)  # type: ignore[arg-type]
     if profile.resting_hr >= profile.max_hr:
@@ -305,3 +346,43 @@ def _read_paces(r: NodeReader, node: yaml.Node) -> dict[str, object]:
             continue
         out.append((PACE_KEYS[key], per_km))
     return {"paces": tuple(out)}
+
+
+TOLERANCE_KEYS = ("power", "hr", "pace", "cadence")
+
+
+def _read_tolerances(r: NodeReader, node: yaml.Node) -> dict[str, object]:
+    """``tolerances``: power (% points of FTP), hr (bpm), pace (``5s/mi`` or ``3s/km``),
+    cadence (per minute); each from 0 up to a sane limit."""
+    import re
+
+    table = r.mapping(node, "tolerances")
+    if table is None:
+        return {}
+    r.unknown_keys(table, TOLERANCE_KEYS, "tolerances")
+    kw: dict[str, float] = {}
+    limits = {
+        "power": ("power_percent", 20.0),
+        "hr": ("hr_bpm", 20.0),
+        "cadence": ("cadence", 20.0),
+    }
+    for key, (_k, v) in table.items():
+        text_v = (r.scalar(v, f"tolerances.{key}") or "").strip().lower()
+        if key in limits:
+            name, limit = limits[key]
+            try:
+                value = float(text_v)
+                if not 0 <= value <= limit:
+                    raise ValueError
+            except ValueError:
+                r.fail(v, f"tolerances.{key} must be a number from 0 to {limit:g}")
+                continue
+            kw[name] = value
+        elif key == "pace":
+            m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*s?\s*/\s*(km|mi)", text_v)
+            per_km = None if m is None else float(m[1]) * (1.0 if m[2] == "km" else 1000.0 / MILE_M)
+            if per_km is None or per_km > 60:
+                r.fail(v, "tolerances.pace must look like 5s/mi or 3s/km (at most a minute)")
+                continue
+            kw["pace_s_per_km"] = per_km
+    return {"tolerances": Tolerances(**kw)}

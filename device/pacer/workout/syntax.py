@@ -8,7 +8,10 @@ A bare ``m`` means minutes below 100 and metres from 100 up (``20m`` is twenty m
 
 Targets: ``Z2``, ``Z2 high``, ``high Z2``, ``145-155 bpm``, ``70-80% HRmax``, ``60-70% HRR``,
 ``90-95% LTHR``, ``4:30-4:50/km``, ``MP+5s..MP+10s/mi``, ``170-180 spm``, ``85-95 rpm``,
-``250-270 W``, ``88-94% FTP``.
+``250-270 W``, ``88-94% FTP``; a single value (``88% FTP``, ``150 bpm``, ``7:00/mi``,
+``MP+10s/mi``, ``90 rpm``) is a range with equal ends, which the profile's tolerances widen
+into a band. A ramp moves from one target to another over its step:
+``ramp 60% FTP to 90% FTP``, ``ramp 130 bpm to 150 bpm``, ``ramp 7:30/mi to 7:00/mi``.
 
 :func:`format_duration` and :func:`format_target` write the canonical spelling, which
 :func:`parse_duration` and :func:`parse_target` read back to the same value.
@@ -17,6 +20,7 @@ Targets: ``Z2``, ``Z2 high``, ``high Z2``, ``145-155 bpm``, ``70-80% HRmax``, ``
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from pacer.core.errors import PacerError
 from pacer.workout.model import (
@@ -27,6 +31,7 @@ from pacer.workout.model import (
     DistanceDuration,
     DistanceUnit,
     Duration,
+    FixedTarget,
     HrBasis,
     HrPercent,
     HrRange,
@@ -38,6 +43,7 @@ from pacer.workout.model import (
     PaceUnit,
     PowerPercent,
     PowerRange,
+    Ramp,
     RelativePace,
     SetsDuration,
     Target,
@@ -209,19 +215,20 @@ def format_rest(r: IntRange) -> str:
 
 _POS = r"(low|mid|high)"
 _ZONE = re.compile(rf"^(?:{_POS}\s+)?(?:z|zone\s*)([0-9][0-9a-z]*)(?:\s+{_POS})?$")
-_BPM = re.compile(r"^(\d+)\s*-\s*(\d+)\s*bpm$")
-_PERCENT = re.compile(rf"^({_NUM})\s*-\s*({_NUM})\s*%\s*(hrmax|max\s*hr|hrr|lthr|ftp)$")
-_PACE = re.compile(r"^(\d+:[0-5]\d)\s*-\s*(\d+:[0-5]\d)\s*/\s*(km|mi)$")
+_BPM = re.compile(r"^(\d+)(?:\s*-\s*(\d+))?\s*bpm$")
+_PERCENT = re.compile(rf"^({_NUM})(?:\s*-\s*({_NUM}))?\s*%\s*(hrmax|max\s*hr|hrr|lthr|ftp)$")
+_PACE = re.compile(r"^(\d+:[0-5]\d)(?:\s*-\s*(\d+:[0-5]\d))?\s*/\s*(km|mi)$")
 _REF = r"(mp|hmp|10k|5k|tp)"
 _REL = re.compile(
-    rf"^{_REF}\s*(?:([+-]\d+)\s*s?)?\s*\.\.\s*{_REF}\s*(?:([+-]\d+)\s*s?)?\s*/\s*(km|mi)$"
+    rf"^{_REF}\s*(?:([+-]\d+)\s*s?)?\s*(?:\.\.\s*{_REF}\s*(?:([+-]\d+)\s*s?)?)?\s*/\s*(km|mi)$"
 )
-_CADENCE = re.compile(r"^(\d+)\s*-\s*(\d+)\s*(spm|rpm)$")
-_WATTS = re.compile(r"^(\d+)\s*-\s*(\d+)\s*w$")
+_CADENCE = re.compile(r"^(\d+)(?:\s*-\s*(\d+))?\s*(spm|rpm)$")
+_WATTS = re.compile(r"^(\d+)(?:\s*-\s*(\d+))?\s*w$")
+_RAMP = re.compile(r"^ramp\s+(.+?)\s+to\s+(.+)$")
 
 TARGET_HELP = (
-    "try Z2, Z2 high, 145-155 bpm, 70-80% HRmax, 4:30-4:50/km, MP+5s..MP+10s/mi, "
-    "170-180 spm, 250-270 W or 88-94% FTP"
+    "try Z2, Z2 high, 145-155 bpm, 150 bpm, 70-80% HRmax, 4:30-4:50/km, 7:00/mi, "
+    "MP+5s..MP+10s/mi, 170-180 spm, 250-270 W, 88% FTP or ramp 60% FTP to 90% FTP"
 )
 
 
@@ -230,11 +237,46 @@ def _ordered(low: float, high: float, text: str) -> None:
         raise TermError(f"'{text}': min > max")
 
 
+def same_kind(a: FixedTarget, b: FixedTarget) -> bool:
+    """Whether a ramp can move from ``a`` to ``b``: one kind, basis, unit and reference."""
+    if type(a) is not type(b):
+        return False
+    match a, b:
+        case HrPercent(basis=x), HrPercent(basis=y):
+            return x is y
+        case PaceRange(unit=x), PaceRange(unit=y):
+            return x is y
+        case RelativePace(ref=r1, unit=u1), RelativePace(ref=r2, unit=u2):
+            return r1 is r2 and u1 is u2
+        case CadenceRange(unit=x), CadenceRange(unit=y):
+            return x is y
+    return True
+
+
 def parse_target(text: str) -> Target | None:
     """A target, or None for ``open`` (open effort: no target)."""
     t = " ".join(text.strip().lower().split())
     if t in ("open", "none", "open effort"):
         return None
+    m = _RAMP.match(t)
+    if m:
+        ends = [parse_fixed(part, text) for part in (m[1], m[2])]
+        start, end = ends
+        if not same_kind(start, end):
+            raise TermError(
+                f"'{text}': a ramp goes from one target to another of the same kind "
+                "(ramp 60% FTP to 90% FTP, ramp 7:30/mi to 7:00/mi)"
+            )
+        return Ramp(start, end)
+    if t.startswith("ramp"):
+        raise TermError(f"'{text}' is not a ramp (try ramp 60% FTP to 90% FTP)")
+    return parse_fixed(t, text)
+
+
+def parse_fixed(t: str, text: str) -> FixedTarget:
+    """A target that is not a ramp; ``t`` is the lower-cased, space-normalised ``text``."""
+    if t in ("open", "none", "open effort"):
+        raise TermError(f"'{text}': a ramp cannot start or end open")
     m = _ZONE.match(t)
     if m:
         before, zone, after = m.groups()
@@ -244,12 +286,12 @@ def parse_target(text: str) -> Target | None:
         return HrZone(zone, ZonePosition(pos) if pos else None)
     m = _BPM.match(t)
     if m:
-        low, high = int(m[1]), int(m[2])
+        low, high = int(m[1]), int(m[2] or m[1])
         _ordered(low, high, text)
         return HrRange(low, high)
     m = _PERCENT.match(t)
     if m:
-        lo, hi = _number(m[1]), _number(m[2])
+        lo, hi = _number(m[1]), _number(m[2] or m[1])
         _ordered(lo, hi, text)
         basis = m[3].replace(" ", "")
         if basis == "ftp":
@@ -258,12 +300,14 @@ def parse_target(text: str) -> Target | None:
         return HrPercent(lo, hi, key.get(basis, HrBasis.LTHR))
     m = _PACE.match(t)
     if m:
-        fast, slow = parse_time(m[1]), parse_time(m[2])
+        fast, slow = parse_time(m[1]), parse_time(m[2] or m[1])
         _ordered(fast, slow, text)
         return PaceRange(fast, slow, PaceUnit(m[3]))
     m = _REL.match(t)
     if m:
         ref1, off1, ref2, off2, unit = m.groups()
+        if ref2 is None:
+            ref2, off2 = ref1, off1
         if ref1 != ref2:
             raise TermError(f"'{text}': both ends must use the same reference pace")
         fast, slow = int(off1 or 0), int(off2 or 0)
@@ -271,12 +315,12 @@ def parse_target(text: str) -> Target | None:
         return RelativePace(PaceRef(ref1.upper()), fast, slow, PaceUnit(unit))
     m = _CADENCE.match(t)
     if m:
-        low, high = int(m[1]), int(m[2])
+        low, high = int(m[1]), int(m[2] or m[1])
         _ordered(low, high, text)
         return CadenceRange(low, high, CadenceUnit(m[3]))
     m = _WATTS.match(t)
     if m:
-        low, high = int(m[1]), int(m[2])
+        low, high = int(m[1]), int(m[2] or m[1])
         _ordered(low, high, text)
         return PowerRange(low, high)
     raise TermError(f"'{text}' is not a target ({TARGET_HELP})")
@@ -287,24 +331,31 @@ def format_pace(seconds: float) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
+def _span(low: float, high: float, show: Callable[[float], str] = num, sep: str = "-") -> str:
+    """``low-high``, or the single value when the ends are equal (never ``88-88``)."""
+    return show(low) if low == high else f"{show(low)}{sep}{show(high)}"
+
+
 def format_target(t: Target | None) -> str:
     match t:
         case None:
             return "open"
+        case Ramp(start, end):
+            return f"ramp {format_target(start)} to {format_target(end)}"
         case HrZone(zone, pos):
             return f"Z{zone}" if pos is None else f"Z{zone} {pos.value}"
         case HrRange(low, high):
-            return f"{low}-{high} bpm"
+            return f"{_span(low, high)} bpm"
         case HrPercent(low, high, basis):
-            return f"{num(low)}-{num(high)}% {basis.value}"
+            return f"{_span(low, high)}% {basis.value}"
         case PaceRange(fast, slow, unit):
-            return f"{format_pace(fast)}-{format_pace(slow)}/{unit.value}"
+            return f"{_span(fast, slow, format_pace)}/{unit.value}"
         case RelativePace(ref, fast, slow, unit):
-            return f"{ref.value}{fast:+d}s..{ref.value}{slow:+d}s/{unit.value}"
+            return f"{_span(fast, slow, lambda o: f'{ref.value}{round(o):+d}s', '..')}/{unit.value}"
         case CadenceRange(low, high, unit):
-            return f"{low}-{high} {unit.value}"
+            return f"{_span(low, high)} {unit.value}"
         case PowerRange(low, high):
-            return f"{low}-{high} W"
+            return f"{_span(low, high)} W"
         case PowerPercent(low, high):
-            return f"{num(low)}-{num(high)}% FTP"
+            return f"{_span(low, high)}% FTP"
     raise AssertionError(t)  # pragma: no cover

@@ -10,32 +10,42 @@ silently: what cannot be represented becomes an :class:`ImportWarning` naming th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePath
 
 from pacer.core.errors import InputErrors, LocatedError, Location, ProfileError, WorkoutError
-from pacer.workout.fileformat import (
+from pacer.workout.limits import (
+    MAX_CUE,
+    MAX_CUES,
     MAX_NAME,
     MAX_NOTE,
     MAX_STEPS,
     check_duration,
     check_target,
+    workout_warnings,
 )
 from pacer.workout.model import (
+    Cue,
     DistanceDuration,
     DistanceUnit,
     Duration,
+    FixedTarget,
+    HrPercent,
+    HrRange,
     Intensity,
     Item,
+    PaceRange,
     PaceRef,
     PaceUnit,
     PowerPercent,
+    PowerRange,
+    Ramp,
     RelativePace,
     Step,
     Strength,
     Target,
+    TimeDuration,
     Workout,
     expand,
 )
@@ -136,6 +146,12 @@ class Collector:
             return False
         return True
 
+    def plausibility(self, at: Where, workout: Workout, minutes_hint: str | None = None) -> None:
+        """Warnings for what is allowed but unusual (see
+        :func:`~pacer.workout.fileformat.workout_warnings`)."""
+        for message in workout_warnings(workout, minutes_hint=minutes_hint):
+            self.warn(at, message)
+
     # --- steps -------------------------------------------------------------------------
 
     def begin_step(self) -> int:
@@ -166,6 +182,7 @@ class Collector:
         name: str | None = None,
         note: str | None = None,
         strength: Strength | None = None,
+        cues: tuple[Cue, ...] = (),
     ) -> Step | None:
         """A step checked like the native loader checks one; None after reporting errors."""
         ok = True
@@ -184,7 +201,41 @@ class Collector:
         note = self.text(at, n, note, MAX_NOTE, "note")
         if not ok:
             return None
-        return Step(intensity, duration, target, secondary, name, note, strength)
+        return Step(
+            intensity,
+            duration,
+            target,
+            secondary,
+            name,
+            note,
+            strength,
+            self.cues(at, n, duration, cues),
+        )
+
+    def cues(self, at: Where, n: int, duration: Duration, cues: tuple[Cue, ...]) -> tuple[Cue, ...]:
+        """Cues in firing order, texts checked like the native loader's; a cue past the end
+        of a timed step, or beyond the limit, is left out with a warning."""
+        out: list[Cue] = []
+        for cue in sorted(cues, key=lambda c: (c.at_m is not None, c.at_s or c.at_m or 0.0)):
+            text = self.text(at, n, cue.text, MAX_CUE, "cue text")
+            if text is None:
+                continue
+            past = (
+                cue.at_s is not None
+                and isinstance(duration, TimeDuration)
+                and cue.at_s >= duration.seconds
+            ) or (
+                cue.at_m is not None
+                and isinstance(duration, DistanceDuration)
+                and cue.at_m >= duration.meters
+            )
+            if past:
+                self.warn(at, f"text '{text}' comes after the step has ended; left out", n)
+            elif len(out) >= MAX_CUES:
+                self.warn(at, f"more than {MAX_CUES} texts in the step; '{text}' left out", n)
+            else:
+                out.append(Cue(text, cue.at_s, cue.at_m))
+        return tuple(out)
 
 
 # --- conversions shared by the formats --------------------------------------------------
@@ -241,7 +292,8 @@ def relative_from_percent(
     The offsets need the profile's reference pace; returns (None, why) without it. The
     message says what was converted, for the importer's warning.
     """
-    written = f"{num(low_pct)}-{num(high_pct)}% of {ref.value} pace"
+    span = num(low_pct) if low_pct == high_pct else f"{num(low_pct)}-{num(high_pct)}"
+    written = f"{span}% of {ref.value} pace"
     if profile is None:
         return None, f"{written} needs an athlete profile to become a pace (use --profile)"
     try:
@@ -260,14 +312,26 @@ def relative_from_percent(
     )
 
 
-_SPACE = re.compile(r"\s+")
-
-
-def join_notes(parts: list[str]) -> str | None:
-    texts = [t for t in (clean_text(p) for p in parts) if t]
-    if not texts:
-        return None
-    return _SPACE.sub(" ", ". ".join(t.rstrip(".") for t in texts))
+def ramp_over(t: Target, descending: bool) -> Target:
+    """A range read after ``ramp`` as a ramp from one end to the other (``descending``: from
+    the upper number to the lower); a single value stays as it is."""
+    ends: tuple[FixedTarget, FixedTarget]
+    match t:
+        case PowerPercent(a, b):
+            ends = PowerPercent(a, a), PowerPercent(b, b)
+        case HrPercent(a, b, basis):
+            ends = HrPercent(a, a, basis), HrPercent(b, b, basis)
+        case HrRange(a, b):
+            ends = HrRange(a, a), HrRange(b, b)
+        case PowerRange(a, b):
+            ends = PowerRange(a, a), PowerRange(b, b)
+        case PaceRange(fast, slow, unit):
+            ends = PaceRange(fast, fast, unit), PaceRange(slow, slow, unit)
+        case _:
+            return t
+    if ends[0] == ends[1]:
+        return t
+    return Ramp(ends[1], ends[0]) if descending else Ramp(*ends)
 
 
 def finish(collector: Collector) -> list[ImportWarning]:
@@ -292,8 +356,8 @@ __all__ = [
     "clean_text",
     "default_pace_unit",
     "distance",
-    "join_notes",
     "power_zone",
+    "ramp_over",
     "relative_from_percent",
     "workout_name_from_source",
 ]

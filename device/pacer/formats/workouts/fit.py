@@ -36,7 +36,7 @@ from pacer.formats.workouts.common import (
     power_zone_message,
     workout_name_from_source,
 )
-from pacer.workout.fileformat import MAX_NAME, MAX_REPEAT, MAX_REPS
+from pacer.workout.limits import MAX_NAME, MAX_REPEAT, MAX_REPS
 from pacer.workout.model import (
     MAX_REPEAT_DEPTH,
     CadenceRange,
@@ -458,6 +458,8 @@ def workout_from_messages(
     collector = Collector()
     reader = _Reader(source, profile, pace_unit or default_pace_unit(profile), collector)
     workout = reader.workout(msgs)
+    if workout is not None:
+        collector.plausibility(f"{source}: workout", workout)
     warnings = finish(collector)
     assert workout is not None
     return ImportResult(workout, warnings, ImportKind.FIT)

@@ -9,6 +9,9 @@ writes them with garmin-fit-sdk's ``Encoder`` (imported there). Targets FIT hold
 (whole HR zones, bpm and % max HR ranges, paces, cadence, watts, % FTP) are written as
 they are; the rest (a zone position such as "Z2 high", % HRR or % LTHR, paces relative to
 marathon pace) become custom ranges resolved against the athlete profile, with a warning.
+FIT has no moving target: a ramp is written as the one range covering both of its ends,
+with a warning; timed cues have no place in a FIT workout step and are left out, with a
+warning.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from pacer.workout.model import (
     ConditionDuration,
     DistanceDuration,
     Duration,
+    FixedTarget,
     HrBasis,
     HrPercent,
     HrRange,
@@ -46,6 +50,7 @@ from pacer.workout.model import (
     PaceRange,
     PowerPercent,
     PowerRange,
+    Ramp,
     SetsDuration,
     Step,
     Target,
@@ -156,6 +161,12 @@ class _Writer:
                 )
         if step.note:
             m["notes"] = step.note
+        if step.cues:
+            self.warnings.append(
+                ExportWarning(
+                    f"FIT workout steps hold no timed texts; {len(step.cues)} left out", n
+                )
+            )
         self.steps.append(m)
 
     def duration(self, d: Duration, n: int) -> tuple[str, int | None] | None:
@@ -207,7 +218,31 @@ class _Writer:
                 low.is_integer() and high.is_integer() and high <= POWER_W_OFFSET
             ):
                 return "power", 0, int(low), int(high)
+            case Ramp(start, end):
+                return self.ramp(t, start, end, n)
         return self.resolved(t, n)
+
+    def ramp(
+        self, t: Target, start: FixedTarget, end: FixedTarget, n: int
+    ) -> tuple[str, int | None, int | None, int | None]:
+        """FIT has no moving target: the range that covers both ends of the ramp, with a
+        warning (the watch then judges the whole range for the whole step)."""
+        a, b = self.target(start, n), self.target(end, n)
+        if not (a[1] == 0 and b[1] == 0 and a[0] == b[0]):  # zones: as custom ranges
+            a, b = self.resolved(start, n), self.resolved(end, n)
+        kind, _zone, a_low, a_high = a
+        _kind, _zone, b_low, b_high = b
+        if a_low is None or a_high is None or b_low is None or b_high is None:
+            return "open", None, None, None
+        low, high = min(a_low, b_low), max(a_high, b_high)
+        self.warnings.append(
+            ExportWarning(
+                f"FIT has no ramp target: {format_target(t)} written as one range covering "
+                "both ends, which the watch holds for the whole step",
+                n,
+            )
+        )
+        return kind, 0, low, high
 
     def resolved(self, t: Target, n: int) -> tuple[str, int | None, int | None, int | None]:
         written = format_target(t)

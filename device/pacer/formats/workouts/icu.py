@@ -16,12 +16,16 @@ A line starting with ``-`` is a step: a duration (``10m``, ``1h30m``, ``90s``, `
 ``1:30:00``, ``5km``, ``400mtr``, ``2mi``, ``press lap``), targets (``Z2 HR``, ``70-80% HR``,
 ``95% LTHR``, ``88-94%`` of FTP, ``250w``, ``4:30/km Pace``, ``90-95% Pace`` of threshold
 pace, ``140-150bpm``), ``ramp``, ``freeride``, a cadence (``90rpm``, ``175spm``) and any
-other words, which become the step's note. Any other line is a section header when steps
-follow it directly (``Main set 3x`` repeats the steps below it up to the next blank line),
-and otherwise free text: the first such line names the workout, the rest describe it.
+other words, which become the step's note. Timed text prompts come before ``<!>``:
+``- Settle in 60^Relax your shoulders <!> 5m Z2 HR`` shows "Settle in" at the start and
+"Relax your shoulders" 60 s in (the step's cues). ``ramp 50-75%`` (also of HR, LTHR or a
+pace) is a ramp target from the first value to the second. Any other line is a section
+header when steps follow it directly (``Main set 3x`` repeats the steps below it up to the
+next blank line), and otherwise free text: the first such line names the workout, the rest
+describe it.
 
 Every malformed step is reported as ``FILE:LINE:COL``; what pacer cannot hold exactly (a
-ramp, a zone range, a percentage of threshold pace) is a warning on that step.
+zone range, a percentage of threshold pace) is a warning on that step.
 """
 
 from __future__ import annotations
@@ -41,13 +45,15 @@ from pacer.formats.workouts.common import (
     finish,
     power_zone,
     power_zone_message,
+    ramp_over,
     relative_from_percent,
     workout_name_from_source,
 )
-from pacer.workout.fileformat import MAX_NAME, MAX_REPEAT
+from pacer.workout.limits import MAX_NAME, MAX_REPEAT
 from pacer.workout.model import (
     CadenceRange,
     CadenceUnit,
+    Cue,
     DistanceDuration,
     DistanceUnit,
     Duration,
@@ -63,6 +69,7 @@ from pacer.workout.model import (
     PaceUnit,
     PowerPercent,
     PowerRange,
+    Ramp,
     Repeat,
     Sport,
     Step,
@@ -131,6 +138,26 @@ class _Line:
     number: int
     tokens: list[Token] = field(default_factory=list)
     words: list[tuple[int, str]] = field(default_factory=list)  # free text, with columns
+    prompts: list[Cue] = field(default_factory=list)
+
+
+_PROMPTS_END = "<!>"
+_PROMPT_AT = re.compile(r"(\d+)\^")
+
+
+def prompts(text: str) -> list[Cue]:
+    """``First 33^Second at 33 s``: the text before the first ``N^`` at 0 s, each ``N^text``
+    at N seconds."""
+    out: list[Cue] = []
+    parts = _PROMPT_AT.split(text)
+    head = clean_text(parts[0])
+    if head:
+        out.append(Cue(head, at_s=0.0))
+    for at, body in zip(parts[1::2], parts[2::2], strict=True):
+        text_ = clean_text(body)
+        if text_:
+            out.append(Cue(text_, at_s=float(at)))
+    return out
 
 
 def tokenize(text: str, offset: int) -> tuple[list[Token], list[tuple[int, str]]]:
@@ -207,7 +234,12 @@ class _Parser:
             m = _STEP_LINE.match(raw)
             if m and m.group(2).strip():
                 entry = _Line(i + 1)
-                entry.tokens, entry.words = tokenize(m.group(2), len(m.group(1)))
+                body, offset = m.group(2), len(m.group(1))
+                said, sep, rest = body.partition(_PROMPTS_END)
+                if sep:
+                    entry.prompts = prompts(said)
+                    body, offset = rest, offset + len(said) + len(sep)
+                entry.tokens, entry.words = tokenize(body, offset)
                 steps[i] = entry
             elif m:
                 self.c.error(self.loc(i + 1, len(raw) + 1), "an empty step ('-' and nothing else)")
@@ -355,8 +387,8 @@ class _Parser:
                     "the step has no duration (try 10m, 90s, 1h30m, 5km, 400mtr or press lap)",
                 )
             return None
-        if ramp is not None and not targets:
-            self.c.warn(self.loc(line.number, ramp.col), "'ramp' without a target", n)
+        if ramp is not None and not any(isinstance(t, Ramp) for t in targets):
+            self.c.warn(self.loc(line.number, ramp.col), "'ramp' without a range to ramp over", n)
         if free and targets:
             self.c.warn(
                 self.loc(line.number, 1),
@@ -377,6 +409,7 @@ class _Parser:
             tuple(targets[1:] + cadence),
             None,
             clean_text(note),
+            cues=tuple(line.prompts),
         )
 
     def is_clock(self, tok: Token, duration: Duration | None) -> bool:
@@ -421,12 +454,7 @@ class _Parser:
         }
         target = handler[tok.kind](tok, at, n)
         if ramp is not None and target is not None and tok.kind != "zone":
-            self.c.warn(
-                at,
-                f"ramp {tok.text} held as the range {format_target(target)} "
-                "(pacer holds a target range, not a ramp)",
-                n,
-            )
+            return ramp_over(target, _written_descending(tok))
         return target
 
     def percent(self, tok: Token, at: Location, n: int) -> Target | None:
@@ -509,6 +537,15 @@ class _Parser:
         return HrRange(min(a, b), max(a, b))
 
 
+def _written_descending(tok: Token) -> bool:
+    """Whether a range token is written high to low (``65-40%``, ``5:30-5:00/km``)."""
+    if tok.kind == "pace":
+        first, second = tok.groups[0], tok.groups[2]
+        return bool(first and second and _clock(first) > _clock(second))
+    first, second = tok.groups[0], tok.groups[1]
+    return bool(first and second and float(first) > float(second))
+
+
 def _clock(text: str) -> int:
     """Seconds of ``m:ss`` or ``h:mm:ss``."""
     total = 0
@@ -524,6 +561,11 @@ def _intensity(text: str) -> Intensity | None:
     return None
 
 
+MINUTES_HINT = (
+    "intervals.icu reads a bare m as minutes ('400m' is 400 minutes); write 400mtr for metres"
+)
+
+
 def import_icu(
     data: bytes | str,
     source: str,
@@ -535,6 +577,8 @@ def import_icu(
     collector = Collector()
     parser = _Parser(source, profile, pace_unit or default_pace_unit(profile), collector)
     workout = parser.parse(text)
+    if workout is not None:
+        collector.plausibility(Location(source, 1, 1), workout, MINUTES_HINT)
     warnings = finish(collector)
     assert workout is not None
     return ImportResult(workout, warnings, ImportKind.ICU)

@@ -18,21 +18,22 @@
 Power is a fraction of FTP on a bike; in a run workout (``sportType`` run) it is a fraction
 of a reference *speed* chosen by the ``pace`` attribute (1 = 5K, 2 = 10K, 3 = half
 marathon, 4 = marathon pace), which becomes an offset from that pace with the profile's
-value. Ramps (Warmup, Cooldown, Ramp) are held as their range with a warning. Text events
-become the step's note.
+value. Ramps (Warmup, Cooldown, Ramp) become ramp targets (``ramp 50% FTP to 75% FTP``),
+FreeRide and MaxEffort open steps, and text events the step's timed cues.
 
 The XML is read with :mod:`xml.parsers.expat` so that every element knows its line and
-column: each error is ``FILE:LINE:COL``. DOCTYPEs (and with them entities) are refused.
+column: each error is ``FILE:LINE:COL``. DOCTYPEs (and with them entities) are refused. A
+declared encoding is honoured; without one the file is UTF-8, else Windows-1252 (with a
+warning), as files from some popular collections are.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
-from pacer.core.errors import InputErrors, Location, WorkoutError
+from pacer.core.errors import Location
 from pacer.formats.workouts.common import (
     MAX_DESCRIPTION,
-    MAX_IMPORT_BYTES,
     Collector,
     ImportKind,
     ImportResult,
@@ -40,20 +41,24 @@ from pacer.formats.workouts.common import (
     default_pace_unit,
     distance,
     finish,
-    join_notes,
     relative_from_percent,
     workout_name_from_source,
 )
-from pacer.workout.fileformat import MAX_NAME, MAX_NOTE, MAX_REPEAT
+from pacer.formats.workouts.xmltree import XmlNode, parse_xml, xml_bytes
+from pacer.workout.limits import MAX_CUE, MAX_NAME, MAX_REPEAT
 from pacer.workout.model import (
     CadenceRange,
     CadenceUnit,
+    Cue,
     Duration,
+    FixedTarget,
     Intensity,
     Item,
     PaceRef,
     PaceUnit,
     PowerPercent,
+    Ramp,
+    RelativePace,
     Repeat,
     Sport,
     Step,
@@ -62,84 +67,7 @@ from pacer.workout.model import (
     Workout,
 )
 from pacer.workout.profile import Profile
-from pacer.workout.syntax import format_target, num
-
-# --- a positioned XML tree -------------------------------------------------------------
-
-
-@dataclass
-class XmlNode:
-    tag: str
-    #: attribute names lower-cased (Zwift files spell them both ways)
-    attrs: dict[str, str]
-    line: int
-    col: int
-    children: list[XmlNode] = field(default_factory=list)
-    text: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.tag.lower()
-
-
-class _Refused(Exception):
-    pass
-
-
-def parse_xml(data: bytes, source: str) -> XmlNode:
-    """The element tree of ``data`` with 1-based line and column of each element."""
-    from xml.parsers import expat
-
-    if len(data) > MAX_IMPORT_BYTES:
-        raise InputErrors(
-            [
-                WorkoutError(
-                    f"file too large for a workout ({len(data)} bytes)", Location(source, 1, 1)
-                )
-            ]
-        )
-    parser = expat.ParserCreate()
-    root: list[XmlNode] = []
-    stack: list[XmlNode] = []
-
-    def start(tag: str, attrs: dict[str, str]) -> None:
-        node = XmlNode(
-            tag,
-            {k.lower(): v for k, v in attrs.items()},
-            parser.CurrentLineNumber,
-            parser.CurrentColumnNumber + 1,
-        )
-        if stack:
-            stack[-1].children.append(node)
-        else:
-            root.append(node)
-        stack.append(node)
-
-    def end(_tag: str) -> None:
-        stack.pop()
-
-    def chars(text: str) -> None:
-        if stack:
-            stack[-1].text += text
-
-    def doctype(*_args: object) -> None:
-        raise _Refused("a DOCTYPE is not allowed in a workout file")
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = chars
-    parser.StartDoctypeDeclHandler = doctype
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        where = Location(source, exc.lineno, exc.offset + 1)
-        message = f"XML syntax error: {expat.errors.messages[exc.code]}"
-        raise InputErrors([WorkoutError(message, where)]) from None
-    except _Refused as exc:
-        where = Location(source, parser.CurrentLineNumber, parser.CurrentColumnNumber + 1)
-        raise InputErrors([WorkoutError(str(exc), where)]) from None
-    return root[0]
-
+from pacer.workout.syntax import num
 
 # --- the workout -----------------------------------------------------------------------
 
@@ -407,15 +335,24 @@ class _Reader:
         off_len_guess = self.number(node, "offduration") or 0
         period = on_len + (0 if self.by_distance else off_len_guess)
 
-        # each event goes to the part of the interval it falls in, with its offset there
-        on_events: list[tuple[float, str]] = []
-        off_events: list[tuple[float, str]] = []
-        for offset, message in events:
+        # each event goes to the part of the interval it falls in, with its offset there;
+        # a step's cues fire in every repetition of it
+        on_events: list[Cue] = []
+        off_events: list[Cue] = []
+        for cue in events:
+            offset = cue.at_s or 0.0
             into = offset % period if period > 0 else 0.0
+            if count > 1:
+                self.c.warn(
+                    self.loc(node),
+                    f"text '{cue.text}' at {num(offset)} s shows in each of the {count} "
+                    "repeats (a cue belongs to a step, and the step repeats)",
+                    on_n,
+                )
             if into < on_len or period <= 0:
-                on_events.append((into, message))
+                on_events.append(replace(cue, at_s=into))
             else:
-                off_events.append((into - on_len, message))
+                off_events.append(replace(cue, at_s=into - on_len))
         p = self.number(node, "onpower")
         on_target = self.power(
             node,
@@ -454,20 +391,11 @@ class _Reader:
         duration: Duration | None,
         target: Target | None,
         cadence: Target | None,
-        events: list[tuple[float, str]],
+        events: list[Cue],
         name: str | None,
     ) -> Step | None:
         if duration is None:
             return None
-        late = [o for o, _m in events if o > 0]
-        if late:
-            when = ", ".join(f"{num(o)} s" for o in late)
-            self.c.warn(
-                self.loc(node),
-                f"text shown at {when} into the step becomes its note (shown from the start)",
-                n,
-            )
-        note = join_notes([m for _o, m in events])
         return self.c.step(
             self.loc(node),
             n,
@@ -476,23 +404,31 @@ class _Reader:
             target,
             () if cadence is None else (cadence,),
             name,
-            note,
+            None,
+            cues=tuple(events),
         )
 
-    def events(self, node: XmlNode) -> list[tuple[float, str]]:
-        out: list[tuple[float, str]] = []
+    def events(self, node: XmlNode) -> list[Cue]:
+        """The text events inside a segment, as cues at their offset into it."""
+        out: list[Cue] = []
         for child in node.children:
             if child.name not in _TEXT_EVENTS:
                 continue
             text = clean_text(child.attrs.get("message") or child.attrs.get("text"))
             if text is None:
                 continue
-            offset = self.number(child, "timeoffset") or self.number(child, "distoffset") or 0.0
-            out.append((offset, text))
+            dist = self.number(child, "distoffset")
+            offset = self.number(child, "timeoffset")
+            if dist is not None and offset is None:
+                out.append(Cue(text, at_m=dist))
+            elif self.by_distance:
+                out.append(Cue(text, at_m=offset or 0.0))
+            else:
+                out.append(Cue(text, at_s=offset or 0.0))
         return out
 
     def attach_loose(self, built: list[_Built], loose: list[XmlNode]) -> None:
-        """Text events placed directly in <workout> by their time: onto the step then."""
+        """Text events placed directly in <workout> by their time: a cue of the step then."""
         for node in loose:
             text = clean_text(node.attrs.get("message") or node.attrs.get("text"))
             if text is None:
@@ -508,41 +444,38 @@ class _Reader:
                     f"text event '{text}' at {num(at)} s falls in no plain step; left out",
                 )
                 continue
-            if at > home.start:
-                self.c.warn(
-                    self.loc(node),
-                    f"text at {num(at - home.start)} s into the step becomes its note",
-                    home.number,
-                )
             step = home.item
-            note = join_notes([step.note or "", text])
-            if note is not None and len(note) > MAX_NOTE:
-                note = self.c.text(self.loc(node), home.number, note, MAX_NOTE, "note")
-            home.item = replace(step, note=note)
+            text = self.c.text(self.loc(node), home.number, text, MAX_CUE, "cue text") or text
+            cue = Cue(text, at_s=at - home.start)
+            cues = tuple(sorted((*step.cues, cue), key=lambda c: c.at_s or 0.0))
+            home.item = replace(step, cues=cues)
 
     # --- targets -----------------------------------------------------------------------
 
     def power(
         self, node: XmlNode, n: int, low: float | None, high: float | None, *, ramp: bool
     ) -> Target | None:
+        """A power (or, running, pace) target; a ramp from ``low`` to ``high`` (in that order:
+        a Cooldown's PowerLow is where it starts) when they differ."""
         if low is None or high is None:
             if low is None and high is None:
                 return None
             low = high = low if low is not None else high
         a, b = float(low or 0), float(high or 0)
-        lo, hi = round(min(a, b) * 100, 1), round(max(a, b) * 100, 1)
-        run = self.sport is Sport.RUN
-        target = self.run_pace(node, n, lo, hi) if run else PowerPercent(lo, hi)
-        if ramp and a != b and target is not None:
-            self.c.warn(
-                self.loc(node),
-                f"ramp {num(round(a * 100, 1))}% to {num(round(b * 100, 1))}% held as the range "
-                f"{format_target(target)} (pacer holds a target range, not a ramp)",
-                n,
-            )
-        return target
+        if ramp and a != b:
+            start, end = self.fixed(node, n, a, a), self.fixed(node, n, b, b)
+            if start is None or end is None:
+                return None
+            return Ramp(start, end)
+        return self.fixed(node, n, min(a, b), max(a, b))
 
-    def run_pace(self, node: XmlNode, n: int, lo: float, hi: float) -> Target | None:
+    def fixed(self, node: XmlNode, n: int, a: float, b: float) -> FixedTarget | None:
+        lo, hi = round(a * 100, 1), round(b * 100, 1)
+        if self.sport is Sport.RUN:
+            return self.run_pace(node, n, lo, hi)
+        return PowerPercent(lo, hi)
+
+    def run_pace(self, node: XmlNode, n: int, lo: float, hi: float) -> RelativePace | None:
         which = self.number(node, "pace")
         ref = RUN_PACES.get(round(which or 0))
         if ref is None:
@@ -591,10 +524,18 @@ def import_zwo(
     profile: Profile | None = None,
     pace_unit: PaceUnit | None = None,
 ) -> ImportResult:
+    data, cp1252_line = xml_bytes(data, source)
     root = parse_xml(data, source)
     collector = Collector()
+    if cp1252_line is not None:
+        collector.warn(
+            Location(source, cp1252_line, 1),
+            "not UTF-8 and no encoding declared: read as Windows-1252",
+        )
     reader = _Reader(source, profile, pace_unit or default_pace_unit(profile), collector)
     workout = reader.workout(root)
+    if workout is not None:
+        collector.plausibility(Location(source, 1, 1), workout)
     warnings = finish(collector)
     assert workout is not None
     return ImportResult(workout, warnings, ImportKind.ZWO)

@@ -9,6 +9,7 @@ from pacer.link.args import Args
 from pacer.link.ops import Op
 from pacer.link.protocol import ErrorCode, Request
 from pacer.link.service.base import Handler, Requests
+from pacer.link.service.texts import check_workout
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.link.session import Session
@@ -40,6 +41,11 @@ class RunRequests(Requests):
         stored = store.get_workout(name)
         if stored is None:
             raise args.error("name", f"no workout named {name!r}", ErrorCode.NOT_FOUND)
+        # the profile may have changed since the push: refuse what it can no longer resolve
+        profile = store.get_profile()
+        await check_workout(
+            name, stored.source, profile.source if profile else None, self.ctx.limits.max_text_depth
+        )
         if store.selected_workout() != name:
             store.select_workout(name)
             engine.select(name)

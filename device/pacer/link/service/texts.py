@@ -87,7 +87,8 @@ def _problems(code: ErrorCode, what: str, n: int, details: list[ErrorDetail]) ->
 def _check_workout(name: str, text: str, profile_text: str | None, max_depth: int) -> None:
     """The same validator as ``pacer validate``, against the stored profile if it loads."""
     from pacer.workout.fileformat import load_workout
-    from pacer.workout.profile import load_profile
+    from pacer.workout.profile import Profile, load_profile
+    from pacer.workout.resolve import require_profile_values
 
     what = f"workout {name!r}"
     _shape(ErrorCode.INVALID_WORKOUT, what, text, max_depth)
@@ -98,7 +99,8 @@ def _check_workout(name: str, text: str, profile_text: str | None, max_depth: in
         except (InputErrors, RecursionError):
             profile = None
     try:
-        load_workout(text, source=name, profile=profile)
+        workout = load_workout(text, source=name, profile=profile)
+        require_profile_values(workout, profile or Profile(), name)
     except InputErrors as exc:
         raise invalid(ErrorCode.INVALID_WORKOUT, what, exc) from None
     except RecursionError:  # the scan is the guard; this is the backstop

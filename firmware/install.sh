@@ -486,7 +486,8 @@ step_venv() {
   hash=$(source_hash)
   stamp=$(target "$VENV/.pacer-source")
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
-    run_cmd "$VENV/bin/pip install --disable-pip-version-check --quiet '$PREFIX/src[pi]' && echo $hash > $VENV/.pacer-source"
+    # setuptools builds in the source tree: its build/ would look like stale files next time.
+    run_cmd "$VENV/bin/pip install --disable-pip-version-check --quiet '$PREFIX/src[pi]' && rm -rf $PREFIX/src/build && echo $hash > $VENV/.pacer-source"
   fi
 }
 

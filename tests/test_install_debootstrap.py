@@ -7,11 +7,13 @@ pacer from the copied source tree. Then, inside that root, the installed pacer: 
 ``validate`` on the examples, ``run --hardware sim --headless`` as the ``pacer`` user up to
 READY=1 on a notify socket this test owns, and ``systemd-analyze verify`` of the units.
 
-The debootstrap result is cached as a tarball in ``.cache/debootstrap/`` (ignored by git),
-the downloaded .deb files in ``.cache/apt-archives/`` and pip's cache in ``.cache/pip/``
-(both bind-mounted into the root), so only the first run downloads: a warm run extracts the
-tarball and installs from the caches. Needs root (chroot, mount) and debootstrap: without
-them the test skips, under ``.ci/run`` (``PACER_REQUIRE_SYSTEM_TOOLS=1``) it fails.
+Caches, in ``.cache/`` (ignored by git; a CI clone starts without it): the debootstrap root
+with its apt lists as a tarball in ``.cache/debootstrap/``, the downloaded .deb files in
+``.cache/apt-archives/`` and pip's cache in ``.cache/pip/`` (both bind-mounted into the
+root), and the root after a fresh install passed, keyed on install.sh, pyproject.toml and
+this file: a warm run starts from that one and upgrades it (see the test's docstring).
+Needs root (chroot, mount) and debootstrap: without them the test skips, under ``.ci/run``
+(``PACER_REQUIRE_SYSTEM_TOOLS=1``) it fails.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def base_tarball() -> Path:
         require_tool("debootstrap")  # skips, or fails in CI
         raise AssertionError("unreachable")
     arch = dpkg_arch()
-    recipe = f"{SUITE} {arch} minbase {','.join(INCLUDE)} {MIRROR}"
+    recipe = f"{SUITE} {arch} minbase {','.join(INCLUDE)} {MIRROR} apt-lists"
     key = hashlib.sha256(recipe.encode()).hexdigest()[:12]
     folder = CACHE / "debootstrap"
     folder.mkdir(parents=True, exist_ok=True)
@@ -93,6 +95,16 @@ def base_tarball() -> Path:
             timeout=1200,
         )
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        # The package lists too: install.sh's own apt-get update then only revalidates them.
+        (build / "etc/resolv.conf").write_bytes(Path("/etc/resolv.conf").read_bytes())
+        update = subprocess.run(
+            ["chroot", str(build), "apt-get", "update"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=chroot_env(),
+        )
+        assert update.returncode == 0, update.stdout[-3000:] + update.stderr[-3000:]
         partial = tarball.with_suffix(".partial")
         subprocess.run(["tar", "-C", str(build), "-cf", str(partial), "."], check=True)
         partial.rename(tarball)
@@ -231,33 +243,83 @@ def changes(output: str) -> int:
     return int(m[1])
 
 
+def installed_snapshot(base: Path) -> Path:
+    """Where the root is kept after a fresh install passed every check: keyed on the base,
+    install.sh, pyproject.toml (the dependencies) and this test."""
+    digest = hashlib.sha256(base.name.encode())
+    for f in (REPO / "firmware/install.sh", REPO / "pyproject.toml", Path(__file__)):
+        digest.update(f.read_bytes())
+    return base.parent / f"installed-{digest.hexdigest()[:12]}.tar"
+
+
+def save_snapshot(root: Path, snapshot: Path) -> None:
+    for old in snapshot.parent.glob("installed-*.tar"):
+        old.unlink()
+    partial = snapshot.with_suffix(".partial")
+    subprocess.run(
+        [
+            *("tar", "-C", str(root), "-cf", str(partial)),
+            *("--exclude=./tmp/*", "--exclude=./run/pacer-test", "."),
+        ],
+        check=True,
+        timeout=600,
+    )
+    partial.rename(snapshot)
+
+
 def test_install_sh_for_real_in_a_debian_root(tmp_path: Path) -> None:
+    """Fresh: install.sh on the bare debootstrap root (every CI run: the clone has no
+    .cache). Warm: on a root saved after a fresh install of the same install.sh and
+    dependencies, so the run is an upgrade (the current source, pip install of pacer
+    when it changed) and the checks after it are the same."""
     require_root()
     require_tool("chroot")
+    t0 = time.monotonic()
     base = base_tarball()
+    print(f"debootstrap root (cached in {base.parent}): {time.monotonic() - t0:.1f} s")
+    snapshot = installed_snapshot(base)
+    fresh = not snapshot.exists()
     with ExitStack() as stack:
-        root = stack.enter_context(scratch_root(base, tmp_path))
-        stack.enter_context(mounted(root))
+        t0 = time.monotonic()
+        root = stack.enter_context(scratch_root(base if fresh else snapshot, tmp_path))
+        mounts = stack.enter_context(ExitStack())
+        mounts.enter_context(mounted(root))
+        print(f"extract and mount: {time.monotonic() - t0:.1f} s")
 
         started = time.monotonic()
         first = install(root)
-        print(f"install.sh --chroot: {time.monotonic() - started:.1f} s")
+        kind = "fresh install" if fresh else "upgrade of the saved install"
+        print(f"install.sh --chroot, {kind}: {time.monotonic() - started:.1f} s")
         out = first.stdout
-        assert changes(out) > 0
-        assert "run: apt-get update" in out
-        assert "note: python3-lgpio is only in the Raspberry Pi OS archive: skipped" in out
-        assert "run: useradd --system --user-group" in out
-        assert "run: python3 -m venv --system-site-packages /opt/pacer/venv" in out
-        assert "disable apt-daily.timer" in out
+        if fresh:
+            assert changes(out) > 0
+            assert "run: apt-get update" in out
+            assert "note: python3-lgpio is only in the Raspberry Pi OS archive: skipped" in out
+            assert "run: useradd --system --user-group" in out
+            assert "run: python3 -m venv --system-site-packages /opt/pacer/venv" in out
+            assert "disable apt-daily.timer" in out
+        else:
+            assert "apt-get" not in out, out
+            assert "useradd" not in out, out
 
         # Idempotent on a real system too: the second run finds everything in place.
+        t0 = time.monotonic()
         again = install(root)
         assert changes(again.stdout) == 0, again.stdout
+        print(f"install.sh again (0 changes): {time.monotonic() - t0:.1f} s")
 
+        t0 = time.monotonic()
         check_installed_tree(root)
         check_cli(root)
         check_ready(root, tmp_path)
         check_units(root)
+        print(f"checks inside the root: {time.monotonic() - t0:.1f} s")
+
+        mounts.close()  # unmounted before the root is archived
+        if fresh:
+            t0 = time.monotonic()
+            save_snapshot(root, snapshot)
+            print(f"saved {snapshot.name}: {time.monotonic() - t0:.1f} s")
 
 
 def check_installed_tree(root: Path) -> None:

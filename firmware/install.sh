@@ -11,13 +11,17 @@
 #
 # What it does (each step only when needed, so a second run changes nothing):
 #   files     the source in /opt/pacer/src, the units in /etc/systemd/system (enabled),
-#             /opt/pacer/bin/pacer-gadget, udev rules, the D-Bus policy, modules-load.d,
-#             /etc/pacer/config.toml (only if absent), the boot configuration
-#             (config.txt block between "# >>> pacer" and "# <<< pacer"; modules-load=dwc2
-#             in cmdline.txt)
-#   commands  apt-get install of the missing Debian packages, the groups and the pacer
-#             user, the venv in /opt/pacer/venv (with the system site packages, for
-#             python3-lgpio) and pip install of pacer into it
+#             /opt/pacer/bin/pacer-gadget, udev rules, the D-Bus policy, the polkit rule
+#             (the pacer user may power off), modules-load.d, /etc/pacer/config.toml (only
+#             if absent), the boot configuration (config.txt block between "# >>> pacer"
+#             and "# <<< pacer": I2C, USB gadget, audio, LED, CPU clock; modules-load=dwc2
+#             and video=HDMI-A-1:d in cmdline.txt)
+#   services  disables what a headless pacer never uses, where present (triggerhappy,
+#             ModemManager, the apt and man-db timers): `systemctl enable` undoes it
+#   commands  apt-get install of the missing Debian packages (python3-lgpio only where the
+#             archive has it: Raspberry Pi OS), the groups and the pacer user, the venv in
+#             /opt/pacer/venv (with the system site packages, for python3-lgpio) and pip
+#             install of pacer into it
 #
 # Options:
 #   --root DIR       act on the root file system mounted at DIR (default /)
@@ -39,7 +43,15 @@ CHROOT=0
 READONLY_ROOT=0
 PACKAGES=1
 
-APT_PACKAGES=(python3 python3-venv bluez i2c-tools python3-lgpio libopenjp2-7 libopenblas0)
+# polkitd: the rule that lets the pacer user power off; rfkill: Wi-Fi off during a run.
+APT_PACKAGES=(python3 python3-venv bluez i2c-tools libopenjp2-7 libopenblas0 polkitd rfkill)
+# Only in Raspberry Pi OS's archive: skipped with a note elsewhere (plain Debian), where the
+# venv gets the same library from PyPI (pyproject.toml's `pi` extra).
+PI_OS_PACKAGES=(python3-lgpio)
+# Units a headless pacer never uses, disabled when the image has them (hotkey daemon, modem
+# manager, daily apt and man-db runs that wake the CPU and the SD card on battery).
+UNITS_OFF=(triggerhappy.service triggerhappy.socket ModemManager.service apt-daily.timer
+  apt-daily-upgrade.timer man-db.timer)
 GROUPS_NEEDED=(gpio i2c bluetooth dialout)
 USER_NAME=pacer
 PREFIX=/opt/pacer
@@ -278,18 +290,23 @@ with_config_block() {
     }'
 }
 
-# stdin cmdline.txt (one line) -> stdout with dwc2 in modules-load=.
-with_modules_load() {
+# stdin cmdline.txt (one line) -> stdout with dwc2 in modules-load= and the HDMI
+# connector disabled (video=HDMI-A-1:d: the KMS driver never powers the HDMI encoder; a
+# video=HDMI-A-1:... the user set is left alone).
+with_cmdline() {
   awk '
     NR == 1 {
       found = 0
+      video = 0
       for (i = 1; i <= NF; i++) {
         if ($i ~ /^modules-load=/) {
           found = 1
           if (("," substr($i, 14) ",") !~ /,dwc2,/) $i = $i ",dwc2"
         }
+        if ($i ~ /^video=HDMI-A-1:/) video = 1
       }
       if (!found) $0 = $0 " modules-load=dwc2"
+      if (!video) $0 = $0 " video=HDMI-A-1:d"
     }
     { print }'
 }
@@ -313,6 +330,40 @@ in_group() {
     "$(target /etc/group)" 2>/dev/null
 }
 
+# Every in-image unit file directory, most specific first.
+unit_file() {
+  local d
+  for d in /etc/systemd/system /usr/lib/systemd/system /lib/systemd/system; do
+    if [ -f "$(target "$d/$1")" ]; then
+      echo "$d/$1"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# The symlinks `systemctl enable` made for a unit: in *.wants/ and *.requires/ under
+# /etc/systemd/system, and aliases (dbus-org.*.service) pointing at it. One per line.
+enablement_links() {
+  local unit=$1 dir
+  dir=$(target /etc/systemd/system)
+  [ -d "$dir" ] || return 0
+  find "$dir" -type l \( -path '*.wants/*' -o -path '*.requires/*' \) -name "$unit" \
+    -printf '/etc/systemd/system/%P\n'
+  find "$dir" -maxdepth 1 -type l ! -name "$unit" -lname "*/$unit" \
+    -printf '/etc/systemd/system/%P\n'
+}
+
+# The image has apt package lists (apt-get update ran at least once).
+apt_lists_known() {
+  compgen -G "$(target /var/lib/apt/lists)/*_Packages" >/dev/null
+}
+
+# A package the image's apt lists know (uncompressed lists, apt's default).
+pkg_in_lists() {
+  grep -qsx "Package: $1" "$(target /var/lib/apt/lists)"/*_Packages
+}
+
 pkg_installed() {
   awk -v p="$1" '
     $1 == "Package:" { cur = $2 }
@@ -334,13 +385,27 @@ boot_dir() {
 
 step_packages() {
   [ "$PACKAGES" = 1 ] || return 0
-  local missing=() p
+  local missing=() pi_missing=() p
   for p in "${APT_PACKAGES[@]}"; do
     pkg_installed "$p" || missing+=("$p")
   done
-  ((${#missing[@]})) || return 0
+  for p in "${PI_OS_PACKAGES[@]}"; do
+    pkg_installed "$p" && continue
+    if apt_lists_known && ! pkg_in_lists "$p"; then
+      # A plain Debian root whose package lists are already there: nothing to run.
+      echo "note: $p is only in the Raspberry Pi OS archive: skipped (the venv gets it from PyPI)"
+      continue
+    fi
+    pi_missing+=("$p")
+  done
+  ((${#missing[@]} + ${#pi_missing[@]})) || return 0
   run_cmd "apt-get update"
-  run_cmd "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+  if ((${#missing[@]})); then
+    run_cmd "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+  fi
+  for p in "${pi_missing[@]}"; do
+    run_cmd "if apt-cache show $p >/dev/null 2>&1; then DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $p; else echo 'note: $p is only in the Raspberry Pi OS archive: skipped (the venv gets it from PyPI)'; fi"
+  done
 }
 
 step_user() {
@@ -375,6 +440,7 @@ step_files() {
     /etc/systemd/system/multi-user.target.wants/pacer-gadget.service
   put_file "$HERE/udev/90-pacer-device.rules" /etc/udev/rules.d/90-pacer-device.rules 0644
   put_file "$HERE/dbus/pacer.conf" /etc/dbus-1/system.d/pacer.conf 0644
+  put_file "$HERE/polkit/50-pacer.rules" /etc/polkit-1/rules.d/50-pacer.rules 0644
   put_file "$HERE/etc/modules-load.conf" /etc/modules-load.d/pacer.conf 0644
   put_file_once "$HERE/etc/config.toml" /etc/pacer/config.toml 0644
   ensure_dir "$DATA_DIR"
@@ -388,12 +454,28 @@ step_boot() {
     sed 's/^/  /' "$HERE/boot/config.txt.fragment"
     return 0
   fi
-  edit_file "$boot/config.txt" "I2C at 400 kHz, dwc2 peripheral" with_config_block
+  edit_file "$boot/config.txt" "I2C at 400 kHz, dwc2 peripheral, audio, LED and CPU clock" \
+    with_config_block
   if [ -f "$(target "$boot/cmdline.txt")" ]; then
-    edit_file "$boot/cmdline.txt" "modules-load=dwc2" with_modules_load
+    edit_file "$boot/cmdline.txt" "modules-load=dwc2, HDMI off" with_cmdline
   else
-    echo "note: no $boot/cmdline.txt; add modules-load=dwc2 to the kernel command line"
+    echo "note: no $boot/cmdline.txt; add modules-load=dwc2 video=HDMI-A-1:d to the" \
+      "kernel command line"
   fi
+}
+
+# Disable (not mask) the units a pacer never uses: the same symlinks `systemctl disable`
+# removes, so `systemctl enable UNIT` brings one back.
+step_services() {
+  local unit link
+  for unit in "${UNITS_OFF[@]}"; do
+    unit_file "$unit" >/dev/null || continue
+    while IFS= read -r link; do
+      [ -n "$link" ] || continue
+      change "disable $unit: remove $link (undo: systemctl enable $unit)"
+      if [ "$DRY_RUN" = 0 ]; then rm -f "$(target "$link")"; fi
+    done < <(enablement_links "$unit")
+  done
 }
 
 step_venv() {
@@ -404,7 +486,8 @@ step_venv() {
   hash=$(source_hash)
   stamp=$(target "$VENV/.pacer-source")
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
-    run_cmd "$VENV/bin/pip install --disable-pip-version-check --quiet '$PREFIX/src[pi]' && echo $hash > $VENV/.pacer-source"
+    # setuptools builds in the source tree: its build/ would look like stale files next time.
+    run_cmd "$VENV/bin/pip install --disable-pip-version-check --quiet '$PREFIX/src[pi]' && rm -rf $PREFIX/src/build && echo $hash > $VENV/.pacer-source"
   fi
 }
 
@@ -433,6 +516,7 @@ step_packages
 step_user
 step_files
 step_boot
+step_services
 step_venv
 step_readonly_root
 step_reload

@@ -332,6 +332,9 @@ DEFAULT_PINOUT = Pinout(
             "Pad order differs between modules (GND-VCC-SCL-SDA or VCC-GND-SCL-SDA): "
             "follow the silk-screen, not the position.",
             "A module jumpered to 0x3D needs `i2c_address = 0x3D` under [display] in config.toml.",
+            "GPIO3 (pin 5, SCL) is also the Pi's wake pin: a halted Pi starts when it is pulled "
+            "low. An optional wake button from pin 5 to GND works, but pressed while pacer runs "
+            "it breaks the I2C transfer in flight (docs/hardware.md, Off and on).",
         ),
     ),
     buttons=(

@@ -93,6 +93,8 @@ class DaemonOptions:
     #: BLE scanning for ``sensors.scan`` (None: not offered)
     scanner: SensorScanner | None = None
     tick_s: float = 1.0
+    #: a card to show at start (``pacer run``: stored settings it could not use)
+    notice: tuple[ErrorKind, str] | None = None
 
 
 async def run_daemon(
@@ -156,6 +158,8 @@ class Daemon:
             self.menu.offer = find_resume_offer(self.store)
             self._reload_menu()
             self._show_home()  # the first frame: before BLE (bleak, D-Bus) is even imported
+            if self.options.notice is not None:
+                self._show_notice(*self.options.notice)
             log.info("first frame up")
             async with self.hw:
                 self.hw.buttons.on_action(self._actions.put_nowait)

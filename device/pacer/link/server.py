@@ -38,7 +38,8 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from pacer import __version__
 from pacer.config.file import Config
-from pacer.config.settings import check_value, effective
+from pacer.config.settings import check_update, effective
+from pacer.config.validate import SettingError
 from pacer.core.clock import Clock
 from pacer.core.errors import InputErrors, ProtocolError, StoreError
 from pacer.core.samples import SensorRole
@@ -651,14 +652,10 @@ class DeviceService:
     async def _settings_set(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
         values = args.mapping("values", max_items=self.limits.max_items)
         args.done()
-        checked: dict[str, Any] = {}
-        from pacer.core.errors import ConfigError
-
-        for key, value in values.items():
-            try:
-                checked[key] = None if value is None else check_value(key, value)
-            except ConfigError as exc:
-                raise args.error(f"values.{key}", exc.message) from None
+        try:
+            checked = check_update(self.config, self.store.get_settings(), values)
+        except SettingError as exc:
+            raise args.error(f"values.{exc.key}", exc.message) from None
         self.store.update_settings(checked)
         self._changed("settings")
         return {"settings": effective(self.store.get_settings(), self.config)}

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pacer.ble.parsers import CadenceUnit
 from pacer.core.errors import ConfigError
-from pacer.core.samples import SensorRole
+from pacer.core.samples import CadenceUnit, SensorRole
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.storage.store import Pairing as StoredPairing

@@ -32,7 +32,7 @@ import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from enum import Enum, StrEnum
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
@@ -42,7 +42,7 @@ from pacer.config.settings import check_update, effective
 from pacer.config.validate import SettingError
 from pacer.core.clock import Clock
 from pacer.core.errors import InputErrors, ProtocolError, StoreError
-from pacer.core.samples import SensorRole
+from pacer.core.samples import CadenceUnit, SensorRole
 from pacer.link.protocol import (
     DEFAULT_LIMITS,
     PROTOCOL_VERSION,
@@ -81,11 +81,6 @@ StatusCallback = Callable[[dict[str, Any]], None]
 _ADDRESS_RE: Final = re.compile(r"[0-9A-F]{2}(:[0-9A-F]{2}){5}")
 
 
-class CadenceUnitChoice(StrEnum):
-    """A foot pod's cadence: steps (both feet) or strides (one foot) per minute."""
-
-    STEPS = "steps"
-    STRIDES = "strides"
 
 
 class EngineControl(Protocol):
@@ -616,7 +611,7 @@ class DeviceService:
         address = args.text("address", max_bytes=64)
         role = args.choice("role", SensorRole)
         name = args.text("name", max_bytes=64, required=False)
-        unit = args.choice("cadence_unit", CadenceUnitChoice, required=False)
+        unit = args.choice("cadence_unit", CadenceUnit, required=False)
         args.done()
         assert address is not None
         assert role is not None

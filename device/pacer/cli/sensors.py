@@ -179,8 +179,7 @@ def run_scan(args: argparse.Namespace) -> int:
 
 def run_pair(args: argparse.Namespace) -> int:
     from pacer.ble.pairing import Pairing, pair
-    from pacer.core.samples import CadenceUnit
-    from pacer.core.samples import SensorRole
+    from pacer.core.samples import CadenceUnit, SensorRole
 
     pairing = Pairing(
         address=args.address,

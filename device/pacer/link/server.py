@@ -81,8 +81,6 @@ StatusCallback = Callable[[dict[str, Any]], None]
 _ADDRESS_RE: Final = re.compile(r"[0-9A-F]{2}(:[0-9A-F]{2}){5}")
 
 
-
-
 class EngineControl(Protocol):
     """What the serial link may do to the workout engine; the daemon implements it.
 

@@ -26,7 +26,7 @@ from pacer.core.clock import SystemClock
 from pacer.link.cable import IdleEngine, PtyCable
 from pacer.link.host import DeviceClient
 from pacer.link.server import DeviceService, SerialServer
-from pacer.storage.store import SampleRow, Store
+from pacer.storage.store import Store
 
 
 def make_activity(path: Path, seconds: int) -> int:
@@ -36,15 +36,15 @@ def make_activity(path: Path, seconds: int) -> int:
         store.add_samples(
             aid,
             (
-                SampleRow(
-                    float(i),
-                    hr=120 + i % 50,
-                    rr=(0.48, 0.49),
-                    speed=3.2,
-                    cadence=172.0,
-                    distance=3.2 * i,
-                    step=1 + i // 1200,
-                )
+                {
+                    "t": float(i),
+                    "hr": 120 + i % 50,
+                    "rr": [0.48, 0.49],
+                    "speed": 3.2,
+                    "cadence": 172.0,
+                    "distance": 3.2 * i,
+                    "step": 1 + i // 1200,
+                }
                 for i in range(seconds)
             ),
         )

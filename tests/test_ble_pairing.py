@@ -12,14 +12,13 @@ from pacer.ble.pairing import (
     load_pairings,
     normalize_address,
     pair,
+    pair_in,
     save_pairings,
 )
-from pacer.ble.parsers import CadenceUnit
 from pacer.cli import main
 from pacer.core.errors import ConfigError
-from pacer.core.samples import SensorRole
+from pacer.core.samples import CadenceUnit, SensorRole
 from pacer.storage.store import DB_NAME, Store
-from pacer.storage.store import Pairing as StoredPairing
 
 HR = "F0:13:C3:5A:2B:01"
 POD = "C4:7C:8D:6A:00:12"
@@ -65,14 +64,14 @@ def test_bad_addresses(address: str) -> None:
 
 def test_a_bad_stored_row_names_the_store(tmp_path: Path) -> None:
     with Store.open_dir(tmp_path) as store:  # written past the checks, as a corrupt row would be
-        store.pair(StoredPairing(HR, "ski"))
+        store._db.execute("INSERT INTO pairings(role, address) VALUES ('ski', ?)", (HR,))
     with pytest.raises(ConfigError, match=r"pacer.db: pairing F0:13:C3:5A:2B:01 has role 'ski'"):
         load_pairings(tmp_path)
 
 
 def test_pairing_over_serial_and_cli_share_one_store(tmp_path: Path) -> None:
     with Store.open_dir(tmp_path) as store:  # what the serial link's sensors.pair does
-        store.pair(StoredPairing(POD, "pod", "Stryd", "strides"))
+        pair_in(store, Pairing(POD, SensorRole.POD, "Stryd", CadenceUnit.STRIDES))
     assert load_pairings(tmp_path) == (Pairing(POD, SensorRole.POD, "Stryd", CadenceUnit.STRIDES),)
     assert pair(tmp_path, Pairing(POD, SensorRole.HR)) == (
         Pairing(POD, SensorRole.POD, "Stryd", CadenceUnit.STRIDES),

@@ -83,12 +83,11 @@ def test_reopen_only_what_was_not_ended(tmp_path: Path) -> None:
 
 
 def fill(store: Store, n: int, seconds: int) -> list[int]:
-    from pacer.storage.store import SampleRow
 
     ids = []
     for i in range(n):
         a = store.create_activity(float(i), f"run {i}")
-        store.add_samples(a, [SampleRow(float(t), hr=140, speed=3.0) for t in range(seconds)])
+        store.add_samples(a, [{"t": float(t), "hr": 140, "speed": 3.0} for t in range(seconds)])
         store.end_activity(a)
         ids.append(a)
     return ids

@@ -27,7 +27,6 @@ import hashlib
 import logging
 import math
 import os
-import re
 import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -37,11 +36,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from pacer import __version__
+from pacer.ble.pairing import Pairing, forget_in, pair_in, store_pairings
 from pacer.config.file import Config
 from pacer.config.settings import check_update, effective
 from pacer.config.validate import SettingError
 from pacer.core.clock import Clock
-from pacer.core.errors import InputErrors, ProtocolError, StoreError
+from pacer.core.errors import ConfigError, InputErrors, ProtocolError, StoreError
 from pacer.core.samples import CadenceUnit, SensorRole
 from pacer.link.protocol import (
     DEFAULT_LIMITS,
@@ -60,7 +60,7 @@ from pacer.link.protocol import (
     encode_reply,
     request_id_of,
 )
-from pacer.storage.store import ActivityStatus, Pairing, Store, StoreFull, read_activity_payload
+from pacer.storage.store import ActivityStatus, Store, StoreFull, read_activity_payload
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import serial
@@ -78,7 +78,6 @@ MAX_DETAILS: Final = 50
 MAX_SCAN_S: Final = 30
 
 StatusCallback = Callable[[dict[str, Any]], None]
-_ADDRESS_RE: Final = re.compile(r"[0-9A-F]{2}(:[0-9A-F]{2}){5}")
 
 
 class EngineControl(Protocol):
@@ -398,6 +397,8 @@ class DeviceService:
             return encode_reply(request.id, outcome.result), outcome.after
         except ProtocolError as exc:
             return encode_error(exc, request.id), None
+        except StoreFull as exc:  # the disk is full, whatever the request wrote
+            return encode_error(ProtocolError(ErrorCode.FULL, str(exc)), request.id), None
         except Exception:
             log.exception("request %r (%s) failed", request.id, request.op)
             internal = ProtocolError(
@@ -595,7 +596,7 @@ class DeviceService:
 
     async def _sensors_list(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
         args.done()
-        return {"sensors": [p.to_json() for p in self.store.list_pairings()]}
+        return {"sensors": [p.to_json() for p in store_pairings(self.store)]}
 
     async def _sensors_scan(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
         seconds = args.integer("seconds", minimum=1, maximum=MAX_SCAN_S, default=5)
@@ -613,15 +614,15 @@ class DeviceService:
         args.done()
         assert address is not None
         assert role is not None
-        address = address.upper()
-        if not _ADDRESS_RE.fullmatch(address):
-            raise args.error("address", f"not a Bluetooth address: {address!r}")
         if unit is not None and role is not SensorRole.POD:
             raise args.error("cadence_unit", "only a foot pod has a cadence unit")
-        pairing = Pairing(address, role.value, name, unit.value if unit else None)
+        try:
+            pairing = Pairing(address, role, name or "", unit or CadenceUnit.STEPS)
+        except ConfigError as exc:
+            raise args.error("address", exc.message) from None
         # One role per device as well as one device per role: the daemon keeps one BLE
         # connection per address (the same rule as `pacer sensors pair`).
-        replaced = self.store.pair_exclusive(pairing)
+        replaced = pair_in(self.store, pairing)
         self._changed("pairings")
         return {"paired": pairing.to_json(), "replaced": [p.to_json() for p in replaced]}
 
@@ -629,7 +630,10 @@ class DeviceService:
         address = args.text("address", max_bytes=64)
         args.done()
         assert address is not None
-        removed = self.store.forget(address.upper())
+        try:
+            removed = forget_in(self.store, address)
+        except ConfigError as exc:
+            raise args.error("address", exc.message) from None
         if not removed:
             raise args.error("address", f"no sensor paired at {address}", ErrorCode.NOT_FOUND)
         self._changed("pairings")

@@ -10,7 +10,7 @@ from pathlib import Path
 from pacer.core.errors import StoreError
 from pacer.recording.model import Activity, ActivityEvent, Record
 from pacer.recording.recorder import RecordingRefused, ResumePoint, resume_point
-from pacer.storage.store import ActivityStatus, EventRow, SampleRow, Store
+from pacer.storage.store import ActivityStatus, EventRow, Store
 
 #: Default bound on what the store may use before a new recording is refused (bytes in use).
 #: A recorded hour is about 320 kB on disk (benchmarks/bench_recording.py): 256 MiB hold
@@ -35,23 +35,9 @@ class StoreSink:
         self.store.reopen_activity(activity)
 
     def add_records(self, activity: int, rows: list[Record]) -> None:
-        self.store.add_samples(
-            activity,
-            [
-                SampleRow(
-                    t=r.t,
-                    hr=r.hr,
-                    rr=r.rr,
-                    speed=r.speed,
-                    cadence=r.cadence,
-                    distance=r.distance,
-                    power=r.power,
-                    step=r.step,
-                    status=r.status.value,
-                )
-                for r in rows
-            ],
-        )
+        from pacer.recording.payload import sample_json
+
+        self.store.add_samples(activity, [sample_json(r) for r in rows])
 
     def add_events(self, activity: int, rows: list[ActivityEvent]) -> None:
         self.store.add_events(

@@ -141,3 +141,71 @@ def test_help_teaches(capsys: pytest.CaptureFixture[str]) -> None:
     assert "pacer sensors pair F0:13:C3:5A:2B:01 --as hr" in out
     assert "scan" in out
     assert "forget" in out
+
+
+# --- one Pairing, one address check: the serial link and the command line agree ----------
+
+ADDRESSES = [
+    "aa:bb:cc:dd:ee:ff",
+    "AA-BB-CC-DD-EE-FF",
+    " f0:13:c3:5a:2b:01 ",
+    "AA:BB:CC:DD:EE",
+    "AA:BB:CC:DD:EE:FG",
+    "AABBCCDDEEFF",
+    "AA:BB-CC:DD:EE:FF:00",
+]
+
+
+@pytest.mark.parametrize("address", ADDRESSES)
+def test_serial_and_cli_accept_and_refuse_the_same_addresses(
+    tmp_path: Path, address: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+    import json
+
+    from pacer.link.protocol import ErrorCode, Request, encode_request
+    from pacer.link.server import DeviceService
+    from pacer.sim.clock import SimClock
+
+    from .serial_rig import FakeEngine
+
+    cli_code = main(["sensors", "pair", address, "--as", "pod", "--data-dir", str(tmp_path / "c")])
+    capsys.readouterr()
+    cli = load_pairings(tmp_path / "c")
+
+    async def over_serial() -> dict[str, object]:
+        with Store.open_dir(tmp_path / "s") as store:
+            clock = SimClock()
+            service = DeviceService(store, clock, FakeEngine(clock), device_id="t")
+            session = service.session()
+            args = {"address": address, "role": "pod"}
+            await session.feed(encode_request(Request(1, "sensors.pair", args)))
+            item = session.outbox.take_nowait()
+            assert item is not None
+            reply: dict[str, object] = json.loads(item[0])
+            return reply
+
+    reply = asyncio.run(over_serial())
+    serial = load_pairings(tmp_path / "s")
+    assert (cli_code == 0) == (reply["ok"] is True), reply
+    assert serial == cli
+    if cli_code == 0:
+        [p] = cli
+        assert p == Pairing(address, SensorRole.POD)
+        assert p.address == address.strip().upper().replace("-", ":")
+        assert reply["result"] == {"paired": p.to_json(), "replaced": []}
+    else:
+        assert cli_code == 2
+        error = reply["error"]
+        assert isinstance(error, dict)
+        assert error["code"] == ErrorCode.INVALID_FIELD
+        assert error["field"] == "args.address"
+        assert "not a Bluetooth address" in str(error["message"])
+
+
+def test_the_store_and_the_ble_sessions_use_one_pairing_type() -> None:
+    from pacer.ble import pairing
+    from pacer.storage import store, tables
+
+    assert pairing.Pairing is store.Pairing is tables.Pairing
+    assert pairing.normalize_address is tables.normalize_address

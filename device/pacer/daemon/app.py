@@ -149,6 +149,7 @@ class Daemon:
         self.ready = asyncio.Event()
         self._frame_waiting = asyncio.Event()
         self._notice: _Notice | None = None
+        self._storage_full_shown = False
         self._status_line = ""
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -220,7 +221,7 @@ class Daemon:
         run = self.run_
         if run is not None:
             await run.close(ended=True)
-            log.info("recording %s saved (%s)", run.activity_id, run.name)
+            log.info("recording %s %s (%s)", run.activity_id, run.saved_text(), run.name)
         self._follow(None)
         self.hw.haptics.off()
 
@@ -296,6 +297,10 @@ class Daemon:
             self._show_home()
         else:
             snap, events = run.tick(now, self.battery)
+            if run.storage_full and not self._storage_full_shown:
+                self._storage_full_shown = True
+                log.error("storage full: recording %s %s", run.activity_id, run.saved_text())
+                self._show_notice(ErrorKind.STORAGE_FULL)
             for part in self._followers():
                 part.on_tick(snap, events)
             self._offer(run.frame(snap, events), workout=not run.done)
@@ -419,6 +424,7 @@ class Daemon:
 
     def _begin(self, run: LiveRun, events: list[EngineEvent]) -> None:
         self.run_ = run
+        self._storage_full_shown = False
         self._follow(run.workout)
         self._feel(events)
         log.info("workout %r started", run.name)
@@ -573,6 +579,9 @@ class Daemon:
         status = status_json(run.last, run.name)
         status["activity"] = run.activity_id
         status["saved"] = run.done
+        if run.storage_full:  # the run goes on; its recording stopped at saved_t
+            status["state"] = "storage_full" if not run.done else status["state"]
+            status["storage"] = "full"
         return status
 
     def _status_text(self) -> str:
@@ -580,7 +589,9 @@ class Daemon:
         if run is not None and run.last is not None:
             snap = run.last
             if snap.state is RunState.DONE:
-                return f"done: {run.name} saved (activity {run.activity_id})"
+                return f"done: {run.name} {run.saved_text()} (activity {run.activity_id})"
+            if run.storage_full:
+                return f"storage_full: {run.name}, {run.saved_text()}"
             return (
                 f"{snap.state.value}: {run.name}, step {snap.step_number}/{snap.step_count} "
                 f"{snap.step_name}"

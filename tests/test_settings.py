@@ -27,7 +27,7 @@ from pacer.config.settings import (
     usable_settings,
 )
 from pacer.config.validate import SettingError, config_problems, overlay
-from pacer.core.errors import ConfigError, InputErrors
+from pacer.core.errors import ConfigError, InputErrors, ProtocolError
 from pacer.link.host import DeviceClient
 from pacer.link.protocol import ErrorCode, Request, encode_request
 from pacer.link.server import DeviceService
@@ -265,6 +265,12 @@ def test_stored_settings_the_daemon_cannot_use_do_not_stop_it(tmp_path: Path) ->
             assert set(shown["set"]) == {"alerts.nope", "battery.warn_percent", "display.contrast"}
             host.settings_set({"alerts.nope": None, "battery.warn_percent": None})
             assert host.settings_get()["set"] == ["display.contrast"]
+            # a change is checked against the config file's values, not the ones in force
+            host.settings_set({"buttons.pins": [5, 6], "haptics.pin": 27})
+            with pytest.raises(ProtocolError) as info:
+                host.settings_set({"buttons.pins": None})  # back to 17, 27, 22: clashes
+            assert info.value.field == "args.values.buttons.pins"
+            assert host.settings_get()["settings"]["buttons.pins"] == [5, 6]
         d.proc.send_signal(signal.SIGTERM)
         assert d.proc.wait(15) == 0, d.log()
     log = d.log()

@@ -183,6 +183,7 @@ async def _main(args: argparse.Namespace, config: Config, store: Store) -> int:
     from pacer.devices.build import build_hardware
     from pacer.screens.views import ErrorKind
 
+    base = config
     config, refused = settings_in_force(config, store)
     device = build_hardware(
         config,
@@ -204,6 +205,7 @@ async def _main(args: argparse.Namespace, config: Config, store: Store) -> int:
                 watchdog_s=watchdog_interval(os.environ),
                 scanner=device.scanner,
                 notice=None if refused is None else (ErrorKind.SETTINGS_REFUSED, refused),
+                settings_base=base,
             )
             return await run_daemon(device.hardware, config, store, options)
     finally:

@@ -95,6 +95,9 @@ class DaemonOptions:
     tick_s: float = 1.0
     #: a card to show at start (``pacer run``: stored settings it could not use)
     notice: tuple[ErrorKind, str] | None = None
+    #: the config file's values, under the stored settings: what ``settings.set`` checks a
+    #: change against (None: the config the daemon runs with)
+    settings_base: Config | None = None
 
 
 async def run_daemon(
@@ -267,7 +270,7 @@ class Daemon:
             scanner=self.options.scanner,
             service=self,
             on_change=self._store_changed,
-            config=self.config,
+            config=self.options.settings_base or self.config,
         )
         server = SerialServer(service, port, baudrate=self.config.serial.baudrate)
         log.info("serial link on %s", port)

@@ -277,3 +277,25 @@ def test_stored_settings_the_daemon_cannot_use_do_not_stop_it(tmp_path: Path) ->
     assert "stored setting alerts.nope not used: unknown alert parameter" in log
     assert "stored setting battery.warn_percent not used" in log
     assert "display.contrast not used" not in log
+
+
+async def test_the_daemon_shows_the_settings_refused_card(tmp_path: Path) -> None:
+    """What ``pacer run`` finds in the store reaches the screen through the notice card."""
+    from pacer.cli.run import settings_in_force
+    from pacer.screens import render
+    from pacer.screens.views import ErrorKind, ErrorView
+
+    from .test_daemon_loop import FrameLog, make_hw, running
+
+    with Store.open_dir(tmp_path / "data") as store:
+        store.update_settings({"haptics.pin": 27, "display.contrast": 7})
+        config, refused = settings_in_force(Config(), store)
+        assert refused == "haptics.pin"
+        assert config.haptics.pin == Config().haptics.pin
+        assert config.display.contrast == 7
+        display = FrameLog()
+        hw, _ = make_hw(60.0, display=display)
+        card = render(ErrorView(ErrorKind.SETTINGS_REFUSED, detail=refused, hint=""))
+        notice = (ErrorKind.SETTINGS_REFUSED, refused)
+        async with running(store, config=config, hw=hw, notice=notice) as rig:
+            await rig.until(lambda: any(f.tobytes() == card.tobytes() for f in display.frames))

@@ -51,7 +51,13 @@ from pacer.config.schema import (
     SerialConfig,
     StorageConfig,
 )
-from pacer.config.validate import config_problems, field_names, normalise, value_problem
+from pacer.config.validate import (
+    config_problems,
+    field_names,
+    normalise,
+    overlay,
+    value_problem,
+)
 from pacer.core.errors import ConfigError, InputErrors, Location
 
 __all__ = [
@@ -102,8 +108,11 @@ def load_config(text: str, source: str = "<config>") -> Config:
         if section not in (*SECTIONS, "alerts") or not isinstance(table, dict):
             close = difflib.get_close_matches(section, [*SECTIONS, "alerts"], n=1)
             hint = f" (did you mean [{close[0]}]?)" if close else ""
-            what = "[alerts] must be a table" if section == "alerts" else "unknown section"
-            message = what if section == "alerts" else f"{what} [{section}]{hint}"
+            message = (
+                f"[{section}] must be a table"
+                if section in (*SECTIONS, "alerts")
+                else f"unknown section [{section}]{hint}"
+            )
             errors.append(ConfigError(message, _position(text, source, section, None)))
             continue
         names = field_names(section)
@@ -121,7 +130,7 @@ def load_config(text: str, source: str = "<config>") -> Config:
             values[f"{section}.{key}"] = normalise(f"{section}.{key}", v)
     if errors:
         raise InputErrors(list(errors))
-    config = _build(values)
+    config = overlay(Config(), values)
     for rule in config_problems(config):
         written = [k for k in rule.keys if k in values] or list(rule.keys)
         section, _, key = written[0].partition(".")
@@ -130,12 +139,6 @@ def load_config(text: str, source: str = "<config>") -> Config:
     if errors:
         raise InputErrors(list(errors))
     return config
-
-
-def _build(values: dict[str, Any]) -> Config:
-    from pacer.config.validate import overlay
-
-    return overlay(Config(), values)
 
 
 def read_config(path: Path | None) -> Config:

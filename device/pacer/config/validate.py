@@ -130,7 +130,7 @@ def default_of(key: str, base: Config | None = None) -> Any:
 
 def value_problem(key: str, value: Any) -> str | None:
     """What is wrong with ``value`` for the known key ``section.name``/``alerts.<p>``, or None."""
-    if ALERT_KEY.fullmatch(key):
+    if key.startswith("alerts."):
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"{key} must be a number"
         if not math.isfinite(value):

@@ -190,3 +190,27 @@ def test_a_run_on_a_full_disk_end_to_end(small_fs: Path, tmp_path: Path, how: st
             assert info.incomplete == STORAGE_FULL
             assert read_payload(store.activity_payload(activity)).records
     assert "Traceback" not in log
+
+
+async def test_the_screen_shows_the_storage_full_card(small_fs: Path) -> None:
+    from pacer.screens import render
+    from pacer.screens.views import ErrorKind, ErrorView
+
+    from .test_daemon_loop import STEP_UP, FrameLog, make_hw, running
+
+    display = FrameLog()
+    hw, _ = make_hw(60.0, display=display)
+    card = render(ErrorView(ErrorKind.STORAGE_FULL, hint="")).tobytes()
+    with Store.open_dir(small_fs / "data") as store:
+        store.put_workout("step-up-run", STEP_UP, 1.7e9, max_count=100)
+        async with running(store, hw=hw) as rig:
+            await rig.daemon.start_workout("step-up-run", STEP_UP)
+            await rig.until(lambda: rig.status().get("t", 0) > 20)
+            filler = fill(small_fs)
+            await rig.until(lambda: rig.status()["state"] == "storage_full", within=20)
+            await rig.until(lambda: any(f.tobytes() == card for f in display.frames))
+            assert rig.status()["storage"] == "full"
+            assert rig.daemon._status_text().startswith("storage_full: step-up-run, saved up to")
+            await rig.daemon.stop_workout()
+            await rig.until(lambda: rig.status()["saved"] is True)
+        filler.unlink()

@@ -73,6 +73,8 @@ EXIT_OK = 0
 EXIT_RESTART = 75
 #: how long a notice (battery low, a refused start) covers the screen
 NOTICE_S = 5.0
+#: while the disk is full during a run, the Storage full card comes back this often
+STORAGE_FULL_EVERY_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +154,7 @@ class Daemon:
         self.ready = asyncio.Event()
         self._frame_waiting = asyncio.Event()
         self._notice: _Notice | None = None
-        self._storage_full_shown = False
+        self._storage_full_shown: float | None = None
         self._status_line = ""
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -300,10 +302,13 @@ class Daemon:
             self._show_home()
         else:
             snap, events = run.tick(now, self.battery)
-            if run.storage_full and not self._storage_full_shown:
-                self._storage_full_shown = True
-                log.error("storage full: recording %s %s", run.activity_id, run.saved_text())
-                self._show_notice(ErrorKind.STORAGE_FULL)
+            if run.storage_full and not run.done:  # the card again every STORAGE_FULL_EVERY_S
+                shown = self._storage_full_shown
+                if shown is None:
+                    log.error("storage full: recording %s %s", run.activity_id, run.saved_text())
+                if shown is None or now - shown >= STORAGE_FULL_EVERY_S:
+                    self._storage_full_shown = now
+                    self._show_notice(ErrorKind.STORAGE_FULL)
             for part in self._followers():
                 part.on_tick(snap, events)
             self._offer(run.frame(snap, events), workout=not run.done)
@@ -427,7 +432,7 @@ class Daemon:
 
     def _begin(self, run: LiveRun, events: list[EngineEvent]) -> None:
         self.run_ = run
-        self._storage_full_shown = False
+        self._storage_full_shown = None
         self._follow(run.workout)
         self._feel(events)
         log.info("workout %r started", run.name)

@@ -69,6 +69,20 @@ def test_a_bad_stored_row_names_the_store(tmp_path: Path) -> None:
         load_pairings(tmp_path)
 
 
+def test_the_daemon_leaves_a_bad_stored_row_out(tmp_path: Path) -> None:
+    from pacer.ble.pairing import store_pairings
+
+    with Store.open_dir(tmp_path) as store:
+        store._db.execute("INSERT INTO pairings(role, address) VALUES ('ski', ?)", (HR,))
+        pair_in(store, Pairing(POD, SensorRole.POD))
+        bad: list[ConfigError] = []
+        assert store_pairings(store, bad.append) == (Pairing(POD, SensorRole.POD),)
+        assert [e.message for e in bad] == [
+            f"{store.path}: pairing {HR} has role 'ski' and cadence None; "
+            "roles are hr, pod, cadence, power"
+        ]
+
+
 def test_pairing_over_serial_and_cli_share_one_store(tmp_path: Path) -> None:
     with Store.open_dir(tmp_path) as store:  # what the serial link's sensors.pair does
         pair_in(store, Pairing(POD, SensorRole.POD, "Stryd", CadenceUnit.STRIDES))

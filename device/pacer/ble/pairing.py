@@ -12,7 +12,7 @@ check, :func:`normalize_address` (both defined with the table, in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,9 +24,12 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.storage.store import Store
 
 
-def store_pairings(store: Store) -> tuple[Pairing, ...]:
-    """Every pairing in an open store, in role order."""
-    return _ordered(store.list_pairings())
+def store_pairings(
+    store: Store, on_bad: Callable[[ConfigError], None] | None = None
+) -> tuple[Pairing, ...]:
+    """Every pairing in an open store, in role order (``on_bad``: see
+    :meth:`Store.list_pairings`; the daemon logs a bad row and starts without it)."""
+    return _ordered(store.list_pairings(on_bad))
 
 
 def pair_in(store: Store, pairing: Pairing) -> tuple[Pairing, ...]:

@@ -25,7 +25,7 @@ import heapq
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
@@ -242,11 +242,21 @@ class Store:
 
     # --- sensor pairings ------------------------------------------------------------------
 
-    def list_pairings(self) -> list[Pairing]:
+    def list_pairings(self, on_bad: Callable[[ConfigError], None] | None = None) -> list[Pairing]:
+        """Every pairing; a row that is not one (an older release, a hand edit) is a
+        ConfigError naming the store, or, with ``on_bad``, reported there and left out."""
         rows = self._db.execute(
             "SELECT address, role, name, cadence_unit FROM pairings ORDER BY role"
-        )
-        return [self._pairing(row) for row in rows]
+        ).fetchall()
+        out = []
+        for row in rows:
+            try:
+                out.append(self._pairing(row))
+            except ConfigError as exc:
+                if on_bad is None:
+                    raise
+                on_bad(exc)
+        return out
 
     def _pairing(self, row: tuple[Any, ...]) -> Pairing:
         address, role, name, unit = row

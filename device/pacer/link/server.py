@@ -558,6 +558,8 @@ class DeviceService:
         assert name is not None
         try:
             self.store.select_workout(name)
+        except StoreFull:
+            raise  # the disk is full: answered "full" by the dispatcher
         except StoreError:
             raise args.error("name", f"no workout named {name!r}", ErrorCode.NOT_FOUND) from None
         self.engine.select(name)

@@ -174,32 +174,12 @@ ADDRESSES = [
 def test_serial_and_cli_accept_and_refuse_the_same_addresses(
     tmp_path: Path, address: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import asyncio
-    import json
-
-    from pacer.link.protocol import ErrorCode, Request, encode_request
-    from pacer.link.server import DeviceService
-    from pacer.sim.clock import SimClock
-
-    from .serial_rig import FakeEngine
+    from pacer.link.protocol import ErrorCode
 
     cli_code = main(["sensors", "pair", address, "--as", "pod", "--data-dir", str(tmp_path / "c")])
     capsys.readouterr()
     cli = load_pairings(tmp_path / "c")
-
-    async def over_serial() -> dict[str, object]:
-        with Store.open_dir(tmp_path / "s") as store:
-            clock = SimClock()
-            service = DeviceService(store, clock, FakeEngine(clock), device_id="t")
-            session = service.session()
-            args = {"address": address, "role": "pod"}
-            await session.feed(encode_request(Request(1, "sensors.pair", args)))
-            item = session.outbox.take_nowait()
-            assert item is not None
-            reply: dict[str, object] = json.loads(item[0])
-            return reply
-
-    reply = asyncio.run(over_serial())
+    reply = _serial_pair(tmp_path / "s", {"address": address, "role": "pod"})
     serial = load_pairings(tmp_path / "s")
     assert (cli_code == 0) == (reply["ok"] is True), reply
     assert serial == cli
@@ -223,3 +203,62 @@ def test_the_store_and_the_ble_sessions_use_one_pairing_type() -> None:
 
     assert pairing.Pairing is store.Pairing is tables.Pairing
     assert pairing.normalize_address is tables.normalize_address
+
+
+def _serial_pair(store_dir: Path, args: dict[str, object]) -> dict[str, object]:
+    import asyncio
+    import json
+
+    from pacer.link.protocol import Request, encode_request
+    from pacer.link.server import DeviceService
+    from pacer.sim.clock import SimClock
+
+    from .serial_rig import FakeEngine
+
+    async def go() -> dict[str, object]:
+        with Store.open_dir(store_dir) as store:
+            clock = SimClock()
+            service = DeviceService(store, clock, FakeEngine(clock), device_id="t")
+            session = service.session()
+            await session.feed(encode_request(Request(1, "sensors.pair", args)))
+            item = session.outbox.take_nowait()
+            assert item is not None
+            reply: dict[str, object] = json.loads(item[0])
+            return reply
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("unit", [*(u.value for u in CadenceUnit), "spm", "STEPS"])
+def test_one_cadence_unit_for_the_link_and_both_command_lines(
+    tmp_path: Path, unit: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pacer.ble import parsers
+    from pacer.workout import profile
+
+    assert parsers.CadenceUnit is profile.CadenceConvention is CadenceUnit
+    good = unit in {u.value for u in CadenceUnit}
+    reply = _serial_pair(tmp_path / "s", {"address": POD, "role": "pod", "cadence_unit": unit})
+    assert reply["ok"] is good, reply
+    for argv in (
+        [
+            "sensors",
+            "pair",
+            POD,
+            "--as",
+            "pod",
+            "--cadence-unit",
+            unit,
+            "--data-dir",
+            str(tmp_path / "c"),
+        ],
+        ["device", "--port", "/nonexistent", "sensors", "pair", POD, "pod", "--cadence-unit", unit],
+    ):
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse refuses a choice it does not list
+            code = int(exc.code or 0)
+        assert (code == 2 and "invalid choice" in capsys.readouterr().err) is not good, argv
+    if good:
+        assert load_pairings(tmp_path / "c") == load_pairings(tmp_path / "s")
+        assert load_pairings(tmp_path / "c")[0].cadence_unit is CadenceUnit(unit)

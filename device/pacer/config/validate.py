@@ -8,8 +8,10 @@ can never store a setting the daemon would refuse to start with.
 
 Per key (:func:`value_problem`): the type of the default, a finite number, the key's range
 (:data:`CHECKS`). Across keys (:func:`config_problems`): battery critical < warn, button
-timings bounce < double < hold (checked by the objects that use them), GPIO pins used once
-and never the I2C pins, ``alerts.*`` against the engine's :class:`AlertPolicy` fields.
+timings bounce < double < hold (:func:`battery_problem`, :func:`buttons_problem`: the objects
+that use them check themselves with the same functions), GPIO pins used once and never the
+I2C pins, ``alerts.*`` against the engine's :class:`AlertPolicy` fields. Imports only
+``pacer.core``, the config's own modules and (for ``alerts.*``) ``pacer.engine.policy``.
 """
 
 from __future__ import annotations
@@ -182,26 +184,40 @@ def overlay(base: Config, values: dict[str, Any]) -> Config:
     return dataclasses.replace(base, **changes, alerts=tuple(sorted(alerts.items())))
 
 
+def battery_problem(low_percent: float, critical_percent: float) -> str | None:
+    """The battery thresholds' rule (``BatteryThresholds`` checks itself with it too)."""
+    if not 0 <= critical_percent < low_percent <= 100:
+        return (
+            "battery thresholds need 0 <= critical_percent < low_percent <= 100, got "
+            f"critical_percent={critical_percent}, low_percent={low_percent}"
+        )
+    return None
+
+
+def buttons_problem(bounce_ms: float, double_s: float, hold_s: float) -> str | None:
+    """The press timings' rule (``Keypad`` checks itself with it too)."""
+    if not 0 <= bounce_ms / 1000 < double_s < hold_s:
+        return (
+            "buttons: need bounce_ms < double_s < hold_s, got "
+            f"{bounce_ms} ms, {double_s} s, {hold_s} s"
+        )
+    return None
+
+
 def config_problems(config: Config) -> list[Problem]:
     """Every rule across keys ``config`` breaks (each key's own value is checked already)."""
-    from pacer.buttons.presses import Keypad
-    from pacer.devices.battery import BatteryThresholds
     from pacer.engine.policy import policy_with
 
     problems: list[Problem] = []
-    try:
-        BatteryThresholds(
-            low_percent=config.battery.warn_percent,
-            critical_percent=config.battery.critical_percent,
-        )
-    except ConfigError as exc:
+    battery = battery_problem(config.battery.warn_percent, config.battery.critical_percent)
+    if battery is not None:
         keys: tuple[str, ...] = ("battery.warn_percent", "battery.critical_percent")
-        problems.append(Problem(keys, f"{keys[0]}: {exc.message}"))
-    try:
-        Keypad(config.buttons)
-    except ConfigError as exc:
+        problems.append(Problem(keys, f"{keys[0]}: {battery}"))
+    b = config.buttons
+    buttons = buttons_problem(b.bounce_ms, b.double_s, b.hold_s)
+    if buttons is not None:
         keys = ("buttons.double_s", "buttons.hold_s", "buttons.bounce_ms")
-        problems.append(Problem(keys, exc.message))
+        problems.append(Problem(keys, buttons))
     pins = config.buttons.pins
     if config.haptics.pin in pins:
         problems.append(

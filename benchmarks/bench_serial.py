@@ -33,7 +33,7 @@ from pacer.link.cable import PtyCable  # noqa: E402
 from pacer.link.host import DeviceClient  # noqa: E402
 from pacer.link.server import SerialServer  # noqa: E402
 from pacer.link.service import DeviceService  # noqa: E402
-from pacer.storage.store import SampleRow, Store  # noqa: E402
+from pacer.storage.store import Store  # noqa: E402
 
 
 def make_activity(path: Path, seconds: int) -> int:
@@ -43,15 +43,15 @@ def make_activity(path: Path, seconds: int) -> int:
         store.add_samples(
             aid,
             (
-                SampleRow(
-                    float(i),
-                    hr=120 + i % 50,
-                    rr=(0.48, 0.49),
-                    speed=3.2,
-                    cadence=172.0,
-                    distance=3.2 * i,
-                    step=1 + i // 1200,
-                )
+                {
+                    "t": float(i),
+                    "hr": 120 + i % 50,
+                    "rr": [0.48, 0.49],
+                    "speed": 3.2,
+                    "cadence": 172.0,
+                    "distance": 3.2 * i,
+                    "step": 1 + i // 1200,
+                }
                 for i in range(seconds)
             ),
         )

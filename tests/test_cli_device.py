@@ -12,7 +12,6 @@ import yaml
 
 from pacer.cli import build_parser, main
 from pacer.cli.device import edit_yaml, render_status
-from pacer.storage.store import SampleRow
 
 from .conftest import EXAMPLES
 from .serial_rig import Rig, device_rig
@@ -116,7 +115,7 @@ async def test_activities_and_download_with_progress(
     async with device_rig(tmp_path) as rig:
         for start in (1_700_000_000.0, 1_700_100_000.0):
             aid = rig.store.create_activity(start, "step-up-run")
-            rig.store.add_samples(aid, [SampleRow(float(i), hr=140) for i in range(2000)])
+            rig.store.add_samples(aid, [{"t": float(i), "hr": 140} for i in range(2000)])
             rig.store.end_activity(aid)
         assert await cli(rig, "activities") == 0
         assert capsys.readouterr().out.count("step-up-run") == 2

@@ -103,3 +103,13 @@ def test_alert_overrides_reach_the_policy() -> None:
     assert policy.extend_s == 90
     assert isinstance(policy.extend_s, int)
     assert policy.power == AlertPolicy().power
+
+
+def test_odd_alert_names_and_sections_are_located_errors() -> None:
+    with pytest.raises(InputErrors) as info:
+        load_config('[alerts]\n"Bad-Name" = 3\n[display]\ncontrast = 9\n[haptics]\n', "c.toml")
+    assert [str(e) for e in info.value.errors] == [
+        "c.toml:1:1: unknown alert parameter alerts.Bad-Name"
+    ]
+    with pytest.raises(InputErrors, match=r"c\.toml:1:1: \[display\] must be a table"):
+        load_config("display = 3\n", "c.toml")

@@ -218,3 +218,71 @@ def test_the_engine_resumes_a_cut_off_simulated_run_in_its_step() -> None:
     countdowns = [e.data["remaining"] for e in events if e.type == EventType.STEP_COUNTDOWN]
     assert countdowns[:1] == [engine.policy.countdown_s]
     assert engine.summary().steps[0].completion == 1.0  # the warm-up was done before the cut
+
+
+# --- the writer on a sink whose disk fills up ----------------------------------------------
+
+
+class FillingSink:
+    """A sink with room for ``room`` records; after the first refusal it has ``reserve``
+    more (what StoreSink gets back from its reserve). Runs in the writer thread."""
+
+    def __init__(self, room: int, reserve: int) -> None:
+        self.room, self.reserve = room, reserve
+        self.kept: list[float] = []
+        self.ended: list[bool] = []
+        self.refusals = 0
+
+    def create_activity(self, started: float, workout: str | None) -> int:
+        return 1
+
+    def reopen_activity(self, activity: int) -> None:  # pragma: no cover - unused
+        pass
+
+    def add_records(self, activity: int, rows: list[Record]) -> None:
+        from pacer.storage.tables import StorageFull
+
+        if len(self.kept) + len(rows) > self.room:
+            self.refusals += 1
+            self.room += self.reserve
+            self.reserve = 0
+            raise StorageFull("storage full")
+        self.kept.extend(r.t for r in rows)
+
+    def add_events(self, activity: int, rows: list[ActivityEvent]) -> None:
+        pass
+
+    def end_activity(self, activity: int, *, ended: bool) -> None:
+        self.ended.append(ended)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("room", "reserve"), [(5, 0), (5, 3), (0, 0), (20, 0)])
+def test_a_full_disk_stops_the_writing_not_the_run(room: int, reserve: int) -> None:
+    import time
+
+    from pacer.recording.recorder import ThreadedWriter
+
+    sink = FillingSink(room, reserve)
+    writer = ThreadedWriter(lambda: sink, flush_s=0.001)
+    writer.create(0.0, "w")
+    assert writer.wait_created() == 1
+    for t in range(12):  # one second at a time, each committed (or refused) before the next
+        writer.record(Record(float(t), float(t), hr=130))
+        deadline = time.monotonic() + 10
+        while writer.saved_t != t and not writer.full:
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+    writer.end(ended=True)
+    writer.close()
+    assert writer.error is None
+    assert sink.ended == [True], "the recording is still ended"
+    # the second refused is tried once more in the room the reserve gave back; after that
+    # nothing is written, so the reserve is left for ending the recording
+    fitted = 12 if room >= 12 else room + (1 if reserve else 0)
+    assert sink.kept == [float(t) for t in range(fitted)], "every second that fitted"
+    assert writer.full is (fitted < 12)
+    assert sink.refusals == (0 if fitted == 12 else 1 if reserve else 2)
+    assert writer.saved_t == (fitted - 1 if fitted else None)

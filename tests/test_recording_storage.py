@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pacer.core.errors import StoreError
+from pacer.engine.snapshot import TargetStatus
 from pacer.recording.model import ActivityEvent, EventKind, Record
+from pacer.recording.payload import PAYLOAD_FORMAT, read_payload, sample_json, sample_record
 from pacer.recording.recorder import RecordingRefused, ThreadedWriter
 from pacer.recording.storage import StoreSink, ensure_room, load_stored
+from pacer.storage.payload import ACTIVITY_FORMAT, parse
 from pacer.storage.store import ActivityStatus, Store
 from sim_recording import recorded_step_up
 
@@ -83,12 +89,11 @@ def test_reopen_only_what_was_not_ended(tmp_path: Path) -> None:
 
 
 def fill(store: Store, n: int, seconds: int) -> list[int]:
-    from pacer.storage.store import SampleRow
 
     ids = []
     for i in range(n):
         a = store.create_activity(float(i), f"run {i}")
-        store.add_samples(a, [SampleRow(float(t), hr=140, speed=3.0) for t in range(seconds)])
+        store.add_samples(a, [{"t": float(t), "hr": 140, "speed": 3.0} for t in range(seconds)])
         store.end_activity(a)
         ids.append(a)
     return ids
@@ -159,3 +164,72 @@ def test_cli_reads_store_ids_and_downloaded_recordings(
     assert "Z4 148-167 bpm" in capsys.readouterr().out
     assert main(["report", "7", "--data-dir", str(tmp_path)]) == 2
     assert "no activity 7" in capsys.readouterr().err
+
+
+# --- one per-second shape, one activity format ---------------------------------------------
+
+_opt_float = st.one_of(st.none(), st.floats(0, 1e4, allow_nan=False))
+RECORDS = st.builds(
+    lambda t, hr, rr, speed, cadence, distance, power, step, status: Record(
+        t=float(t),
+        timer=float(t),
+        hr=hr,
+        rr=tuple(rr),
+        speed=speed,
+        cadence=cadence,
+        distance=distance,
+        power=power,
+        step=step,
+        status=status,
+    ),
+    st.integers(0, 10_000),
+    st.one_of(st.none(), st.integers(30, 230)),
+    st.lists(st.floats(0.2, 2.0, allow_nan=False), max_size=3),
+    _opt_float,
+    _opt_float,
+    _opt_float,
+    st.one_of(st.none(), st.integers(0, 2000)),
+    st.one_of(st.none(), st.integers(0, 50)),
+    st.sampled_from(list(TargetStatus)),
+)
+SAMPLE_FIELDS_OF_RECORD = ("t", "hr", "rr", "speed", "cadence", "distance", "power", "step")
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(RECORDS, max_size=20, unique_by=lambda r: r.t))
+def test_a_record_through_the_store_and_the_format_comes_back_the_same(
+    tmp_path_factory: pytest.TempPathFactory, records: list[Record]
+) -> None:
+    """The recorder's sink writes Records, the store keeps the format's sample objects and
+    writes the JSON lines, the reader parses them back into Records: every caller agrees."""
+    db = tmp_path_factory.mktemp("r") / "pacer.db"
+    sink = StoreSink(db)
+    try:
+        aid = sink.create_activity(1_700_000_000.0, "w")
+        sink.add_records(aid, records)
+        sink.end_activity(aid, ended=True)
+        data = sink.store.activity_payload(aid)
+    finally:
+        sink.close()
+    head, lines, _ = parse(data)
+    assert head["format"] == PAYLOAD_FORMAT == ACTIVITY_FORMAT
+    assert [sample_record(s) for _, s in lines] == [
+        sample_record(sample_json(r)) for r in sorted(records, key=lambda r: r.t)
+    ]
+    back = read_payload(data).records
+    ordered = sorted(records, key=lambda r: r.t)
+    for field in SAMPLE_FIELDS_OF_RECORD:
+        assert [getattr(r, field) for r in back] == [getattr(r, field) for r in ordered], field
+    assert [r.status for r in back] == [r.status for r in ordered]
+    assert all(sample_record(sample_json(r)) == replace(r, timer=r.t) for r in records)
+
+
+def test_the_format_has_one_home() -> None:
+    from pacer.recording import payload as reader
+    from pacer.storage import payload as fmt
+
+    assert reader.PayloadError is fmt.PayloadError
+    assert reader.PAYLOAD_FORMAT is fmt.ACTIVITY_FORMAT
+    assert set(sample_json(Record(0.0, 0.0))) == set(fmt.SAMPLE_FIELDS)

@@ -24,7 +24,7 @@ from pacer.link.cable import TO_DEVICE, TO_HOST
 from pacer.link.host import DeviceClient, LinkError, find_port, is_pacer
 from pacer.link.protocol import PROTOCOL_VERSION, ErrorCode, RequestError
 from pacer.sim.clock import DEFAULT_EPOCH
-from pacer.storage.store import SampleRow, Store
+from pacer.storage.store import Store
 from pacer.workout.profile import Profile, load_profile
 
 from .conftest import EXAMPLES
@@ -193,7 +193,14 @@ def _record(rig: Rig, seconds: int) -> int:
     rig.store.add_samples(
         aid,
         (
-            SampleRow(float(i), hr=120 + i % 50, rr=(0.5,), speed=3.2, cadence=172.0, step=1)
+            {
+                "t": float(i),
+                "hr": 120 + i % 50,
+                "rr": [0.5],
+                "speed": 3.2,
+                "cadence": 172.0,
+                "step": 1,
+            }
             for i in range(seconds)
         ),
     )

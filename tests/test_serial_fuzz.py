@@ -33,7 +33,7 @@ from pacer.link.protocol import ErrorReply, Limits, Reply, decode_message
 from pacer.link.service import DeviceService
 from pacer.link.session import Session
 from pacer.sim.clock import SimClock
-from pacer.storage.store import SampleRow, Store
+from pacer.storage.store import Store
 
 from .conftest import EXAMPLES
 from .serial_rig import FakeEngine
@@ -283,7 +283,7 @@ def _seed(store: Store) -> None:
     store.put_profile((EXAMPLES / "profile.yaml").read_text(), 1.0)
     store.update_settings({"display.contrast": 100})
     aid = store.create_activity(1_700_000_000.0, "tempo")
-    store.add_samples(aid, [SampleRow(float(i), hr=130) for i in range(50)])
+    store.add_samples(aid, [{"t": float(i), "hr": 130} for i in range(50)])
     store.end_activity(aid)
 
 

@@ -18,8 +18,8 @@ from pacer.storage.store import (
     MIGRATIONS,
     ActivityStatus,
     EventRow,
+    NotStorable,
     Pairing,
-    SampleRow,
     Store,
     StoreFull,
     resolve_data_dir,
@@ -78,7 +78,7 @@ def test_migrations_run_in_order_from_an_older_schema(
         s.put_workout("keep", "warmup: 10min\n", 1.0, max_count=10)
     # A later release appends a migration (as the recorder will): the data survives it.
     extra = (*MIGRATIONS, ("ALTER TABLE samples ADD COLUMN altitude REAL",))
-    monkeypatch.setattr("pacer.storage.store.MIGRATIONS", extra)
+    monkeypatch.setattr("pacer.storage.schema.MIGRATIONS", extra)
     with Store(path) as s:
         assert s.schema_version == len(extra)
         assert s.get_workout("keep") is not None
@@ -93,7 +93,7 @@ def test_failed_migration_leaves_the_previous_version(
     path = tmp_path / "pacer.db"
     Store(path).close()
     broken = (*MIGRATIONS, ("CREATE TABLE half (x INTEGER)", "THIS IS NOT SQL"))
-    monkeypatch.setattr("pacer.storage.store.MIGRATIONS", broken)
+    monkeypatch.setattr("pacer.storage.schema.MIGRATIONS", broken)
     with pytest.raises(StoreError, match="syntax error"):
         Store(path)
     db = sqlite3.connect(path)
@@ -172,8 +172,8 @@ def test_activity_lifecycle_and_payload(store: Store) -> None:
     store.add_samples(
         aid,
         [
-            SampleRow(0.0, hr=120, rr=(0.5, 0.49), speed=3.1, cadence=170.0, step=1),
-            SampleRow(1.0, hr=121, distance=3.1, step=1, status="ok"),
+            {"t": 0.0, "hr": 120, "rr": [0.5, 0.49], "speed": 3.1, "cadence": 170.0, "step": 1},
+            {"t": 1.0, "hr": 121, "distance": 3.1, "step": 1, "status": "ok"},
         ],
     )
     store.add_events(aid, [EventRow(1.0, "step_start", 1, {"name": "warm"}), EventRow(0.5, "x")])
@@ -217,9 +217,30 @@ def test_recover_interrupted(store: Store) -> None:
 
 def test_a_failing_write_changes_nothing(store: Store) -> None:
     store.update_settings({"a": 1})
-    with pytest.raises(ValueError, match="JSON"):
+    with pytest.raises(NotStorable, match="c: nan holds a number that is not finite"):
         store.update_settings({"b": 2, "c": float("nan")})
     assert store.get_settings() == {"a": 1}
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("-inf"), float("nan")])
+def test_the_store_refuses_non_finite_numbers_with_a_typed_error(store: Store, bad: float) -> None:
+    """1e400 in a request is infinity: whatever lets it through, the store writes nothing."""
+    aid = store.create_activity(1.0, None)
+    before = store.activity_payload(aid)
+    with pytest.raises(NotStorable, match=r"alerts\.x"):
+        store.update_settings({"alerts.x": bad})
+    with pytest.raises(NotStorable, match="event alert_over"):
+        store.add_events(aid, [EventRow(1.0, "alert_over", 1, {"value": [1.0, bad]})])
+    with pytest.raises(NotStorable, match=r"t=2\.0"):
+        store.add_samples(aid, [{"t": 1.0, "hr": 120}, {"t": 2.0, "speed": bad}])
+    assert isinstance(NotStorable("x"), StoreError)
+    assert store.get_settings() == {}
+    assert store.activity_payload(aid) == before
+
+
+def test_an_unreadable_stored_setting_comes_back_as_text(store: Store) -> None:
+    store._db.execute("INSERT INTO settings(key, value) VALUES ('a', 'NaN'), ('b', '{oops')")
+    assert store.get_settings() == {"a": "NaN", "b": "{oops"}
 
 
 # --- power cuts ----------------------------------------------------------------------

@@ -1,75 +1,46 @@
-"""Which sensors are paired, and as what.
+"""Which sensors are paired, and as what: the one pairing module.
 
 A pairing is an address and a role; at most one sensor per role and one role per address
 (a BLE device gets one connection). Pairings live in the device's SQLite store (the
-``pairings`` table of :mod:`pacer.storage.store`), the one place both ``pacer sensors pair`` and the
-serial link's ``sensors.pair`` write to; :func:`load_pairings`, :func:`save_pairings`,
-:func:`pair` and :func:`forget` take the data directory that holds it.
+``pairings`` table of :mod:`pacer.storage.store`). Both ``pacer sensors pair`` (by data
+directory: :func:`load_pairings`, :func:`save_pairings`, :func:`pair`, :func:`forget`) and
+the serial link's ``sensors.*`` (on the open store: :func:`pair_in`, :func:`forget_in`,
+:func:`store_pairings`) go through here, with the one :class:`Pairing` and the one address
+check, :func:`normalize_address` (both defined with the table, in
+:mod:`pacer.storage.tables`, the lower room).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pacer.ble.parsers import CadenceUnit
 from pacer.core.errors import ConfigError
 from pacer.core.samples import SensorRole
+from pacer.storage.tables import Pairing, normalize_address
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pacer.storage.store import Pairing as StoredPairing
     from pacer.storage.store import Store
-_ADDRESS = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){5}$")
 
 
-def normalize_address(address: str) -> str:
-    """``aa:bb:cc:dd:ee:ff`` or ``AA-BB-...`` as BlueZ writes it (upper case, colons)."""
-    candidate = address.strip().upper().replace("-", ":")
-    if not _ADDRESS.match(candidate):
-        raise ConfigError(
-            f"'{address}' is not a Bluetooth address (six hex pairs, e.g. F0:13:C3:5A:2B:01)"
-        )
-    return candidate
+def store_pairings(
+    store: Store, on_bad: Callable[[ConfigError], None] | None = None
+) -> tuple[Pairing, ...]:
+    """Every pairing in an open store, in role order (``on_bad``: see
+    :meth:`Store.list_pairings`; the daemon logs a bad row and starts without it)."""
+    return _ordered(store.list_pairings(on_bad))
 
 
-@dataclass(frozen=True, slots=True)
-class Pairing:
-    address: str
-    role: SensorRole
-    name: str = ""
-    #: Only foot pods: what their cadence counts (see :class:`pacer.ble.parsers.StepCadence`).
-    cadence_unit: CadenceUnit = CadenceUnit.STEPS
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "address", normalize_address(self.address))
+def pair_in(store: Store, pairing: Pairing) -> tuple[Pairing, ...]:
+    """Store ``pairing`` in an open store; returns the pairings it replaced (same role or
+    same address), in one transaction."""
+    return _ordered(store.pair_exclusive(pairing))
 
 
-def from_stored(stored: StoredPairing, where: str = "store") -> Pairing:
-    """A row of the store's pairings table as a typed pairing (ConfigError if it is bad)."""
-    try:
-        role = SensorRole(stored.role)
-        unit = CadenceUnit(stored.cadence_unit or CadenceUnit.STEPS.value)
-    except ValueError:
-        raise ConfigError(
-            f"{where}: pairing {stored.address} has role {stored.role!r} and cadence "
-            f"{stored.cadence_unit!r}; roles are {', '.join(r.value for r in SensorRole)}"
-        ) from None
-    return Pairing(stored.address, role, stored.name or "", unit)
-
-
-def to_stored(pairing: Pairing) -> StoredPairing:
-    from pacer.storage.store import Pairing as StoredPairing
-
-    unit = pairing.cadence_unit.value if pairing.role is SensorRole.POD else None
-    return StoredPairing(pairing.address, pairing.role.value, pairing.name or None, unit)
-
-
-def store_pairings(store: Store) -> tuple[Pairing, ...]:
-    """Every pairing in an open store, in role order."""
-    return _ordered(from_stored(p, str(store.path)) for p in store.list_pairings())
+def forget_in(store: Store, address: str) -> tuple[Pairing, ...]:
+    """Forget every role paired to ``address`` (checked and normalised first)."""
+    return _ordered(store.forget(normalize_address(address)))
 
 
 def _open(data_dir: Path) -> Store:
@@ -96,14 +67,13 @@ def save_pairings(data_dir: Path, pairings: Iterable[Pairing]) -> None:
         for old in store.list_pairings():
             store.forget(old.address)
         for p in items:
-            store.pair(to_stored(p))
+            store.pair(p)
 
 
 def pair(data_dir: Path, pairing: Pairing) -> tuple[Pairing, ...]:
     """Store ``pairing``; returns the pairings it replaced (same role or same address)."""
     with _open(data_dir) as store:
-        replaced = store.pair_exclusive(to_stored(pairing))
-        return _ordered(from_stored(p, str(store.path)) for p in replaced)
+        return pair_in(store, pairing)
 
 
 def forget(data_dir: Path, address: str | None = None) -> tuple[Pairing, ...]:
@@ -117,7 +87,7 @@ def forget(data_dir: Path, address: str | None = None) -> tuple[Pairing, ...]:
     if removed:
         with _open(data_dir) as store:
             for addr in {p.address for p in removed}:
-                store.forget(addr)
+                forget_in(store, addr)
     return removed
 
 
@@ -136,3 +106,16 @@ def _check_unique(pairings: Iterable[Pairing], where: str) -> None:
             raise ConfigError(f"{where}: {p.address} is paired twice")
         seen_roles.add(p.role)
         seen_addresses.add(p.address)
+
+
+__all__ = [
+    "Pairing",
+    "forget",
+    "forget_in",
+    "load_pairings",
+    "normalize_address",
+    "pair",
+    "pair_in",
+    "save_pairings",
+    "store_pairings",
+]

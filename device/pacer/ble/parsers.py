@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from pacer.core.errors import SensorParseError
+from pacer.core.samples import CadenceUnit as CadenceUnit  # the one enum, re-exported
 
 _U16 = struct.Struct("<H")
 _S16 = struct.Struct("<h")
@@ -464,13 +464,6 @@ class CscCalculator:
 
 
 # --- Foot-pod cadence ---------------------------------------------------------------------
-
-
-class CadenceUnit(StrEnum):
-    """What a foot pod's RSC cadence counts: every foot strike, or one foot's."""
-
-    STEPS = "steps"
-    STRIDES = "strides"
 
 
 #: Above this speed (m/s) a runner takes well over 120 steps a minute ...

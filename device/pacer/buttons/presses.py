@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pacer.config.file import ButtonsConfig
+from pacer.config.validate import buttons_problem
 from pacer.core.actions import ButtonAction
 from pacer.core.errors import ConfigError
 from pacer.workout.syntax import TermError, parse_time
@@ -176,11 +177,9 @@ class Keypad:
     def __init__(self, config: ButtonsConfig | None = None, bindings: Bindings | None = None):
         self.config = cfg = config or ButtonsConfig()
         bounce_s = cfg.bounce_ms / 1000
-        if not 0 <= bounce_s < cfg.double_s < cfg.hold_s:
-            raise ConfigError(
-                "buttons: need bounce_ms < double_s < hold_s, got "
-                f"{cfg.bounce_ms} ms, {cfg.double_s} s, {cfg.hold_s} s"
-            )
+        problem = buttons_problem(cfg.bounce_ms, cfg.double_s, cfg.hold_s)
+        if problem is not None:
+            raise ConfigError(problem)
         self.bindings = bindings if bindings is not None else default_bindings(len(cfg.pins))
         self.classifiers = [
             PressClassifier(

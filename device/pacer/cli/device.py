@@ -43,6 +43,8 @@ Handler = Callable[["DeviceClient", argparse.Namespace], int]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from pacer.core.samples import CadenceUnit
+
     parser = sub.add_parser(
         "device",
         help="configure a pacer over USB serial (workouts, clock, profile, downloads)",
@@ -98,7 +100,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = action("sensors", _sensors, "paired sensors: list | pair ADDRESS ROLE | forget ADDRESS")
     p.add_argument("verb", choices=("list", "pair", "forget"), nargs="?", default="list")
     p.add_argument("items", nargs="*", metavar="ARG")
-    p.add_argument("--cadence-unit", choices=("steps", "strides"), help="for a foot pod")
+    p.add_argument("--cadence-unit", choices=[u.value for u in CadenceUnit], help="for a foot pod")
 
     action("activities", _activities, "list recorded activities")
     p = action("download", _download, "download activities (default: those not downloaded yet)")

@@ -111,26 +111,31 @@ def run(args: argparse.Namespace) -> int:
 
 
 def checked_config(path: Path | None) -> Config:
-    """The config with every derived setting checked too (battery thresholds, button
-    timings, alert parameters): what would fail later fails now, with its key."""
-    from pacer.buttons.presses import Keypad
+    """The config file checked by the one validator (:mod:`pacer.config.validate`: each key,
+    then the rules across keys: battery thresholds, button timings, pins, alert parameters):
+    what would fail later fails now, with its file, line and key."""
     from pacer.config.file import read_config
-    from pacer.core.errors import ConfigError, InputErrors, Location
-    from pacer.devices.battery import BatteryThresholds
-    from pacer.engine.policy import policy_with
 
-    config = read_config(path)
-    where = Location(str(path), 1, 1) if path is not None else None
-    try:
-        BatteryThresholds(
-            low_percent=config.battery.warn_percent,
-            critical_percent=config.battery.critical_percent,
-        )
-        Keypad(config.buttons)
-        policy_with(config.alerts)
-    except ConfigError as exc:
-        raise InputErrors([ConfigError(exc.message, exc.location or where)]) from None
-    return config
+    return read_config(path)
+
+
+def settings_in_force(config: Config, store: Store) -> tuple[Config, str | None]:
+    """``config`` with the settings a host stored, and what could not be used. Stored
+    settings never stop the daemon: one it cannot use (an older release wrote it, or the
+    store was edited) is left out and logged by key, the rest stay, and the serial link
+    comes up so a host can repair them."""
+    import logging
+
+    from pacer.config.settings import usable_settings
+
+    log = logging.getLogger("pacer.run")
+    in_force, problems = usable_settings(config, store.get_settings())
+    for problem in problems:
+        log.error("stored setting %s not used: %s", ", ".join(problem.keys), problem.message)
+    if not problems:
+        return in_force, None
+    keys = sorted({k for p in problems for k in p.keys})
+    return in_force, f"{keys[0]}" + (f" +{len(keys) - 1}" if len(keys) > 1 else "")
 
 
 def open_store(data_dir: Path | None, config: Config) -> Store:
@@ -173,12 +178,13 @@ def _serve(args: argparse.Namespace, config: Config, store: Store) -> int:
 async def _main(args: argparse.Namespace, config: Config, store: Store) -> int:
     import os
 
-    from pacer.config.settings import apply_settings
     from pacer.daemon import DaemonOptions, run_daemon
     from pacer.daemon.sdnotify import Notifier, watchdog_interval
     from pacer.devices.build import build_hardware
+    from pacer.screens.views import ErrorKind
 
-    config = apply_settings(config, store.get_settings())
+    base = config
+    config, refused = settings_in_force(config, store)
     device = build_hardware(
         config,
         args.hardware,
@@ -198,6 +204,8 @@ async def _main(args: argparse.Namespace, config: Config, store: Store) -> int:
                 notifier=notifier,
                 watchdog_s=watchdog_interval(os.environ),
                 scanner=device.scanner,
+                notice=None if refused is None else (ErrorKind.SETTINGS_REFUSED, refused),
+                settings_base=base,
             )
             return await run_daemon(device.hardware, config, store, options)
     finally:

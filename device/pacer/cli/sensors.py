@@ -45,6 +45,8 @@ def default_data_dir() -> Path:
 
 
 def register(sub: Any) -> None:
+    from pacer.core.samples import CadenceUnit
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--data-dir",
@@ -100,8 +102,8 @@ def register(sub: Any) -> None:
     pair.add_argument("--name", default="", help="a label for 'pacer sensors list'")
     pair.add_argument(
         "--cadence-unit",
-        choices=("steps", "strides"),
-        default="steps",
+        choices=[u.value for u in CadenceUnit],
+        default=CadenceUnit.STEPS.value,
         help="foot pods only: what the pod's cadence counts (default: steps; pacer always "
         "shows steps per minute)",
     )
@@ -177,8 +179,7 @@ def run_scan(args: argparse.Namespace) -> int:
 
 def run_pair(args: argparse.Namespace) -> int:
     from pacer.ble.pairing import Pairing, pair
-    from pacer.ble.parsers import CadenceUnit
-    from pacer.core.samples import SensorRole
+    from pacer.core.samples import CadenceUnit, SensorRole
 
     pairing = Pairing(
         address=args.address,

@@ -2,10 +2,12 @@
 
 A setting is ``section.key`` of :class:`pacer.config.file.Config` (``display.contrast``,
 ``haptics.strength``, ``buttons.pins``, ``battery.warn_percent``...) or ``alerts.<param>``
-(an engine alert parameter). Values are checked with the config's own types and checks, so a
-setting can never hold what the config file could not. The config file stays the base (the
-wiring); the store keeps only the values a user set; :func:`apply_settings` overlays them
-into the :class:`~pacer.config.file.Config` the daemon runs with.
+(an engine alert parameter). Values are checked by the one validator
+(:mod:`pacer.config.validate`), each alone and together with the rest of the config, so a
+setting can never hold what the config file could not, and a host can never store what the
+daemon would refuse to start with. The config file stays the base (the wiring); the store
+keeps only the values a user set; :func:`usable_settings` overlays them into the
+:class:`~pacer.config.file.Config` the daemon runs with.
 
 Sections that name a place (``serial``: the port this link runs on; ``storage``: a
 directory) cannot be set from a host. Units live in the athlete profile (``units``).
@@ -15,21 +17,30 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
+import logging
 from collections.abc import Mapping
 from typing import Any, Final
 
-from pacer.config.file import CHECKS, KINDS, SECTIONS, Config, type_ok
+from pacer.config.schema import SECTIONS, Config
+from pacer.config.validate import (
+    ALERT_KEY,
+    CHECKS,
+    KINDS,
+    Problem,
+    SettingError,
+    config_problems,
+    default_of,
+    overlay,
+    value_problem,
+)
 from pacer.core.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 #: The config sections a host may change.
 SETTABLE: Final = ("display", "haptics", "buttons", "battery", "sensors")
-_ALERT_RE: Final = re.compile(r"alerts\.[a-z][a-z0-9_]{0,47}")
-
-
-def _default(key: str, base: Config | None = None) -> Any:
-    section, _, name = key.partition(".")
-    return getattr(getattr(base or Config(), section), name)
+_ALERT_RE: Final = ALERT_KEY
+_default = default_of
 
 
 def settable_keys() -> list[str]:
@@ -61,19 +72,76 @@ def _known_default(key: str) -> Any:
 
 
 def check_value(key: str, value: Any) -> Any:
-    """A JSON value for ``key``, checked and normalised; ConfigError naming the key."""
-    if _ALERT_RE.fullmatch(key):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{key} must be a number")
-        return value
-    section, _, name = key.partition(".")
-    default = _known_default(key)
-    if not type_ok(value, default):
-        raise ConfigError(f"{key} must be {KINDS[type(default).__name__]}, not {value!r}")
-    check = CHECKS.get((section, name))
-    if check is not None and not check[0](value):
-        raise ConfigError(f"{key} = {value!r}: expected {check[1]}")
+    """A JSON value for ``key``, checked alone; :class:`SettingError` naming the key."""
+    if not _ALERT_RE.fullmatch(key):
+        try:
+            _known_default(key)
+        except ConfigError as exc:
+            raise SettingError(key, exc.message) from None
+    problem = value_problem(key, value)
+    if problem is not None:
+        raise SettingError(key, problem)
     return value
+
+
+def check_update(
+    base: Config, stored: Mapping[str, Any], values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``settings.set``: ``values`` (None removes an override) checked each alone, then the
+    settings they leave in force checked together over ``base``, the way start-up checks
+    them. :class:`SettingError` names a key of ``values``; nothing is stored here."""
+    checked = {k: None if v is None else check_value(k, v) for k, v in values.items()}
+    after = {k: v for k, v in stored.items() if value_problem_or_unknown(k, v) is None}
+    for key, value in checked.items():
+        if value is None:
+            after.pop(key, None)
+        else:
+            after[key] = value
+    for problem in config_problems(overlay(base, after)):
+        named = [k for k in problem.keys if k in checked] or [
+            k for k in values if k.partition(".")[0] == problem.keys[0].partition(".")[0]
+        ]
+        raise SettingError(named[0] if named else problem.keys[0], problem.message)
+    return checked
+
+
+def value_problem_or_unknown(key: str, value: Any) -> str | None:
+    """Why a stored ``key`` cannot be used alone (unknown, or a bad value), or None."""
+    try:
+        check_value(key, value)
+    except ConfigError as exc:
+        return exc.message
+    return None
+
+
+def usable_settings(base: Config, stored: Mapping[str, Any]) -> tuple[Config, list[Problem]]:
+    """Start-up: ``base`` with every stored override it can use, and the problems of those
+    it cannot (written by an older release, or stored behind the validator's back). A key
+    that breaks a rule alone is left out; then the keys of each rule the rest break
+    together, until what is left passes; at worst ``base`` itself."""
+    problems: list[Problem] = []
+    kept: dict[str, Any] = {}
+    for key, value in stored.items():
+        why = value_problem_or_unknown(key, value)
+        if why is None:
+            kept[key] = value
+        else:
+            problems.append(Problem((key,), why))
+    while broken := config_problems(overlay(base, kept)):
+        dropped_any = False
+        for problem in broken:
+            dropped = [k for k in problem.keys if k in kept]
+            for key in dropped:
+                kept.pop(key)
+            if dropped:
+                dropped_any = True
+                problems.append(Problem(tuple(dropped), problem.message))
+        if not dropped_any:  # the base config itself breaks a rule: nothing stored helps
+            if kept:
+                problems.append(Problem(tuple(kept), "left out: the config breaks a rule"))
+            kept.clear()
+            break
+    return overlay(base, kept), problems
 
 
 def parse_text(key: str, text: str) -> Any:
@@ -110,25 +178,5 @@ def effective(stored: Mapping[str, Any], base: Config | None = None) -> dict[str
 
 
 def apply_settings(base: Config, stored: Mapping[str, Any]) -> Config:
-    """``base`` with the stored overrides applied; keys no longer valid are ignored."""
-    sections: dict[str, dict[str, Any]] = {}
-    alerts = dict(base.alerts)
-    for key, value in stored.items():
-        try:
-            value = check_value(key, value)
-        except ConfigError:
-            continue  # written by an older release; the config value stays
-        section, _, name = key.partition(".")
-        if section == "alerts":
-            alerts[name] = float(value)
-            continue
-        default = _default(key)
-        if isinstance(default, tuple):
-            value = tuple(value)
-        elif isinstance(default, float):
-            value = float(value)
-        sections.setdefault(section, {})[name] = value
-    changes: dict[str, Any] = {
-        s: dataclasses.replace(getattr(base, s), **kw) for s, kw in sections.items()
-    }
-    return dataclasses.replace(base, **changes, alerts=tuple(sorted(alerts.items())))
+    """``base`` with the stored overrides it can use (see :func:`usable_settings`)."""
+    return usable_settings(base, stored)[0]

@@ -20,6 +20,15 @@ class SensorRole(StrEnum):
     POWER = "power"
 
 
+class CadenceUnit(StrEnum):
+    """What a foot pod's cadence counts: every foot strike (steps, both feet) or one foot's
+    (strides) per minute. The one definition: pairings, the BLE decoder, the profile's
+    ``pod_cadence``, the serial link and the command lines all use it."""
+
+    STEPS = "steps"
+    STRIDES = "strides"
+
+
 @dataclass(frozen=True, slots=True)
 class HeartRateSample:
     t: float

@@ -73,6 +73,8 @@ EXIT_OK = 0
 EXIT_RESTART = 75
 #: how long a notice (battery low, a refused start) covers the screen
 NOTICE_S = 5.0
+#: while the disk is full during a run, the Storage full card comes back this often
+STORAGE_FULL_EVERY_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,11 @@ class DaemonOptions:
     #: BLE scanning for ``sensors.scan`` (None: not offered)
     scanner: SensorScanner | None = None
     tick_s: float = 1.0
+    #: a card to show at start (``pacer run``: stored settings it could not use)
+    notice: tuple[ErrorKind, str] | None = None
+    #: the config file's values, under the stored settings: what ``settings.set`` checks a
+    #: change against (None: the config the daemon runs with)
+    settings_base: Config | None = None
 
 
 async def run_daemon(
@@ -147,6 +154,7 @@ class Daemon:
         self.ready = asyncio.Event()
         self._frame_waiting = asyncio.Event()
         self._notice: _Notice | None = None
+        self._storage_full_shown: float | None = None
         self._status_line = ""
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -156,6 +164,8 @@ class Daemon:
             self.menu.offer = find_resume_offer(self.store)
             self._reload_menu()
             self._show_home()  # the first frame: before BLE (bleak, D-Bus) is even imported
+            if self.options.notice is not None:
+                self._show_notice(*self.options.notice)
             log.info("first frame up")
             async with self.hw:
                 self.hw.buttons.on_action(self._actions.put_nowait)
@@ -216,7 +226,7 @@ class Daemon:
         run = self.run_
         if run is not None:
             await run.close(ended=True)
-            log.info("recording %s saved (%s)", run.activity_id, run.name)
+            log.info("recording %s %s (%s)", run.activity_id, run.saved_text(), run.name)
         self._follow(None)
         self.hw.haptics.off()
 
@@ -263,7 +273,7 @@ class Daemon:
             scanner=self.options.scanner,
             service=self,
             on_change=self._store_changed,
-            config=self.config,
+            config=self.options.settings_base or self.config,
         )
         server = SerialServer(service, port, baudrate=self.config.serial.baudrate)
         log.info("serial link on %s", port)
@@ -293,6 +303,13 @@ class Daemon:
             self._show_home()
         else:
             snap, events = run.tick(now, self.battery)
+            if run.storage_full and not run.done:  # the card again every STORAGE_FULL_EVERY_S
+                shown = self._storage_full_shown
+                if shown is None:
+                    log.error("storage full: recording %s %s", run.activity_id, run.saved_text())
+                if shown is None or now - shown >= STORAGE_FULL_EVERY_S:
+                    self._storage_full_shown = now
+                    self._show_notice(ErrorKind.STORAGE_FULL)
             for part in self._followers():
                 part.on_tick(snap, events)
             self._offer(run.frame(snap, events), workout=not run.done)
@@ -416,6 +433,7 @@ class Daemon:
 
     def _begin(self, run: LiveRun, events: list[EngineEvent]) -> None:
         self.run_ = run
+        self._storage_full_shown = None
         self._follow(run.workout)
         self._feel(events)
         log.info("workout %r started", run.name)
@@ -570,6 +588,9 @@ class Daemon:
         status = status_json(run.last, run.name)
         status["activity"] = run.activity_id
         status["saved"] = run.done
+        if run.storage_full:  # the run goes on; its recording stopped at saved_t
+            status["state"] = "storage_full" if not run.done else status["state"]
+            status["storage"] = "full"
         return status
 
     def _status_text(self) -> str:
@@ -577,7 +598,9 @@ class Daemon:
         if run is not None and run.last is not None:
             snap = run.last
             if snap.state is RunState.DONE:
-                return f"done: {run.name} saved (activity {run.activity_id})"
+                return f"done: {run.name} {run.saved_text()} (activity {run.activity_id})"
+            if run.storage_full:
+                return f"storage_full: {run.name}, {run.saved_text()}"
             return (
                 f"{snap.state.value}: {run.name}, step {snap.step_number}/{snap.step_count} "
                 f"{snap.step_name}"

@@ -137,6 +137,18 @@ class LiveRun:
     def state(self) -> RunState:
         return self.engine.state
 
+    @property
+    def storage_full(self) -> bool:
+        """The disk filled up: the recording holds the seconds up to :meth:`saved_text`."""
+        return self.writer.full
+
+    def saved_text(self) -> str:
+        """What was saved, truthfully: ``saved`` or ``saved up to 0:41:07; storage full``."""
+        if not self.writer.full:
+            return "saved"
+        t = int(self.writer.saved_t or 0)
+        return f"saved up to {t // 3600}:{t // 60 % 60:02d}:{t % 60:02d}; storage full"
+
 
 def stored_profile(store: Store) -> Profile:
     """The athlete profile sent to the device, else the built-in defaults."""

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from pacer.config.validate import battery_problem
 from pacer.core.errors import ConfigError, HardwareError
 
 # --------------------------------------------------------------------------- readings
@@ -62,11 +63,9 @@ class BatteryThresholds:
     hysteresis_percent: float = 3.0
 
     def __post_init__(self) -> None:
-        if not 0 <= self.critical_percent < self.low_percent <= 100:
-            raise ConfigError(
-                "battery thresholds need 0 <= critical_percent < low_percent <= 100, got "
-                f"critical_percent={self.critical_percent}, low_percent={self.low_percent}"
-            )
+        problem = battery_problem(self.low_percent, self.critical_percent)
+        if problem is not None:
+            raise ConfigError(problem)
         if self.hysteresis_percent < 0:
             raise ConfigError(
                 f"battery hysteresis_percent must be >= 0, not {self.hysteresis_percent}"

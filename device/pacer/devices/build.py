@@ -127,8 +127,8 @@ def _pairings(store: Store | None, data_dir: Path | None) -> tuple[Pairing, ...]
     link's ``sensors.pair`` both write there)."""
     from pacer.ble.pairing import load_pairings, store_pairings
 
-    if store is not None:
-        return store_pairings(store)
+    if store is not None:  # a bad stored row never stops the daemon: logged, left out
+        return store_pairings(store, lambda exc: log.error("sensor pairing not used: %s", exc))
     return load_pairings(data_dir) if data_dir is not None else ()
 
 

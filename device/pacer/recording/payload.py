@@ -1,23 +1,19 @@
-"""A pacer recording as the store serves it (``activity.get``, ``pacer device download``):
-JSON lines, read into the activity model (pure).
+"""A pacer recording in the recording model, from the activity format and back (pure).
 
-Line 1 is the header (``format`` ``pacer-activity-jsonl``, ``version``, ``id``, ``started``,
-``workout``, ``status``); then ``{"sample": {...}}`` lines (one recorded second: ``t``,
-``hr``, ``rr``, ``speed``, ``cadence``, ``distance``, ``power``, ``step``, ``status``) and
-``{"event": {...}}`` lines (``t``, ``type``, ``step``, ``data``), in time order. Samples and
-events carry ``t``, seconds since ``started``. What the samples table does not hold comes
-from the recorder's own events (:class:`pacer.recording.model.EventKind`): the sport and
-units (``start``), each step's name, intensity and target (``step``), the device battery
-(``battery``).
+The format itself (JSON lines: header, ``{"sample": ...}``, ``{"event": ...}``) is written
+and parsed in one place, :mod:`pacer.storage.payload`; this module is the recording room's
+edge to it: :func:`sample_json` and :func:`sample_record` turn the one per-second shape,
+:class:`~pacer.recording.model.Record`, into a sample object and back; :func:`read_payload`
+builds an :class:`Activity`. What the samples table does not hold comes from the recorder's
+own events (:class:`pacer.recording.model.EventKind`): the sport and units (``start``), each
+step's name, intensity and target (``step``), the device battery (``battery``).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
-from pacer.core.errors import PacerError
 from pacer.engine.snapshot import TargetStatus
 from pacer.recording.model import (
     Activity,
@@ -29,23 +25,36 @@ from pacer.recording.model import (
     timer_of,
     with_targets,
 )
+from pacer.storage.payload import ACTIVITY_FORMAT, PayloadError, parse
 from pacer.workout.model import Sport
 from pacer.workout.profile import Units
 
-PAYLOAD_FORMAT = "pacer-activity-jsonl"
-PAYLOAD_VERSION = 1
-
-
-class PayloadError(PacerError):
-    """A recording file that does not parse; names the file and line."""
+PAYLOAD_FORMAT = ACTIVITY_FORMAT
+T = TypeVar("T")
 
 
 def _opt(value: Any, kind: type[int] | type[float]) -> Any:
     return None if value is None else kind(value)
 
 
+def sample_json(r: Record) -> dict[str, Any]:
+    """A record as the format's sample object (what the store keeps): the fields a sample
+    holds, ``status`` as its value; ``timer``, targets and battery come from the events."""
+    return {
+        "t": r.t,
+        "hr": r.hr,
+        "rr": list(r.rr) or None,
+        "speed": r.speed,
+        "cadence": r.cadence,
+        "distance": r.distance,
+        "power": r.power,
+        "step": r.step,
+        "status": r.status.value,
+    }
+
+
 def sample_record(s: Mapping[str, Any]) -> Record:
-    """One sample line (or store row) as a record; ``timer`` is filled in later."""
+    """A sample object as a record; ``timer`` is filled in later (:func:`assemble`)."""
     status = s.get("status")
     return Record(
         t=float(s["t"]),
@@ -108,38 +117,26 @@ def assemble(
     )
 
 
+def _event(e: Mapping[str, Any]) -> ActivityEvent:
+    return ActivityEvent(
+        float(e["t"]), str(e["type"]), _opt(e.get("step"), int), e.get("data") or {}
+    )
+
+
+def _located(
+    convert: Callable[[Mapping[str, Any]], T], obj: Mapping[str, Any], name: str, number: int
+) -> T:
+    try:
+        return convert(obj)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PayloadError(f"{name}:{number}: {exc}") from exc
+
+
 def read_payload(data: bytes, name: str = "<recording>") -> Activity:
     """Raises :class:`PayloadError` with ``name:line`` for a line that does not parse."""
-    lines = data.decode("utf-8").splitlines()
-    if not lines:
-        raise PayloadError(f"{name}: empty file")
-    header: dict[str, Any] = {}
-    samples: list[Record] = []
-    events: list[ActivityEvent] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-            if number == 1:
-                if not isinstance(obj, dict) or obj.get("format") != PAYLOAD_FORMAT:
-                    raise ValueError(f"not a pacer recording (format {PAYLOAD_FORMAT!r})")
-                if obj.get("version") != PAYLOAD_VERSION:
-                    raise ValueError(f"version {obj.get('version')!r} is not {PAYLOAD_VERSION}")
-                header = obj
-            elif "sample" in obj:
-                samples.append(sample_record(obj["sample"]))
-            elif "event" in obj:
-                e = obj["event"]
-                events.append(
-                    ActivityEvent(
-                        float(e["t"]), str(e["type"]), _opt(e.get("step"), int), e.get("data") or {}
-                    )
-                )
-            else:
-                raise ValueError("neither a sample nor an event")
-        except (ValueError, KeyError, TypeError) as exc:
-            raise PayloadError(f"{name}:{number}: {exc}") from exc
+    header, sample_lines, event_lines = parse(data, name)
+    samples = [_located(sample_record, obj, name, number) for number, obj in sample_lines]
+    events = [_located(_event, obj, name, number) for number, obj in event_lines]
     return assemble(
         activity_id=str(header.get("id", name)),
         started=float(header.get("started", 0.0)),
@@ -150,4 +147,11 @@ def read_payload(data: bytes, name: str = "<recording>") -> Activity:
     )
 
 
-__all__ = ["PAYLOAD_FORMAT", "PayloadError", "assemble", "read_payload", "sample_record"]
+__all__ = [
+    "PAYLOAD_FORMAT",
+    "PayloadError",
+    "assemble",
+    "read_payload",
+    "sample_json",
+    "sample_record",
+]

@@ -21,11 +21,15 @@ gap counts as a pause.
 Bounds: :func:`pacer.recording.storage.ensure_room` runs before a recording starts: past the
 limit it frees space only by deleting activities the host has downloaded, and otherwise
 refuses with a clear :class:`RecordingRefused`; it never deletes a run that was not
-downloaded.
+downloaded. A disk that fills up during a run (:class:`~pacer.storage.tables.StoreFull` from
+the sink) stops the writing, not the run: the writer keeps every second that fitted, sets
+:attr:`ThreadedWriter.full` and :attr:`~ThreadedWriter.saved_t`, and still ends the
+recording (the sink marks it ``incomplete``: ``storage_full``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -49,6 +53,7 @@ from pacer.recording.model import (
     target_to_json,
     timer_of,
 )
+from pacer.storage.tables import StoreFull
 from pacer.workout.model import Sport
 from pacer.workout.profile import Units
 
@@ -153,6 +158,10 @@ class ThreadedWriter:
         self.activity_id: int | None = None
         self.error: BaseException | None = None
         self.commits = 0
+        #: the disk filled up: rows after :attr:`saved_t` were not kept
+        self.full = False
+        #: ``t`` of the last record committed (None before the first)
+        self.saved_t: float | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -210,6 +219,18 @@ class ThreadedWriter:
         while self._queue.get() is not _CLOSE:
             pass
 
+    def _write(
+        self, sink: Sink, activity: int, records: list[Record], events: list[ActivityEvent]
+    ) -> None:
+        if records:
+            sink.add_records(activity, records[:])
+            self.saved_t = records[-1].t
+            records.clear()
+        if events:
+            sink.add_events(activity, events[:])
+            events.clear()
+        self.commits += 1
+
     def _loop(self, sink: Sink) -> None:
         records: list[Record] = []
         events: list[ActivityEvent] = []
@@ -217,14 +238,15 @@ class ThreadedWriter:
 
         def flush() -> None:
             nonlocal next_flush
-            if self.activity_id is not None and (records or events):
-                if records:
-                    sink.add_records(self.activity_id, records[:])
-                    records.clear()
-                if events:
-                    sink.add_events(self.activity_id, events[:])
-                    events.clear()
-                self.commits += 1
+            if self.activity_id is not None and (records or events) and not self.full:
+                try:
+                    self._write(sink, self.activity_id, records, events)
+                except StoreFull:  # the sink made a little room once: try that again
+                    with contextlib.suppress(StoreFull):
+                        self._write(sink, self.activity_id, records, events)
+                    self.full = True
+            records.clear()
+            events.clear()
             next_flush = time.monotonic() + self.flush_s
 
         while True:

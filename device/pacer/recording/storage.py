@@ -3,6 +3,7 @@ activity into the model, and the storage bound."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,23 +11,43 @@ from pathlib import Path
 from pacer.core.errors import StoreError
 from pacer.recording.model import Activity, ActivityEvent, Record
 from pacer.recording.recorder import RecordingRefused, ResumePoint, resume_point
-from pacer.storage.store import ActivityStatus, EventRow, SampleRow, Store
+from pacer.storage.store import (
+    RESERVE_BYTES,
+    STORAGE_FULL,
+    ActivityStatus,
+    EventRow,
+    Store,
+    StoreFull,
+)
 
 #: Default bound on what the store may use before a new recording is refused (bytes in use).
 #: A recorded hour is about 320 kB on disk (benchmarks/bench_recording.py): 256 MiB hold
 #: some 800 hours.
 DEFAULT_LIMIT_BYTES = 256 * 1024 * 1024
+#: Free space on the disk a new recording needs: the sink's reserve and as much again.
+MIN_FREE_BYTES = 2 * RESERVE_BYTES
 
 
 class StoreSink:
     """A :class:`~pacer.recording.recorder.Sink` on its own connection to the store at
-    ``path``: create it in the writer thread."""
+    ``path``: create it in the writer thread.
+
+    It keeps the store's reserve while it records (:meth:`Store.keep_reserve`). When the
+    disk fills up it gives the reserve back and re-raises :class:`StoreFull` (the writer
+    tries the rows once more and then stops writing); :meth:`end_activity` then marks the
+    recording ``incomplete``: ``storage_full``, in the room the reserve left."""
 
     def __init__(self, path: Path) -> None:
         try:
             self.store = Store(path)
         except sqlite3.Error as exc:
             raise StoreError(f"{path}: {exc}") from exc
+        self.store.keep_reserve()
+        self.full = False
+
+    def _filled_up(self) -> None:
+        self.full = True
+        self.store.release_reserve()
 
     def create_activity(self, started: float, workout: str | None) -> int:
         return self.store.create_activity(started, workout)
@@ -35,35 +56,32 @@ class StoreSink:
         self.store.reopen_activity(activity)
 
     def add_records(self, activity: int, rows: list[Record]) -> None:
-        self.store.add_samples(
-            activity,
-            [
-                SampleRow(
-                    t=r.t,
-                    hr=r.hr,
-                    rr=r.rr,
-                    speed=r.speed,
-                    cadence=r.cadence,
-                    distance=r.distance,
-                    power=r.power,
-                    step=r.step,
-                    status=r.status.value,
-                )
-                for r in rows
-            ],
-        )
+        from pacer.recording.payload import sample_json
+
+        try:
+            self.store.add_samples(activity, [sample_json(r) for r in rows])
+        except StoreFull:
+            self._filled_up()
+            raise
 
     def add_events(self, activity: int, rows: list[ActivityEvent]) -> None:
-        self.store.add_events(
-            activity,
-            [EventRow(t=e.t, type=str(e.type), step=e.step, data=dict(e.data)) for e in rows],
-        )
+        try:
+            self.store.add_events(
+                activity,
+                [EventRow(t=e.t, type=str(e.type), step=e.step, data=dict(e.data)) for e in rows],
+            )
+        except StoreFull:
+            self._filled_up()
+            raise
 
     def end_activity(self, activity: int, *, ended: bool) -> None:
         status = ActivityStatus.ENDED if ended else ActivityStatus.INTERRUPTED
-        self.store.end_activity(activity, status)
+        incomplete = STORAGE_FULL if self.full else None
+        self.store.end_activity(activity, status, incomplete=incomplete)
 
     def close(self) -> None:
+        if not self.full:
+            self.store.release_reserve()
         self.store.close()
 
 
@@ -108,6 +126,13 @@ def ensure_room(store: Store, limit_bytes: int = DEFAULT_LIMIT_BYTES) -> list[in
     until under it; returns their ids. Raises :class:`RecordingRefused` when only runs that
     were never downloaded remain: those are deleted by the user, never by pacer.
     """
+    free = shutil.disk_usage(store.path.parent).free
+    if free < MIN_FREE_BYTES:
+        raise RecordingRefused(
+            f"storage full: the disk holding {store.path.parent} has {free / 1e3:.0f} kB free "
+            f"(a recording needs {MIN_FREE_BYTES / 1e3:.0f} kB). Download and delete runs, or "
+            "free the disk, to record again"
+        )
     deleted: list[int] = []
     if store.used_bytes() < limit_bytes:
         return deleted

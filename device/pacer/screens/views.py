@@ -58,6 +58,8 @@ class ErrorKind(StrEnum):
     CANNOT_START = "cannot_start"
     BATTERY_LOW = "battery_low"
     BATTERY_EMPTY = "battery_empty"
+    #: stored settings the daemon could not use: it runs on the last good ones
+    SETTINGS_REFUSED = "settings_refused"
 
 
 #: title and what to do, as the screen shows them
@@ -69,6 +71,7 @@ ERROR_TEXT: dict[ErrorKind, tuple[str, str]] = {
     ErrorKind.CANNOT_START: ("Cannot start", "The workout does not resolve; resend it"),
     ErrorKind.BATTERY_LOW: ("Battery low", "Charge soon"),
     ErrorKind.BATTERY_EMPTY: ("Battery empty", "Saving the run, shutting down"),
+    ErrorKind.SETTINGS_REFUSED: ("Settings refused", "Fix them from the host over USB"),
 }
 
 

@@ -6,15 +6,16 @@ pairings) and every recorded activity lives here. Rules:
 * Every write is one transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``): a power cut leaves
   the previous state or the new one, never half a workout. ``synchronous=FULL`` makes a
   committed write durable.
-* The schema is versioned by ``PRAGMA user_version`` and grown only by appending to
-  :data:`MIGRATIONS`; each migration runs in its own transaction together with the version
-  bump. A database newer than the code is refused rather than misread.
+* The schema is versioned and grown only by appending to :data:`MIGRATIONS`
+  (:mod:`pacer.storage.schema`); the row types are in :mod:`pacer.storage.tables`.
+* A full disk is a :class:`StorageFull` (the serial link answers ``full``), a number JSON
+  cannot hold a :class:`NotStorable`; either way the transaction wrote nothing.
 * Callers pass timestamps in (wall-clock seconds since the epoch): the store never reads a
   clock, so tests and the simulated device control time.
 
 Where the file lives is decided by :func:`resolve_data_dir`, a pure function of the
 environment. The activity payload served over serial (:meth:`Store.activity_payload`) is
-described in ``docs/protocol.md``.
+written by :mod:`pacer.storage.payload`, the one home of that format.
 """
 
 from __future__ import annotations
@@ -22,200 +23,55 @@ from __future__ import annotations
 import contextlib
 import heapq
 import json
+import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
-from pacer.core.errors import StoreError
-
-DB_NAME: Final = "pacer.db"
-#: The service user the device's systemd unit runs as.
-SERVICE_USER: Final = "pacer"
-DEVICE_DATA_DIR: Final = Path("/var/lib/pacer")
-
-
-def resolve_data_dir(env: Mapping[str, str], user: str, home: Path) -> Path:
-    """Where pacer keeps its data, from the environment alone (no file system access).
-
-    In order: ``PACER_DATA_DIR``; systemd's ``STATE_DIRECTORY`` (set by ``StateDirectory=``
-    in the unit; the first entry); ``/var/lib/pacer`` for the ``pacer`` service user;
-    ``$XDG_DATA_HOME/pacer`` when that is an absolute path; ``~/.local/share/pacer``.
-    """
-    explicit = env.get("PACER_DATA_DIR")
-    if explicit:
-        return Path(explicit)
-    state = env.get("STATE_DIRECTORY")
-    if state:
-        return Path(state.split(":")[0])
-    if user == SERVICE_USER:
-        return DEVICE_DATA_DIR
-    xdg = env.get("XDG_DATA_HOME")
-    if xdg and Path(xdg).is_absolute():  # the XDG spec: ignore relative paths
-        return Path(xdg) / "pacer"
-    return home / ".local" / "share" / "pacer"
-
-
-def default_data_dir() -> Path:
-    """:func:`resolve_data_dir` for this process."""
-    import getpass
-    import os
-
-    return resolve_data_dir(os.environ, getpass.getuser(), Path.home())
-
-
-#: Schema migrations, applied in order; ``user_version`` is how many have run. Only append.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
-    (
-        """CREATE TABLE workouts (
-            name TEXT PRIMARY KEY,
-            source TEXT NOT NULL,
-            updated REAL NOT NULL
-        )""",
-        """CREATE TABLE selection (
-            id INTEGER PRIMARY KEY CHECK (id = 1),
-            workout TEXT REFERENCES workouts(name) ON DELETE SET NULL
-        )""",
-        """CREATE TABLE profile (
-            id INTEGER PRIMARY KEY CHECK (id = 1),
-            source TEXT NOT NULL,
-            updated REAL NOT NULL
-        )""",
-        """CREATE TABLE settings (
-            key TEXT PRIMARY KEY,
-            value TEXT NOT NULL
-        )""",
-        """CREATE TABLE pairings (
-            role TEXT PRIMARY KEY,
-            address TEXT NOT NULL,
-            name TEXT,
-            cadence_unit TEXT
-        )""",
-        """CREATE TABLE activities (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            started REAL NOT NULL,
-            workout TEXT,
-            status TEXT NOT NULL CHECK (status IN ('recording', 'interrupted', 'ended')),
-            downloaded INTEGER NOT NULL DEFAULT 0,
-            bytes INTEGER NOT NULL DEFAULT 0
-        )""",
-        """CREATE TABLE samples (
-            activity INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,
-            t REAL NOT NULL,
-            hr INTEGER,
-            rr TEXT,
-            speed REAL,
-            cadence REAL,
-            distance REAL,
-            power INTEGER,
-            step INTEGER,
-            status TEXT
-        )""",
-        "CREATE INDEX samples_by_activity ON samples(activity, t)",
-        """CREATE TABLE events (
-            activity INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,
-            t REAL NOT NULL,
-            type TEXT NOT NULL,
-            step INTEGER,
-            data TEXT
-        )""",
-        "CREATE INDEX events_by_activity ON events(activity, t)",
-    ),
+from pacer.core.errors import ConfigError, StoreError
+from pacer.core.samples import CadenceUnit, SensorRole
+from pacer.storage import payload as fmt
+from pacer.storage import schema
+from pacer.storage.schema import (
+    DB_NAME,
+    DEVICE_DATA_DIR,
+    MIGRATIONS,
+    SERVICE_USER,
+    default_data_dir,
+    resolve_data_dir,
+)
+from pacer.storage.tables import (
+    ActivityInfo,
+    ActivityStatus,
+    EventRow,
+    NotStorable,
+    Pairing,
+    StorageFull,
+    StoredText,
+    StoreFull,
+    WorkoutInfo,
 )
 
-
-class StoreFull(StoreError):
-    """The store already holds the maximum number of items of that kind."""
-
-
-class ActivityStatus(StrEnum):
-    RECORDING = "recording"
-    #: Was recording when the device stopped (power cut, crash); found at the next start.
-    INTERRUPTED = "interrupted"
-    ENDED = "ended"
+#: Bytes set aside beside the database while a recording runs (:meth:`Store.keep_reserve`):
+#: when the disk fills up, freeing them lets the recording be closed and marked honestly.
+RESERVE_BYTES: Final = 256 * 1024
+#: ``ActivityInfo.incomplete`` of a recording the full disk cut short.
+STORAGE_FULL: Final = "storage_full"
 
 
-@dataclass(frozen=True, slots=True)
-class WorkoutInfo:
-    name: str
-    bytes: int
-    updated: float
+def _dumps(value: Any, what: str) -> str:
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError:
+        raise NotStorable(f"{what}: {value!r} holds a number that is not finite") from None
 
 
-@dataclass(frozen=True, slots=True)
-class StoredText:
-    """A workout or the profile: the source text exactly as the host sent it."""
-
-    name: str
-    source: str
-    updated: float
-
-
-@dataclass(frozen=True, slots=True)
-class Pairing:
-    address: str
-    role: str
-    name: str | None = None
-    #: For a foot pod: "steps" or "strides" per minute; None for the profile's default.
-    cadence_unit: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "address": self.address,
-            "role": self.role,
-            "name": self.name,
-            "cadence_unit": self.cadence_unit,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class ActivityInfo:
-    id: int
-    started: float
-    workout: str | None
-    status: ActivityStatus
-    downloaded: bool
-    bytes: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "started": self.started,
-            "workout": self.workout,
-            "status": self.status.value,
-            "downloaded": self.downloaded,
-            "bytes": self.bytes,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class SampleRow:
-    """One recorded second. ``rr``: RR intervals in seconds received during it."""
-
-    t: float
-    hr: int | None = None
-    rr: tuple[float, ...] = ()
-    speed: float | None = None
-    cadence: float | None = None
-    distance: float | None = None
-    power: int | None = None
-    step: int | None = None
-    status: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EventRow:
-    t: float
-    type: str
-    step: int | None = None
-    data: Mapping[str, Any] | None = None
-
-
-ACTIVITY_FORMAT: Final = "pacer-activity-jsonl"
-ACTIVITY_FORMAT_VERSION: Final = 1
+def _full(exc: sqlite3.Error) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or (
+        "database or disk is full" in str(exc)
+    )
 
 
 class Store:
@@ -264,31 +120,29 @@ class Store:
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: everything inside commits together or not at all."""
-        self._db.execute("BEGIN IMMEDIATE")
+        """One write transaction: everything inside commits together or not at all. A full
+        disk is a :class:`StorageFull`, whatever statement met it."""
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:
+            if _full(exc):
+                raise StorageFull(f"storage full: {self.path.parent} has no room left") from exc
             raise
-        self._db.execute("COMMIT")
 
     @property
     def schema_version(self) -> int:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
     def _migrate(self) -> None:
-        version = self.schema_version
-        if version > len(MIGRATIONS):
-            raise StoreError(
-                f"{self.path}: schema version {version} is newer than this pacer "
-                f"understands ({len(MIGRATIONS)}); update pacer"
-            )
-        for number in range(version + 1, len(MIGRATIONS) + 1):
-            with self._tx() as db:
-                for statement in MIGRATIONS[number - 1]:
-                    db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number}")
+        schema.migrate(self._db, self.path)
 
     def integrity_check(self) -> str:
         return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
@@ -361,17 +215,20 @@ class Store:
             )
 
     def get_settings(self) -> dict[str, Any]:
-        """The explicitly set values only (defaults live in :mod:`pacer.config.settings`)."""
-        return {
-            key: json.loads(value)
-            for key, value in self._db.execute("SELECT key, value FROM settings ORDER BY key")
-        }
+        """The explicitly set values only (defaults live in :mod:`pacer.config.settings`).
+        A value that is not JSON (the file was edited by hand) is returned as its text, for
+        the settings check to refuse by key."""
+        out: dict[str, Any] = {}
+        for key, value in self._db.execute("SELECT key, value FROM settings ORDER BY key"):
+            try:
+                out[key] = json.loads(value, parse_constant=_no_constant)
+            except ValueError:
+                out[key] = value
+        return out
 
     def update_settings(self, values: Mapping[str, Any]) -> None:
         """Set every key at once; a value of None removes the key (back to its default)."""
-        encoded = {
-            k: None if v is None else json.dumps(v, allow_nan=False) for k, v in values.items()
-        }
+        encoded = {k: None if v is None else _dumps(v, k) for k, v in values.items()}
         with self._tx() as db:
             for key, value in encoded.items():
                 if value is None:
@@ -385,25 +242,50 @@ class Store:
 
     # --- sensor pairings ------------------------------------------------------------------
 
-    def list_pairings(self) -> list[Pairing]:
+    def list_pairings(self, on_bad: Callable[[ConfigError], None] | None = None) -> list[Pairing]:
+        """Every pairing; a row that is not one (an older release, a hand edit) is a
+        ConfigError naming the store, or, with ``on_bad``, reported there and left out."""
         rows = self._db.execute(
             "SELECT address, role, name, cadence_unit FROM pairings ORDER BY role"
-        )
-        return [Pairing(*row) for row in rows]
+        ).fetchall()
+        out = []
+        for row in rows:
+            try:
+                out.append(self._pairing(row))
+            except ConfigError as exc:
+                if on_bad is None:
+                    raise
+                on_bad(exc)
+        return out
+
+    def _pairing(self, row: tuple[Any, ...]) -> Pairing:
+        address, role, name, unit = row
+        try:
+            return Pairing(address, SensorRole(role), name or "", CadenceUnit(unit or "steps"))
+        except (ValueError, ConfigError):
+            raise ConfigError(
+                f"{self.path}: pairing {address} has role {role!r} and cadence {unit!r}; "
+                f"roles are {', '.join(r.value for r in SensorRole)}"
+            ) from None
+
+    @staticmethod
+    def _pairing_row(p: Pairing) -> tuple[str, str, str | None, str | None]:
+        unit = p.cadence_unit.value if p.role is SensorRole.POD else None
+        return (p.role.value, p.address, p.name or None, unit)
 
     def pair(self, pairing: Pairing) -> Pairing | None:
         """One sensor per role: returns the pairing this one replaced, if any."""
         with self._tx() as db:
             old = db.execute(
                 "SELECT address, role, name, cadence_unit FROM pairings WHERE role = ?",
-                (pairing.role,),
+                (pairing.role.value,),
             ).fetchone()
             db.execute(
                 "INSERT OR REPLACE INTO pairings(role, address, name, cadence_unit) "
                 "VALUES (?, ?, ?, ?)",
-                (pairing.role, pairing.address, pairing.name, pairing.cadence_unit),
+                self._pairing_row(pairing),
             )
-            return None if old is None else Pairing(*old)
+            return None if old is None else self._pairing(old)
 
     def pair_exclusive(self, pairing: Pairing) -> list[Pairing]:
         """One sensor per role *and* one role per address (what the BLE sessions need: one
@@ -412,17 +294,17 @@ class Store:
             rows = db.execute(
                 "SELECT address, role, name, cadence_unit FROM pairings "
                 "WHERE role = ? OR address = ? ORDER BY role",
-                (pairing.role, pairing.address),
+                (pairing.role.value, pairing.address),
             ).fetchall()
             db.execute(
                 "DELETE FROM pairings WHERE role = ? OR address = ?",
-                (pairing.role, pairing.address),
+                (pairing.role.value, pairing.address),
             )
             db.execute(
                 "INSERT INTO pairings(role, address, name, cadence_unit) VALUES (?, ?, ?, ?)",
-                (pairing.role, pairing.address, pairing.name, pairing.cadence_unit),
+                self._pairing_row(pairing),
             )
-            return [Pairing(*row) for row in rows]
+            return [self._pairing(row) for row in rows]
 
     def forget(self, address: str) -> list[Pairing]:
         """Remove every role paired to ``address``; returns what was removed."""
@@ -432,7 +314,7 @@ class Store:
                 (address,),
             ).fetchall()
             db.execute("DELETE FROM pairings WHERE address = ?", (address,))
-            return [Pairing(*row) for row in rows]
+            return [self._pairing(row) for row in rows]
 
     # --- activities ----------------------------------------------------------------------
 
@@ -445,26 +327,28 @@ class Store:
             assert cur.lastrowid is not None
             return cur.lastrowid
 
-    def add_samples(self, activity: int, rows: Iterable[SampleRow]) -> None:
+    def add_samples(self, activity: int, samples: Iterable[Mapping[str, Any]]) -> None:
+        """Append recorded seconds, each a sample object of the activity format
+        (:data:`pacer.storage.payload.SAMPLE_FIELDS`; missing fields are null)."""
+        rows = []
+        for sample in samples:
+            if not fmt.finite(sample):
+                raise NotStorable(f"a sample at t={sample.get('t')!r} holds a non-finite number")
+            rr = sample.get("rr")
+            rows.append(
+                (
+                    activity,
+                    *(
+                        _dumps(list(rr), "rr") if k == "rr" and rr else sample.get(k)
+                        for k in fmt.SAMPLE_FIELDS
+                    ),
+                )
+            )
         with self._tx() as db:
             db.executemany(
                 "INSERT INTO samples(activity, t, hr, rr, speed, cadence, distance, power, "
                 "step, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        activity,
-                        r.t,
-                        r.hr,
-                        json.dumps(list(r.rr)) if r.rr else None,
-                        r.speed,
-                        r.cadence,
-                        r.distance,
-                        r.power,
-                        r.step,
-                        r.status,
-                    )
-                    for r in rows
-                ],
+                rows,
             )
 
     def add_events(self, activity: int, rows: Iterable[EventRow]) -> None:
@@ -477,20 +361,58 @@ class Store:
                         e.t,
                         e.type,
                         e.step,
-                        json.dumps(dict(e.data), allow_nan=False) if e.data else None,
+                        _dumps(dict(e.data), f"event {e.type}") if e.data else None,
                     )
                     for e in rows
                 ],
             )
 
-    def end_activity(self, activity: int, status: ActivityStatus = ActivityStatus.ENDED) -> None:
-        """Close a recording; records the size of its payload for ``activity.list``."""
+    def end_activity(
+        self,
+        activity: int,
+        status: ActivityStatus = ActivityStatus.ENDED,
+        *,
+        incomplete: str | None = None,
+    ) -> None:
+        """Close a recording; records the size of its payload for ``activity.list``.
+        ``incomplete`` says why it holds less than was run (:data:`STORAGE_FULL`); once
+        set it stays."""
         with self._tx() as db:
+            if incomplete is not None:
+                db.execute(
+                    "UPDATE activities SET incomplete = ? WHERE id = ?", (incomplete, activity)
+                )
             size = len(self.activity_payload(activity, status_override=status))
             db.execute(
                 "UPDATE activities SET status = ?, bytes = ? WHERE id = ?",
                 (status.value, size, activity),
             )
+
+    def keep_reserve(self) -> bool:
+        """Set :data:`RESERVE_BYTES` aside beside the database (False: no room for them)."""
+        reserve = self._reserve_path()
+        if reserve.exists():
+            return True
+        try:
+            with reserve.open("wb") as f:
+                f.write(b"\0" * RESERVE_BYTES)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError:
+            reserve.unlink(missing_ok=True)
+            return False
+        return True
+
+    def release_reserve(self) -> bool:
+        """Give the reserve back to the file system (the disk is full); True if there was
+        one."""
+        reserve = self._reserve_path()
+        existed = reserve.exists()
+        reserve.unlink(missing_ok=True)
+        return existed
+
+    def _reserve_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".reserve")
 
     def recover_interrupted(self) -> list[int]:
         """At start-up: every activity still 'recording' was cut off; mark it interrupted."""
@@ -523,13 +445,15 @@ class Store:
 
     def list_activities(self) -> list[ActivityInfo]:
         rows = self._db.execute(
-            "SELECT id, started, workout, status, downloaded, bytes FROM activities ORDER BY id"
+            "SELECT id, started, workout, status, downloaded, bytes, incomplete FROM activities "
+            "ORDER BY id"
         )
         return [_activity(row) for row in rows]
 
     def get_activity(self, activity: int) -> ActivityInfo | None:
         row = self._db.execute(
-            "SELECT id, started, workout, status, downloaded, bytes FROM activities WHERE id = ?",
+            "SELECT id, started, workout, status, downloaded, bytes, incomplete FROM activities "
+            "WHERE id = ?",
             (activity,),
         ).fetchone()
         return None if row is None else _activity(row)
@@ -577,21 +501,15 @@ def _payload(
     db: sqlite3.Connection, activity: int, status_override: ActivityStatus | None
 ) -> bytes:
     row = db.execute(
-        "SELECT id, started, workout, status, downloaded, bytes FROM activities WHERE id = ?",
+        "SELECT id, started, workout, status, downloaded, bytes, incomplete FROM activities "
+        "WHERE id = ?",
         (activity,),
     ).fetchone()
     if row is None:
         raise StoreError(f"no activity {activity}")
     info = _activity(row)
     status = status_override or info.status
-    header = {
-        "format": ACTIVITY_FORMAT,
-        "version": ACTIVITY_FORMAT_VERSION,
-        "id": info.id,
-        "started": info.started,
-        "workout": info.workout,
-        "status": status.value,
-    }
+    head = fmt.header(info.id, info.started, info.workout, status.value, info.incomplete)
     samples = db.execute(
         "SELECT t, 0, rowid, hr, rr, speed, cadence, distance, power, step, status "
         "FROM samples WHERE activity = ? ORDER BY t, rowid",
@@ -601,42 +519,49 @@ def _payload(
         "SELECT t, 1, rowid, type, step, data FROM events WHERE activity = ? ORDER BY t, rowid",
         (activity,),
     )
-    out = [_json_line(header)]
+    out = []
     for row in heapq.merge(samples, events, key=lambda r: (r[0], r[1], r[2])):
         if row[1] == 0:
-            t, _, _, hr, rr, speed, cadence, distance, power, step, st = row
-            sample = {
-                "t": t,
-                "hr": hr,
-                "rr": None if rr is None else json.loads(rr),
-                "speed": speed,
-                "cadence": cadence,
-                "distance": distance,
-                "power": power,
-                "step": step,
-                "status": st,
-            }
-            out.append(_json_line({"sample": _drop_none(sample)}))
+            sample = dict(zip(fmt.SAMPLE_FIELDS, (row[0], *row[3:]), strict=True))
+            if sample["rr"] is not None:
+                sample["rr"] = json.loads(sample["rr"])
+            out.append(fmt.sample_line(sample))
         else:
             t, _, _, type_, step, data = row
-            event = {
-                "t": t,
-                "type": type_,
-                "step": step,
-                "data": None if data is None else json.loads(data),
-            }
-            out.append(_json_line({"event": _drop_none(event)}))
-    return b"".join(out)
+            event = {"t": t, "type": type_, "step": step, "data": data and json.loads(data)}
+            out.append(fmt.event_line(event))
+    return fmt.write(head, out)
 
 
 def _activity(row: tuple[Any, ...]) -> ActivityInfo:
-    id_, started, workout, status, downloaded, size = row
-    return ActivityInfo(id_, started, workout, ActivityStatus(status), bool(downloaded), size)
+    id_, started, workout, status, downloaded, size, incomplete = row
+    return ActivityInfo(
+        id_, started, workout, ActivityStatus(status), bool(downloaded), size, incomplete
+    )
 
 
-def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if v is not None}
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
-def _json_line(obj: Mapping[str, Any]) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+__all__ = [
+    "DB_NAME",
+    "DEVICE_DATA_DIR",
+    "MIGRATIONS",
+    "RESERVE_BYTES",
+    "SERVICE_USER",
+    "STORAGE_FULL",
+    "ActivityInfo",
+    "ActivityStatus",
+    "EventRow",
+    "NotStorable",
+    "Pairing",
+    "StorageFull",
+    "Store",
+    "StoreFull",
+    "StoredText",
+    "WorkoutInfo",
+    "default_data_dir",
+    "read_activity_payload",
+    "resolve_data_dir",
+]

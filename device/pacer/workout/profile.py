@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from pacer.core.errors import ProfileError
+from pacer.core.samples import CadenceUnit
 from pacer.workout.model import PaceRef, ZonePosition
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -44,11 +45,8 @@ class Units(StrEnum):
     IMPERIAL = "imperial"
 
 
-class CadenceConvention(StrEnum):
-    """What the foot pod reports: steps (both feet) or strides (one foot) per minute."""
-
-    STEPS = "steps"
-    STRIDES = "strides"
+#: What the foot pod reports: the one cadence-unit enum (steps or strides per minute).
+CadenceConvention = CadenceUnit
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,7 @@ from pacer.link.service.run import RunRequests
 from pacer.link.service.sensors import SensorRequests
 from pacer.link.service.settings import SettingsRequests
 from pacer.link.service.workouts import WorkoutRequests
-from pacer.storage.store import Store
+from pacer.storage.store import Store, StoreFull
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.link.session import Session
@@ -155,6 +155,8 @@ class DeviceService:
             return encode_reply(request.id, outcome.result), outcome.after
         except ProtocolError as exc:
             return encode_error(exc, request.id), None
+        except StoreFull as exc:  # the disk is full, whatever the request wrote
+            return encode_error(ProtocolError(ErrorCode.FULL, str(exc)), request.id), None
         except Exception:
             log.exception("request %r (%s) failed", request.id, request.op)
             internal = ProtocolError(

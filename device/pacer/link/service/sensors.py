@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import re
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
-from pacer.core.errors import ProtocolError
-from pacer.core.samples import SensorRole
+from pacer.ble.pairing import Pairing, forget_in, pair_in, store_pairings
+from pacer.core.errors import ConfigError, ProtocolError
+from pacer.core.samples import CadenceUnit, SensorRole
 from pacer.link.args import Args
 from pacer.link.ops import Op
 from pacer.link.protocol import ErrorCode, Request
 from pacer.link.service.base import Context, Handler, Requests, SensorScanner
-from pacer.storage.store import Pairing
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.link.session import Session
 
 MAX_SCAN_S: Final = 30
-_ADDRESS_RE: Final = re.compile(r"[0-9A-F]{2}(:[0-9A-F]{2}){5}")
-
-
-class CadenceUnitChoice(StrEnum):
-    """A foot pod's cadence: steps (both feet) or strides (one foot) per minute."""
-
-    STEPS = "steps"
-    STRIDES = "strides"
 
 
 class SensorRequests(Requests):
@@ -45,7 +35,7 @@ class SensorRequests(Requests):
 
     async def list(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
         args.done()
-        return {"sensors": [p.to_json() for p in self.ctx.store.list_pairings()]}
+        return {"sensors": [p.to_json() for p in store_pairings(self.ctx.store)]}
 
     async def scan(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
         seconds = args.integer("seconds", minimum=1, maximum=MAX_SCAN_S, default=5)
@@ -59,19 +49,19 @@ class SensorRequests(Requests):
         address = args.text("address", max_bytes=64)
         role = args.choice("role", SensorRole)
         name = args.text("name", max_bytes=64, required=False)
-        unit = args.choice("cadence_unit", CadenceUnitChoice, required=False)
+        unit = args.choice("cadence_unit", CadenceUnit, required=False)
         args.done()
         assert address is not None
         assert role is not None
-        address = address.upper()
-        if not _ADDRESS_RE.fullmatch(address):
-            raise args.error("address", f"not a Bluetooth address: {address!r}")
         if unit is not None and role is not SensorRole.POD:
             raise args.error("cadence_unit", "only a foot pod has a cadence unit")
-        pairing = Pairing(address, role.value, name, unit.value if unit else None)
+        try:
+            pairing = Pairing(address, role, name or "", unit or CadenceUnit.STEPS)
+        except ConfigError as exc:
+            raise args.error("address", exc.message) from None
         # One role per device as well as one device per role: the daemon keeps one BLE
         # connection per address (the same rule as `pacer sensors pair`).
-        replaced = self.ctx.store.pair_exclusive(pairing)
+        replaced = pair_in(self.ctx.store, pairing)
         self.ctx.changed("pairings")
         return {"paired": pairing.to_json(), "replaced": [p.to_json() for p in replaced]}
 
@@ -79,7 +69,10 @@ class SensorRequests(Requests):
         address = args.text("address", max_bytes=64)
         args.done()
         assert address is not None
-        removed = self.ctx.store.forget(address.upper())
+        try:
+            removed = forget_in(self.ctx.store, address)
+        except ConfigError as exc:
+            raise args.error("address", exc.message) from None
         if not removed:
             raise args.error("address", f"no sensor paired at {address}", ErrorCode.NOT_FOUND)
         self.ctx.changed("pairings")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pacer.config.settings import check_value, effective
-from pacer.core.errors import ConfigError
+from pacer.config.settings import check_update, effective
+from pacer.config.validate import SettingError
 from pacer.link.args import Args
 from pacer.link.ops import Op
 from pacer.link.protocol import Request
@@ -33,12 +33,10 @@ class SettingsRequests(Requests):
     async def settings_set(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
         values = args.mapping("values", max_items=self.ctx.limits.max_items)
         args.done()
-        checked: dict[str, Any] = {}
-        for key, value in values.items():
-            try:
-                checked[key] = None if value is None else check_value(key, value)
-            except ConfigError as exc:
-                raise args.error(f"values.{key}", exc.message) from None
+        try:
+            checked = check_update(self.ctx.config, self.ctx.store.get_settings(), values)
+        except SettingError as exc:
+            raise args.error(f"values.{exc.key}", exc.message) from None
         self.ctx.store.update_settings(checked)
         self.ctx.changed("settings")
         return {"settings": effective(self.ctx.store.get_settings(), self.ctx.config)}

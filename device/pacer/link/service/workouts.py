@@ -101,6 +101,8 @@ class WorkoutRequests(Requests):
         assert name is not None
         try:
             self.ctx.store.select_workout(name)
+        except StoreFull:
+            raise  # the disk is full: answered "full" by the dispatcher
         except StoreError:
             raise args.error("name", f"no workout named {name!r}", ErrorCode.NOT_FOUND) from None
         self.ctx.engine.select(name)

@@ -1,4 +1,5 @@
-"""The ``pacer`` console command.
+"""The ``pacer`` console command: one module per sub-command, errors as exit 2.
+May import: core..daemon.
 
 Each sub-command lives in its own module under :mod:`pacer.cli` with a ``register(sub)``
 function that adds its parser and sets ``handler``. Command modules import only argparse at

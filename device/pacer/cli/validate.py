@@ -45,10 +45,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def read_bytes(path: Path) -> bytes:
+    """A workout, profile or importable file, its size checked before reading."""
     from pacer.core.errors import InputErrors, Location, WorkoutError
+    from pacer.core.files import FileTooLarge, read_limited
+    from pacer.formats.workouts.common import MAX_IMPORT_BYTES
 
     try:
-        return path.read_bytes()
+        return read_limited(path, MAX_IMPORT_BYTES)
+    except FileTooLarge as exc:
+        raise InputErrors([WorkoutError(exc.reason, Location(str(path), 1, 1))]) from None
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise InputErrors(
@@ -84,9 +89,13 @@ def load_resolved(path: Path, explicit_profile: Path | None) -> tuple[Workout, R
 def looks_like_profile(data: bytes) -> bool:
     import yaml
 
+    from pacer.workout.yamlnodes import MAX_FILE_BYTES
+
+    if len(data) > MAX_FILE_BYTES:
+        return False  # load_workout says it is too large, without composing it first
     try:
         node = yaml.compose(data, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):  # too deep: load_workout says where
         return False
     if not isinstance(node, yaml.MappingNode):
         return False

@@ -43,6 +43,7 @@ from typing import Any
 
 from pacer.config.pinout import DEFAULT_PINOUT
 from pacer.core.errors import ConfigError, InputErrors, Location
+from pacer.core.files import FileTooLarge, read_limited
 
 # Defaults come from the one source of truth for the wiring (hardware/wiring.md is generated
 # from it too).
@@ -270,13 +271,17 @@ def load_config(text: str, source: str = "<config>") -> Config:
     return Config(**built)
 
 
+#: A config file is a page of TOML; anything larger is refused before it is read.
+MAX_CONFIG_BYTES = 64 * 1024
+
+
 def read_config(path: Path | None) -> Config:
     """The config at ``path`` (None: all defaults)."""
     if path is None:
         return Config()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_limited(path, MAX_CONFIG_BYTES).decode("utf-8")
+    except (OSError, UnicodeDecodeError, FileTooLarge) as exc:
         raise InputErrors(
             [ConfigError(f"cannot read config: {exc}", Location(str(path), 1, 1))]
         ) from None

@@ -54,6 +54,8 @@ def compose(text: str, source: str, error: type[LocatedError]) -> yaml.Node | No
         raise InputErrors([error(msg, where)]) from None
     except yaml.YAMLError as exc:
         raise InputErrors([error(f"YAML error: {exc}", Location(source, 1, 1))]) from None
+    except RecursionError:  # PyYAML's composer recurses once per nesting level
+        raise InputErrors([error("nested too deeply", Location(source, 1, 1))]) from None
 
 
 @dataclass

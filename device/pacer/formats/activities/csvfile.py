@@ -108,7 +108,13 @@ def _time(text: str) -> float:
 
 def read_csv(data: bytes, name: str = "<csv>", *, sport: Sport = Sport.RUN) -> Activity:
     """Raises :class:`ActivityCsvError` (with the line) for a row that does not parse."""
-    text = data.decode("utf-8-sig")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ActivityCsvError(
+            f"{name}: not a FIT file, and not UTF-8 text (byte {exc.start}): "
+            "not an activity pacer reads"
+        ) from None
     reader = csv.DictReader(io.StringIO(text))
     header = list(reader.fieldnames or [])
     cols = {key: _column(header, key) for key in (*_ALIASES, "timer", "step", "rr_ms")}

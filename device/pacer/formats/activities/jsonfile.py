@@ -175,7 +175,9 @@ def read_json(data: bytes, name: str = "<json>") -> Activity:
     try:
         doc = json.loads(data)
     except ValueError as exc:
-        raise ActivityJsonError(f"{name}: not JSON: {exc}") from exc
+        raise ActivityJsonError(f"{name}: not JSON: {exc}") from None
+    except RecursionError:
+        raise ActivityJsonError(f"{name}: not JSON pacer reads: nested too deeply") from None
     return activity_from_json(doc, name)
 
 

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from pacer.core.errors import PacerError
+from pacer.core.files import read_limited
 from pacer.recording.model import Activity
 
 
@@ -51,9 +52,13 @@ def read_activity(data: bytes, name: str) -> Activity:
     return read_csv(data, name)
 
 
+#: The largest activity file read: a ten-hour run at 1 Hz with HRV is about 5 MB of FIT.
+MAX_ACTIVITY_BYTES = 32 << 20
+
+
 def load_activity_file(path: Path) -> Activity:
     try:
-        data = path.read_bytes()
+        data = read_limited(path, MAX_ACTIVITY_BYTES)
     except FileNotFoundError as exc:
         raise ActivityNotFound(f"{path}: no such file") from exc
     except OSError as exc:
@@ -61,4 +66,4 @@ def load_activity_file(path: Path) -> Activity:
     return read_activity(data, str(path))
 
 
-__all__ = ["ActivityNotFound", "load_activity_file", "read_activity", "sniff"]
+__all__ = ["MAX_ACTIVITY_BYTES", "ActivityNotFound", "load_activity_file", "read_activity", "sniff"]

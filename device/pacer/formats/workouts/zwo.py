@@ -27,6 +27,7 @@ column: each error is ``FILE:LINE:COL``. DOCTYPEs (and with them entities) are r
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 from pacer.core.errors import InputErrors, Location, WorkoutError
@@ -263,6 +264,8 @@ class _Reader:
             return None
         try:
             value = float(raw)
+            if not math.isfinite(value):  # 1e400, inf, nan
+                raise ValueError(raw)
         except ValueError:
             self.c.error(self.loc(node), f'{_attr(key)}="{raw}" is not a number')
             return None

@@ -89,13 +89,13 @@ def load_resolved(path: Path, explicit_profile: Path | None) -> tuple[Workout, R
 def looks_like_profile(data: bytes) -> bool:
     import yaml
 
-    from pacer.workout.yamlnodes import MAX_FILE_BYTES
+    from pacer.workout.yamlnodes import MAX_FILE_BYTES, NestingLimitedLoader
 
     if len(data) > MAX_FILE_BYTES:
         return False  # load_workout says it is too large, without composing it first
     try:
-        node = yaml.compose(data, Loader=yaml.SafeLoader)
-    except (yaml.YAMLError, RecursionError):  # too deep: load_workout says where
+        node = yaml.compose(data, Loader=NestingLimitedLoader)
+    except (yaml.YAMLError, RecursionError):  # load_workout says what and where
         return False
     if not isinstance(node, yaml.MappingNode):
         return False

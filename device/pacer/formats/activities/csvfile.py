@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from pacer.core.errors import PacerError
+from pacer.formats.activities.numbers import number
 from pacer.engine.snapshot import TargetStatus
 from pacer.recording.model import Activity, ActivityEvent, EventKind, Lap, LapTrigger, Record
 from pacer.workout.model import Intensity, Sport
@@ -129,7 +130,7 @@ def read_csv(data: bytes, name: str = "<csv>", *, sport: Sport = Sport.RUN) -> A
 
     def num(row: dict[str, Any], key: str) -> float | None:
         value = get(row, key)
-        return None if value is None else float(value)
+        return None if value is None else number(value)
 
     start: float | None = None
     records: list[Record] = []
@@ -154,7 +155,7 @@ def read_csv(data: bytes, name: str = "<csv>", *, sport: Sport = Sport.RUN) -> A
                     t=rel,
                     timer=rel if timer is None else timer,
                     hr=None if hr is None or hr <= 0 else round(hr),
-                    rr=() if rr is None else tuple(float(v) / 1000 for v in rr.split()),
+                    rr=() if rr is None else tuple(number(v) / 1000 for v in rr.split()),
                     speed=num(row, "speed"),
                     cadence=num(row, "cadence"),
                     distance=num(row, "distance"),
@@ -166,7 +167,7 @@ def read_csv(data: bytes, name: str = "<csv>", *, sport: Sport = Sport.RUN) -> A
                     battery=None if battery is None else int(battery),
                 )
             )
-        except (ValueError, TypeError, AssertionError) as exc:
+        except (ValueError, TypeError, AssertionError, OverflowError) as exc:
             raise ActivityCsvError(f"{name}:{line}: {exc}") from exc
     if not records:
         raise ActivityCsvError(f"{name}: no rows")

@@ -237,7 +237,7 @@ def test_huge_numbers_in_every_format(workdir: Path, number: str, where: int) ->
     csv = f"t,hr,speed,power\n0,{number},{number},{number}\n{number},150,3,200\n"
     for name in ACTIVITY_COMMANDS:
         check(name, csv.encode(), workdir, ".csv")
-    json = '{"laps": [], "records": [{"t": %s, "hr": %s}]}' % (number, number)
+    json = '{"laps": [], "records": [{"t": NUM, "hr": NUM}]}'.replace("NUM", number)
     check("report", json.encode(), workdir, ".json")
 
 
@@ -332,7 +332,8 @@ def worst_cases(workdir: Path) -> list[tuple[str, Path]]:
     deep_json = workdir / "deep.json"
     deep_json.write_bytes(b'{"laps": ' + b"[" * 1_000_000)
     noise = workdir / "noise.fit"
-    noise.write_bytes(bytes([14, 0x20, 0, 0, 0xF0, 0xFF, 0x0F, 0, *b".FIT", 0, 0]) + os.urandom(1 << 20))
+    header = bytes([14, 0x20, 0, 0, 0xF0, 0xFF, 0x0F, 0, *b".FIT", 0, 0])
+    noise.write_bytes(header + os.urandom(1 << 20))  # a FIT header, then 1 MiB of noise
     cases = [(name, huge) for name in WORKOUT_COMMANDS]
     cases += [(name, huge_activity) for name in ACTIVITY_COMMANDS]
     cases += [("validate", brackets), ("show", dashes), ("report", deep_json)]
@@ -346,11 +347,13 @@ def test_worst_cases_in_a_child_under_200_mib(workdir: Path) -> None:
         argv = COMMANDS[name](str(path), workdir)
         outcome = run_child(argv)
         assert outcome.code == 2, (argv, outcome)
-        assert str(path) in outcome.err and "Traceback" not in outcome.err, (argv, outcome)
+        assert str(path) in outcome.err, (argv, outcome)
+        assert "Traceback" not in outcome.err, (argv, outcome)
         assert outcome.cpu_s < MAX_CPU_S, (argv, outcome)
         assert outcome.max_rss < MAX_MEMORY, (argv, outcome)
         figures.append((outcome.cpu_s, outcome.max_rss >> 20, name, path.name))
-    print("worst: %.2f s CPU, %d MiB peak (%s %s)" % max(figures))
+    cpu_s, mib, name, file = max(figures)
+    print(f"worst: {cpu_s:.2f} s CPU, {mib} MiB peak ({name} {file}), {len(figures)} cases")
 
 
 def test_a_closed_pipe_exits_quietly(recording: Path) -> None:
@@ -369,7 +372,8 @@ def test_a_closed_pipe_exits_quietly(recording: Path) -> None:
         os.close(write_end)
         err = done.stderr.decode()
         assert done.returncode == 141, err
-        assert "Traceback" not in err and "BrokenPipe" not in err, err
+        assert "Traceback" not in err, err
+        assert "BrokenPipe" not in err, err
         if "--png" not in argv:  # with --png - the table goes to stderr
             assert err == "", err
 

@@ -20,8 +20,8 @@ from datetime import datetime
 from typing import Any
 
 from pacer.core.errors import PacerError
-from pacer.formats.activities.numbers import number
 from pacer.engine.snapshot import TargetStatus
+from pacer.formats.activities.numbers import number
 from pacer.recording.model import Activity, ActivityEvent, EventKind, Lap, LapTrigger, Record
 from pacer.workout.model import Intensity, Sport
 from pacer.workout.resolve import format_speed_as_pace

@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 from pacer.core.errors import PacerError
-from pacer.formats.activities.numbers import number, whole
 from pacer.engine.snapshot import TargetStatus
+from pacer.formats.activities.numbers import number, whole
 from pacer.recording.model import (
     Activity,
     ActivityEvent,

@@ -521,7 +521,7 @@ async def test_an_absent_sensor_gives_the_radio_to_a_returning_one(
     radio.clock = clock
     radio.hangs[HR] = 40.0
     pairings = [HR_PAIRING, Pairing(POD, SensorRole.POD)]
-    async with running(pairings, radio, clock) as (sensors, got):
+    async with running(pairings, radio, clock) as (sensors, _got):
         await clock.advance(1.0)  # the strap is connecting (and will hang): the pod is away
         assert radio.active == 1
         radio.present.add(POD)

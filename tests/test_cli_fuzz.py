@@ -11,6 +11,7 @@ peak memory are measured by the kernel (``wait4``), not by the wall clock.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import resource
@@ -406,3 +407,21 @@ def recording(workdir: Path) -> Path:
 )
 def test_fuzz_long(workdir: Path, name: str, data: bytes) -> None:
     check(name, data, workdir)
+
+
+async def test_device_status_to_a_closed_pipe_exits_quietly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``pacer device status | head``: in-process, stdout a pipe whose reader is gone."""
+    from serial_rig import device_rig
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    closed = os.fdopen(write_end, "w", encoding="utf-8")
+    monkeypatch.setattr(sys, "stdout", closed)
+    try:
+        async with device_rig(tmp_path) as rig:
+            argv = ["device", "--port", rig.port, "--timeout", "3", "status"]
+            assert await asyncio.to_thread(main, argv) == 141
+    finally:
+        closed.close()  # its fd now points at /dev/null: the last flush goes nowhere

@@ -18,10 +18,11 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -83,7 +84,23 @@ def check(name: str, data: bytes, workdir: Path, suffix: str = ".dat") -> Outcom
         assert str(path) in outcome.err, f"{argv}: the message does not name the file: {outcome}"
         assert "Traceback" not in outcome.err
     assert outcome.cpu_s < MAX_CPU_S, (argv, outcome.cpu_s)
+    TALLY["cases"] += 1
+    if outcome.cpu_s > TALLY["worst_s"]:
+        TALLY.update(worst_s=outcome.cpu_s, worst=f"{name} on {len(data)} bytes")
     return outcome
+
+
+#: In-process cases run, and the slowest (CPU seconds): printed at the end of the module.
+TALLY: dict[str, Any] = {"cases": 0, "worst_s": 0.0, "worst": ""}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_tally() -> Iterator[None]:
+    yield
+    print(
+        f"\nin-process: {TALLY['cases']} cases, slowest {TALLY['worst_s']:.3f} s CPU "
+        f"({TALLY['worst']})"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +238,7 @@ def test_deep_nesting(workdir: Path, name: str, kind: str, n: int) -> None:
 HUGE = ["1e400", "-1e400", "nan", "inf", "1e308", "99999999999999999999999999", "-0", "1e-400"]
 
 
-@settings(max_examples=24, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=16, deadline=None, suppress_health_check=list(HealthCheck))
 @given(number=st.sampled_from(HUGE), where=st.integers(0, 10))
 def test_huge_numbers_in_every_format(workdir: Path, number: str, where: int) -> None:
     zwo = (

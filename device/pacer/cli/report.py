@@ -12,7 +12,8 @@ EPILOG = """\
 For each step: its target, time, the share of that time in, over and under the target,
 average and maximum heart rate, pace, cadence, power, and the alerts pacer gave. The figure
 shows heart rate coloured by in/over/under on each step's target band, the alerts where
-they fired, and pace and cadence below.
+they fired, and pace and cadence below. The figure needs matplotlib, an extra the Pi does not
+install: pip install 'pacer[report]' (./dev installs it).
 
 examples:
   pacer report 12                         activity 12 of the store

@@ -569,3 +569,17 @@ async def test_connects_shorter_than_the_turn_are_never_cut(
         await clock.run_until(lambda: len(radio.connected_at) == 2, step=0.1, limit=20)
         assert sorted(len(v) for v in radio.connected_at.values()) == [1, 1]
         assert all(h.failures == 0 for h in sensors.health())
+
+
+async def test_two_absent_sensors_ahead_do_not_add_up(radio: FakeRadio, clock: ManualClock) -> None:
+    radio.clock = clock
+    radio.hangs[HR] = 40.0
+    radio.hangs[POWER] = 40.0
+    pairings = [HR_PAIRING, Pairing(POWER, SensorRole.POWER), Pairing(POD, SensorRole.POD)]
+    async with running(pairings, radio, clock) as (_sensors, _got):
+        await clock.advance(1.0)  # the strap holds the radio, the power meter queues
+        radio.present.add(POD)
+        await clock.run_until(lambda: bool(radio.connected_at[POD]), step=0.1, limit=60)
+        queued = radio.connected_at[POD][0] - radio.found_at[POD][0]
+        assert queued <= SETTINGS.radio_wait_s + 0.01, queued
+        assert radio.max_active == 1

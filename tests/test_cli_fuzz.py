@@ -442,3 +442,24 @@ async def test_device_status_to_a_closed_pipe_exits_quietly(
             assert await asyncio.to_thread(main, argv) == 141
     finally:
         closed.close()  # its fd now points at /dev/null: the last flush goes nowhere
+
+
+async def test_device_pushes_of_bad_files_are_located_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from serial_rig import device_rig
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"max_hr: \xff\xfe 190\n")
+    huge = tmp_path / "huge.yaml"
+    with huge.open("wb") as f:
+        f.truncate(45 << 20)
+    cases = [
+        (["profile", "push", str(bad)], f"{bad}:1:1: not a UTF-8 text file"),
+        (["push", str(huge)], f"{huge}:1:1: file too large (47185920 bytes; the limit is 1 MiB)"),
+    ]
+    async with device_rig(tmp_path) as rig:
+        for argv, message in cases:
+            full = ["device", "--port", rig.port, "--timeout", "3", *argv]
+            assert await asyncio.to_thread(main, full) == 2
+            assert message in capsys.readouterr().err

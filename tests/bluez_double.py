@@ -150,6 +150,8 @@ class Peripheral:
     interval_s: float | None = 1.0
     rssi: int = -60
     in_range: bool = True
+    #: How long a Connect out of range takes to fail (None: the double's ``connect_fail_s``).
+    connect_fail_s: float | None = None
 
     @property
     def path(self) -> str:
@@ -594,7 +596,8 @@ class BlueZDouble:
         c.max_active_connects = max(c.max_active_connects, c.active_connects)
         try:
             if not device.p.in_range:
-                await asyncio.sleep(self.connect_fail_s)
+                fail_s = device.p.connect_fail_s
+                await asyncio.sleep(self.connect_fail_s if fail_s is None else fail_s)
                 c.failed_connects += 1
                 raise DBusError("org.bluez.Error.Failed", "Page Timeout")
             await asyncio.sleep(self.connect_delay_s)

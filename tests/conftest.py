@@ -10,7 +10,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
-SHARED = REPO.parent / "shared"
+# ../shared beside the clone; PACER_SHARED points elsewhere (a git worktree has no ../shared).
+SHARED = Path(os.environ.get("PACER_SHARED", REPO.parent / "shared"))
 FIT_FIXTURES = SHARED / "fixtures" / "fit"
 
 

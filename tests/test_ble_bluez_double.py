@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -282,3 +283,28 @@ async def test_two_sensors_connect_one_at_a_time(bluez: BlueZDouble) -> None:
         )
     assert bluez.counters.connects == 2
     assert bluez.counters.max_active_connects == 1
+
+
+async def test_a_returning_pod_does_not_wait_behind_an_absent_strap(bluez: BlueZDouble) -> None:
+    """Issue 14: the strap is gone but BlueZ still lists it, so each Connect to it hangs (20 s
+    here, 2 x 20 s for real); the pod coming back gets the radio within ``radio_wait_s``."""
+    strap = bluez.add(heart_rate_strap())
+    strap.interval_s = 0.2
+    strap.connect_fail_s = 20.0
+    bluez.add(foot_pod()).interval_s = 0.2
+    pairings = [Pairing(HR, SensorRole.HR), Pairing(POD, SensorRole.POD)]
+    settings = replace(FAST, radio_wait_s=1.0)
+    loop = asyncio.get_running_loop()
+    async with streaming(pairings, settings) as (sensors, _got):
+        await until(lambda: sensors.status_line() == "hr connected, pod connected")
+        bluez.drop(HR)
+        bluez.drop(POD)
+        await until(lambda: bluez.counters.active_connects >= 1)  # the strap's Connect hangs
+        await asyncio.sleep(0.5)
+        back = loop.time()
+        bluez.come_back(POD)
+        await until(lambda: sensors.health()[1].state is SensorState.CONNECTED, within=10.0)
+        took = loop.time() - back
+        print(f"pod reconnected {took:.2f} s after coming back (strap Connect hangs 20 s)")
+        assert took < 5.0
+        assert "gave the radio to a waiting sensor" in sensors.health()[0].last_error

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from pacer.ble.decode import decoder_for
 from pacer.ble.parsers import (
+    MAX_SPM,
     CadenceUnit,
     CscCalculator,
     CyclingPowerMeasurement,
@@ -426,22 +427,88 @@ def test_strides_setting_always_doubles() -> None:
     assert c.steps_per_minute(rsc(1.0, 55)) == 110
 
 
-def test_plausibility_guard_and_latch() -> None:
-    c = StepCadence(CadenceUnit.STEPS, latch_after=3)
-    # Faster than 2 m/s under 120: that sample is surely strides.
-    assert c.steps_per_minute(rsc(3.0, 85)) == 170
+def spm(c: StepCadence, samples: list[tuple[float, int]]) -> list[float]:
+    return [c.steps_per_minute(rsc(speed, cadence)) for speed, cadence in samples]
+
+
+WALK = (1.5, 110)  # a brisk walk: 110 steps a minute
+ODD = (2.6, 85)  # a speed spike with a walking cadence: looks like strides, alone
+
+
+def test_a_few_odd_samples_do_not_double_a_walk() -> None:
+    """Issue 14: three odd samples latched the guard, then a walk read 220 spm."""
+    c = StepCadence(CadenceUnit.STEPS)
+    got = spm(c, [WALK, ODD, ODD, ODD, WALK, WALK, ODD, ODD, ODD, *[WALK] * 20])
     assert not c.looks_like_strides
-    assert c.steps_per_minute(rsc(3.0, 86)) == 172
-    assert c.steps_per_minute(rsc(3.0, 86)) == 172
+    assert got == [110, 85, 85, 85, 110, 110, 85, 85, 85, *[110] * 20]
+
+
+def test_consistent_evidence_engages_the_guard_and_as_much_releases_it() -> None:
+    c = StepCadence(CadenceUnit.STEPS, latch_after=8)
+    strides = spm(c, [(3.0, 86)] * 8)  # a pod that counts strides, running
+    assert strides == [86] * 7 + [172]  # engaged on the 8th consistent sample
     assert c.looks_like_strides
-    # Latched: a slow sample is doubled too.
-    assert c.steps_per_minute(rsc(1.5, 75)) == 150
-    # A fast step-like sample unlatches.
-    assert c.steps_per_minute(rsc(3.2, 174)) == 174
+    assert spm(c, [(1.2, 55), (0.0, 0)]) == [110, 0]  # its walk, doubled; standing, no evidence
+    assert c.looks_like_strides
+    # The same amount of step-like evidence releases it; step-like samples are never doubled.
+    steps = spm(c, [(3.2, 174)] * 8)
+    assert steps == [174] * 8
     assert not c.looks_like_strides
-    assert c.steps_per_minute(rsc(1.5, 75)) == 75
-    # Standing still (cadence 0) is not evidence of anything.
-    assert c.steps_per_minute(rsc(2.5, 0)) == 0
+    assert spm(c, [(3.0, 86)]) == [86]  # one stride-like sample alone: no longer doubled
+
+
+def test_mixed_evidence_does_not_flip_the_guard() -> None:
+    c = StepCadence(CadenceUnit.STEPS, latch_after=8)
+    spm(c, [(3.0, 86), (3.0, 172)] * 50)  # alternating: no consistent evidence either way
+    assert not c.looks_like_strides
+    spm(c, [(3.0, 86)] * 8)
+    assert c.looks_like_strides
+    spm(c, [(3.0, 172), (3.0, 86)] * 50)  # engaged: mixed evidence does not release it either
+    assert c.looks_like_strides
+
+
+def test_a_walking_cadence_under_an_engaged_guard_is_step_like() -> None:
+    """Engaged wrongly (a pod set to steps with long stride-like stretches), a walk of 110
+    steps is not read as 220: 100 or more under 2 m/s is steps, and it releases the guard."""
+    c = StepCadence(CadenceUnit.STEPS, latch_after=4)
+    spm(c, [(3.0, 90)] * 4)
+    assert c.looks_like_strides
+    assert spm(c, [WALK] * 4) == [110] * 4
+    assert not c.looks_like_strides
+
+
+def test_cadence_is_clamped_to_a_plausible_range() -> None:
+    """``--cadence-unit strides`` and 255 (the byte's maximum) made 510 spm."""
+    assert spm(StepCadence(CadenceUnit.STRIDES), [(3.0, 255), (3.0, 126), (3.0, 0)]) == [
+        MAX_SPM,
+        MAX_SPM,
+        0,
+    ]
+    assert spm(StepCadence(CadenceUnit.STEPS), [(5.0, 255), (3.0, 250)]) == [MAX_SPM, 250]
+
+
+#: RSC bytes (flags, speed u16 in 1/256 m/s, cadence u8) -> steps a minute, in order, for one
+#: pod set to steps: a walk with speed spikes, then a strides pod's run.
+RSC_TABLE = [
+    ("00 80 01 6E", 110),  # 1.5 m/s, 110: a walk
+    ("00 9A 02 55", 85),  # 2.6 m/s, 85: odd, alone
+    ("00 9A 02 55", 85),
+    ("00 9A 02 55", 85),
+    *[("00 80 01 6E", 110)] * 3,  # the walk again: as much step-like evidence
+    *[("00 00 03 56", 86)] * 7,  # 3.0 m/s, 86: strides; not enough evidence yet...
+    ("00 00 03 56", 172),  # ... now it is
+    ("00 00 03 FF", 255),  # 255: step-like, not doubled, clamped to 250 below
+]
+
+
+def test_foot_pod_decoder_guard_byte_table() -> None:
+    decoder = decoder_for(SensorRole.POD, cadence_unit=CadenceUnit.STEPS)
+    got = []
+    for hexdata, _ in RSC_TABLE:
+        (sample,) = decoder.decode(bytes.fromhex(hexdata), 0.0)
+        assert isinstance(sample, StrideSample)
+        got.append(sample.cadence_spm)
+    assert got == [min(float(want), MAX_SPM) for _, want in RSC_TABLE]
 
 
 # --- Decoders -----------------------------------------------------------------------------

@@ -92,12 +92,20 @@ class FakeRadio:
         self.active = 0
         self.max_active = 0
         self.closed = False
+        #: Addresses BlueZ still lists but that do not answer: a connect hangs this long on
+        #: ``clock`` (a page timeout; really 2 x 20 s in bleak-retry-connector), then fails.
+        self.hangs: dict[str, float] = {}
+        self.clock: ManualClock | None = None
+        self.connected_at: dict[str, list[float]] = defaultdict(list)
+        self.found_at: dict[str, list[float]] = defaultdict(list)
 
     def link(self, address: str) -> Link:
         return self.links[address][-1]
 
     async def find(self, address: str, within_s: float) -> BLEDevice | None:
         self.finds.append(address)
+        if address in self.hangs:
+            return BLEDevice(address, f"sensor {address}", {"path": "/org/bluez/hci0/dev_y"})
         if self.unavailable is not None:
             raise self.unavailable
         if self.find_error is not None:
@@ -105,6 +113,8 @@ class FakeRadio:
             raise error
         if address not in self.present:
             return None
+        if self.clock is not None:
+            self.found_at[address].append(self.clock.monotonic())
         return BLEDevice(address, f"sensor {address}", {"path": "/org/bluez/hci0/dev_x"})
 
     async def connect(self, device: BLEDevice, on_disconnect: Callable[[], None]) -> BleakClient:
@@ -112,6 +122,10 @@ class FakeRadio:
         self.max_active = max(self.max_active, self.active)
         try:
             await settle(5)  # a connection takes a while: another session could barge in here
+            if device.address in self.hangs:
+                assert self.clock is not None
+                await self.clock.sleep(self.hangs[device.address])
+                raise TimeoutError("page timeout")
             if self.connect_errors:
                 raise self.connect_errors.pop(0)
             client = self._mocker.MagicMock(spec=BleakClient)
@@ -126,6 +140,8 @@ class FakeRadio:
             client.disconnect.side_effect = on_disconnect  # bleak reports its own disconnects
             client.services.get_characteristic.return_value = self.battery
             self.links[device.address].append(link)
+            if self.clock is not None:
+                self.connected_at[device.address].append(self.clock.monotonic())
             result: BleakClient = client
             return result
         finally:
@@ -495,3 +511,75 @@ async def test_battery_level(radio: FakeRadio, clock: ManualClock, mocker: Any) 
         assert got[-1] == BatterySample(t=1001.0, role=SensorRole.HR, percent=76)
         h = health(sensors, SensorRole.HR)
         assert (h.battery_percent, h.parse_errors) == (76, 1)
+
+
+async def test_an_absent_sensor_gives_the_radio_to_a_returning_one(
+    radio: FakeRadio, clock: ManualClock
+) -> None:
+    """Issue 14: a strap BlueZ still lists but that is gone holds each connect for 40 s; the
+    pod coming back must not wait behind it: connected within 5 s of being found."""
+    radio.clock = clock
+    radio.hangs[HR] = 40.0
+    pairings = [HR_PAIRING, Pairing(POD, SensorRole.POD)]
+    async with running(pairings, radio, clock) as (sensors, _got):
+        await clock.advance(1.0)  # the strap is connecting (and will hang): the pod is away
+        assert radio.active == 1
+        radio.present.add(POD)
+        back = clock.monotonic()
+        await clock.run_until(lambda: bool(radio.connected_at[POD]), step=0.1, limit=60)
+        waited = radio.connected_at[POD][0] - back
+        queued = radio.connected_at[POD][0] - radio.found_at[POD][0]
+        assert waited <= 5.0, waited  # its own backoff, then its turn at the radio
+        assert queued <= SETTINGS.radio_wait_s + 0.01, queued
+        await clock.run_until(lambda: health(sensors, SensorRole.POD).state.value == "connected")
+        hr = health(sensors, SensorRole.HR)
+        assert "gave the radio to a waiting sensor" in hr.last_error
+        assert radio.max_active == 1  # still one connect at a time
+        print(f"pod connected {waited:.2f} s after coming back, {queued:.2f} s after found")
+        await clock.advance(60.0)  # the strap keeps trying
+        assert health(sensors, SensorRole.HR).failures >= 2
+
+
+async def test_a_connect_nobody_waits_for_is_not_cut(radio: FakeRadio, clock: ManualClock) -> None:
+    radio.clock = clock
+    radio.hangs[HR] = 40.0
+    async with running([HR_PAIRING], radio, clock) as (sensors, _got):
+        await clock.advance(39.0)
+        assert radio.active == 1  # alone: the slow connect runs its course
+        await clock.advance(2.0)
+        assert health(sensors, SensorRole.HR).last_error != ""
+        assert "gave the radio" not in health(sensors, SensorRole.HR).last_error
+
+
+async def test_connects_shorter_than_the_turn_are_never_cut(
+    radio: FakeRadio, clock: ManualClock
+) -> None:
+    """Two present sensors each taking 2 s to connect: both connect at the first try."""
+    radio.clock = clock
+    radio.present |= {HR, POD}
+    original = radio.connect
+
+    async def slow_connect(device: BLEDevice, on_disconnect: Callable[[], None]) -> BleakClient:
+        await clock.sleep(2.0)
+        return await original(device, on_disconnect)
+
+    radio.connect = slow_connect  # type: ignore[method-assign]
+    pairings = [HR_PAIRING, Pairing(POD, SensorRole.POD)]
+    async with running(pairings, radio, clock) as (sensors, _got):
+        await clock.run_until(lambda: len(radio.connected_at) == 2, step=0.1, limit=20)
+        assert sorted(len(v) for v in radio.connected_at.values()) == [1, 1]
+        assert all(h.failures == 0 for h in sensors.health())
+
+
+async def test_two_absent_sensors_ahead_do_not_add_up(radio: FakeRadio, clock: ManualClock) -> None:
+    radio.clock = clock
+    radio.hangs[HR] = 40.0
+    radio.hangs[POWER] = 40.0
+    pairings = [HR_PAIRING, Pairing(POWER, SensorRole.POWER), Pairing(POD, SensorRole.POD)]
+    async with running(pairings, radio, clock) as (_sensors, _got):
+        await clock.advance(1.0)  # the strap holds the radio, the power meter queues
+        radio.present.add(POD)
+        await clock.run_until(lambda: bool(radio.connected_at[POD]), step=0.1, limit=60)
+        queued = radio.connected_at[POD][0] - radio.found_at[POD][0]
+        assert queued <= SETTINGS.radio_wait_s + 0.01, queued
+        assert radio.max_active == 1

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, require_fit_fixtures
+from conftest import EXAMPLES, REPO, require_fit_fixtures
 from pacer.cli import main
 from pacer.formats.activities.jsonfile import encode_json
 from sim_recording import recorded_step_up
@@ -115,3 +118,54 @@ def test_sim_record_writes_what_the_device_would_have_recorded(
         "Cool-down",
     ]
     assert activity.ended
+
+
+#: Run in a child Python: a meta path finder refuses matplotlib, as if it were not installed.
+BLOCK_MATPLOTLIB = """
+import sys
+import tomllib
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name == "matplotlib" or name.startswith("matplotlib."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+sys.meta_path.insert(0, Refuse())
+from pacer.cli import main
+code = main(sys.argv[1:])
+assert not any(m.startswith("matplotlib") for m in sys.modules), "matplotlib was imported"
+raise SystemExit(code)
+"""
+
+
+def _pacer_without_matplotlib(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", BLOCK_MATPLOTLIB, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_report_png_without_matplotlib_says_what_to_install(
+    recording: Path, tmp_path: Path
+) -> None:
+    png = tmp_path / "run.png"
+    done = _pacer_without_matplotlib("report", str(recording), "--png", str(png))
+    assert done.returncode == 2, done.stderr
+    assert "pip install 'pacer[report]'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not png.exists()
+
+
+def test_report_table_needs_no_matplotlib(recording: Path) -> None:
+    done = _pacer_without_matplotlib("report", str(recording))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Step-up run 1:20, 2024-01-01 00:00 UTC")
+
+
+def test_matplotlib_is_an_extra_not_a_dependency() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert not [d for d in project["dependencies"] if d.startswith("matplotlib")]
+    assert project["optional-dependencies"]["report"] == ["matplotlib>=3.8"]
+    assert "pacer[report]" in project["optional-dependencies"]["test"]

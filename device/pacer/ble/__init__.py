@@ -1,4 +1,5 @@
-"""Bluetooth LE sensors: a heart-rate strap, a running foot pod, bike cadence and power.
+"""Bluetooth LE sensors: GATT parsers, per-role decoders, pairing, one session per sensor.
+May import: core..devices.
 
 The package is split the way the rest of pacer is: pure code in the middle, I/O at the edge.
 

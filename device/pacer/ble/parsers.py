@@ -470,6 +470,12 @@ class CscCalculator:
 PLAUSIBLE_SPEED_MPS = 2.0
 #: ... so a cadence under this is almost surely strides per minute.
 PLAUSIBLE_MIN_SPM = 120
+#: Below PLAUSIBLE_SPEED_MPS a cadence of this or more is steps: as strides it would be 200+
+#: steps a minute at a walk.
+WALK_MAX_STRIDES = 100
+#: The most steps a minute pacer reports (a sprinter's turnover is about 240): a pod's 255, or
+#: 255 strides (510), is clamped to this.
+MAX_SPM = 250.0
 
 
 @dataclass
@@ -477,30 +483,41 @@ class StepCadence:
     """Foot-pod cadence as steps per minute.
 
     Pods disagree: the RSC specification's cadence is steps per minute, but some pods report
-    strides (one foot). ``unit`` is the per-sensor setting. The plausibility guard: running
-    faster than 2 m/s with a cadence under 120 is almost surely strides, so that sample is
-    doubled; after ``latch_after`` such samples in a row the pod is taken to report strides
-    (``looks_like_strides``) until a fast sample with a step-like cadence says otherwise.
+    strides (one foot). ``unit`` is the per-sensor setting (strides are doubled). For a pod set
+    to steps, a guard weighs the evidence, one sample at a time:
+
+    * stride-like: faster than 2 m/s with a cadence under 120 (a runner takes more steps);
+    * step-like: a cadence of 120 or more, or of 100 or more under 2 m/s (as strides, 200+
+      steps a minute at a walk);
+    * anything else (a cadence of 0, a slow low cadence) is no evidence.
+
+    A tally goes up by one for stride-like evidence and down by one for step-like, between 0
+    and ``latch_after``: the pod is taken to report strides (``looks_like_strides``) when the
+    tally reaches ``latch_after`` and no longer when it is back at 0, so it engages and releases
+    on the same amount of consistent evidence, and a few odd samples do neither. While engaged,
+    samples that are not step-like are doubled. Every result is clamped to 0..``MAX_SPM``.
     """
 
     unit: CadenceUnit = CadenceUnit.STEPS
-    latch_after: int = 3
+    latch_after: int = 8
     looks_like_strides: bool = field(default=False, init=False)
-    _suspect: int = field(default=0, init=False, repr=False)
+    _tally: int = field(default=0, init=False, repr=False)
 
     def steps_per_minute(self, m: RscMeasurement) -> float:
         raw = float(m.cadence)
         if self.unit is CadenceUnit.STRIDES:
-            return raw * 2
+            return min(raw * 2, MAX_SPM)
         fast = m.speed_mps > PLAUSIBLE_SPEED_MPS
-        implausible = fast and 0 < m.cadence < PLAUSIBLE_MIN_SPM
-        if implausible:
-            self._suspect += 1
-            if self._suspect >= self.latch_after:
-                self.looks_like_strides = True
-        elif fast and m.cadence >= PLAUSIBLE_MIN_SPM:
-            self._suspect = 0
+        step_like = raw >= PLAUSIBLE_MIN_SPM or (not fast and raw >= WALK_MAX_STRIDES)
+        stride_like = fast and 0 < raw < PLAUSIBLE_MIN_SPM
+        if stride_like:
+            self._tally = min(self.latch_after, self._tally + 1)
+        elif step_like:
+            self._tally = max(0, self._tally - 1)
+        if self._tally >= self.latch_after:
+            self.looks_like_strides = True
+        elif self._tally == 0:
             self.looks_like_strides = False
-        if implausible or self.looks_like_strides:
-            return raw * 2
-        return raw
+        if self.looks_like_strides and not step_like:
+            raw *= 2
+        return min(raw, MAX_SPM)

@@ -2,7 +2,7 @@
 
 Each :class:`SensorSession` runs this loop until it is cancelled::
 
-    find (scan, or reuse the BLEDevice) -> connect (one attempt at a time, under a lock)
+    find (scan, or reuse the BLEDevice) -> connect (one at a time, in fair turns: ConnectGate)
       -> subscribe -> wait for a disconnect or the silence watchdog
       -> clean up (in ``finally``) -> back off with jitter -> again
 
@@ -21,10 +21,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from pacer.ble.decode import Decoder, decoder_for
 from pacer.ble.gatt import BATTERY_LEVEL, ROLE_SPECS
@@ -77,6 +77,12 @@ class SessionSettings:
     subscribe_timeout_s: float = 10.0
     #: Bound on the polite disconnect in the cleanup.
     disconnect_timeout_s: float = 5.0
+    #: The radio connects one sensor at a time. Once another sensor has waited this long for
+    #: it, the connect in progress gives way (an absent sensor that BlueZ still lists takes
+    #: 2 x 20 s to fail): it counts as a failure and queues again after its backoff. A present
+    #: sensor connects in 1-2 s, so a returning sensor is connected within about
+    #: ``radio_wait_s`` + 2 s whatever the others do (docs/sensors.md#reconnecting).
+    radio_wait_s: float = 2.5
 
 
 def backoff_delay(attempt: int, settings: SessionSettings, rng: Random) -> float:
@@ -95,6 +101,80 @@ async def sleep_unless(clock: Clock, seconds: float, event: asyncio.Event) -> bo
         sleeper.add_done_callback(lambda _task: waiter.cancel())
         waiter.add_done_callback(lambda _task: sleeper.cancel())
     return event.is_set()
+
+
+T = TypeVar("T")
+
+
+class GaveWay(TimeoutError):
+    """A connect abandoned so that a sensor waiting for the radio gets its turn."""
+
+
+class ConnectGate:
+    """One connect at a time over the one radio, in fair turns.
+
+    Turns are first come, first served (``asyncio.Lock``); while anyone waits, the connect in
+    progress may last until the longest-waiting sensor has waited ``wait_s`` (on the injected
+    clock), then it is cancelled and raises :class:`GaveWay`. So no sensor waits for the radio
+    much longer than ``wait_s``, and connects that finish sooner are never cut.
+    """
+
+    def __init__(self, clock: Clock, wait_s: float) -> None:
+        self._clock = clock
+        self._wait_s = wait_s
+        self._lock = asyncio.Lock()
+        self._waiting: dict[object, float] = {}
+        self._arrived = asyncio.Event()
+
+    async def connect(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        token = object()
+        self._waiting[token] = self._clock.monotonic()
+        self._arrived.set()
+        try:
+            await self._lock.acquire()
+        finally:
+            del self._waiting[token]
+        try:
+            return await self._refereed(attempt)
+        finally:
+            self._lock.release()
+
+    async def _refereed(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        me = asyncio.current_task()
+        assert me is not None
+        started = self._clock.monotonic()
+        cut = False
+
+        async def referee() -> None:
+            nonlocal cut
+            await self._until_someone_waited_too_long()
+            cut = True
+            me.cancel()
+
+        watch = asyncio.get_running_loop().create_task(referee(), name="ble-connect-referee")
+        try:
+            return await attempt()
+        except asyncio.CancelledError:
+            if cut and me.uncancel() == 0:
+                held = self._clock.monotonic() - started
+                raise GaveWay(
+                    f"gave the radio to a waiting sensor after {held:.1f} s of connecting"
+                ) from None
+            raise
+        finally:
+            watch.cancel()
+            await asyncio.wait([watch])
+
+    async def _until_someone_waited_too_long(self) -> None:
+        while True:
+            if self._waiting:
+                remaining = min(self._waiting.values()) + self._wait_s - self._clock.monotonic()
+                if remaining <= 0:
+                    return
+                await self._clock.sleep(remaining)
+                continue
+            self._arrived.clear()
+            await self._arrived.wait()
 
 
 @dataclass
@@ -117,7 +197,7 @@ class SensorSession:
         pairing: Pairing,
         *,
         radio: Radio,
-        connect_lock: asyncio.Lock,
+        gate: ConnectGate,
         clock: Clock,
         rng: Random,
         emit: Callable[[Sample], None],
@@ -126,7 +206,7 @@ class SensorSession:
     ) -> None:
         self.pairing = pairing
         self._radio = radio
-        self._lock = connect_lock
+        self._gate = gate
         self._clock = clock
         self._rng = rng
         self._emit = emit
@@ -195,13 +275,16 @@ class SensorSession:
         if device is None:
             raise _NotFound
         link = self._link = _Link()
-        async with self._lock:
+
+        async def attempt() -> BleakClient:
             self._set_state(SensorState.CONNECTING)
-            try:
-                client = await self._radio.connect(device, lambda: self._on_disconnect(link))
-            except BaseException:
-                self._radio.invalidate(address)
-                raise
+            return await self._radio.connect(device, lambda: self._on_disconnect(link))
+
+        try:
+            client = await self._gate.connect(attempt)
+        except BaseException:
+            self._radio.invalidate(address)
+            raise
         connected = False
         try:
             self._health.connects += 1
@@ -358,12 +441,12 @@ class BleSensors:
             from pacer.ble.radio import BleakRadio
 
             self._radio = BleakRadio()
-        lock = asyncio.Lock()
+        gate = ConnectGate(self._clock, self._settings.radio_wait_s)
         self._sessions = [
             SensorSession(
                 p,
                 radio=self._radio,
-                connect_lock=lock,
+                gate=gate,
                 clock=self._clock,
                 rng=self._rng,
                 emit=self._put,

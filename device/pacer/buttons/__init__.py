@@ -1,1 +1,3 @@
-"""Button presses as a runner makes them (pure)."""
+"""Button presses as a runner makes them (short, long, double), into actions (pure).
+May import: core..haptics.
+"""

@@ -1,4 +1,5 @@
-"""The ``pacer`` console command.
+"""The ``pacer`` console command: one module per sub-command, errors as exit 2.
+May import: core..daemon.
 
 Each sub-command lives in its own module under :mod:`pacer.cli` with a ``register(sub)``
 function that adds its parser and sets ``handler``. Command modules import only argparse at
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -65,17 +67,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The exit status on a closed pipe (``pacer report X | head``): 128 + SIGPIPE, as ``cat``.
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command: 0 done, 2 bad input (a located message, never a traceback), 130
+    interrupted, 141 the reader of our output went away (quietly)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
     try:
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
     except PacerError as exc:
         print(f"pacer: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The standard recipe: whatever is still buffered for stdout goes to /dev/null, so
+        # the interpreter's flush at exit does not fail again and print a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":  # pragma: no cover

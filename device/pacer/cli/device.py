@@ -301,9 +301,13 @@ def _profile(client: DeviceClient, args: argparse.Namespace) -> int:
     if args.verb == "push":
         if len(args.items) != 1:
             raise ConfigError("profile push takes one FILE")
+        from pacer.cli.validate import read_bytes
+        from pacer.core.errors import ProfileError
+        from pacer.workout.yamlnodes import decode_text
+
         path = Path(args.items[0])
-        text = path.read_text(encoding="utf-8")
         source = str(path)
+        text = decode_text(read_bytes(path), source, ProfileError)  # size and UTF-8 checked
     else:
         if not args.items:
             raise ConfigError("profile set needs KEY=VALUE...")

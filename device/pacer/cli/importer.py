@@ -63,12 +63,13 @@ def run(args: argparse.Namespace) -> int:
     from pacer.cli.validate import profile_for, read_bytes
     from pacer.core.errors import InputErrors
     from pacer.formats.workouts import import_workout
+    from pacer.formats.workouts.common import MAX_IMPORT_BYTES
     from pacer.workout.fileformat import dump_workout, load_workout
     from pacer.workout.model import PaceUnit
 
     source = Path(args.file)
     profile = profile_for(source, args.profile)
-    data = sys.stdin.buffer.read() if args.file == "-" else read_bytes(source)
+    data = sys.stdin.buffer.read(MAX_IMPORT_BYTES + 1) if args.file == "-" else read_bytes(source)
     result = import_workout(
         data,
         args.file,

@@ -6,12 +6,14 @@ import argparse
 import sys
 
 from pacer.cli.activity_arg import add_argument
+from pacer.core.errors import PacerError
 
 EPILOG = """\
 For each step: its target, time, the share of that time in, over and under the target,
 average and maximum heart rate, pace, cadence, power, and the alerts pacer gave. The figure
 shows heart rate coloured by in/over/under on each step's target band, the alerts where
-they fired, and pace and cadence below.
+they fired, and pace and cadence below. The figure needs matplotlib, an extra the Pi does not
+install: pip install 'pacer[report]' (./dev installs it).
 
 examples:
   pacer report 12                         activity 12 of the store
@@ -34,10 +36,27 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=run)
 
 
+#: What ``--png`` says when matplotlib is not installed (it is the ``report`` extra).
+NO_MATPLOTLIB = (
+    "--png needs matplotlib, which this install lacks: pip install 'pacer[report]' "
+    "(the table alone needs nothing: drop --png)"
+)
+
+
+def require_matplotlib() -> None:
+    """Refuse ``--png`` up front, before reading anything, when matplotlib is missing."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise PacerError(NO_MATPLOTLIB) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from pacer.cli.activity_arg import open_activity
     from pacer.cli.reporting import render_png, report_text
 
+    if args.png:
+        require_matplotlib()
     activity = open_activity(args.activity, args.data_dir)
     to_stdout = args.png == "-"
     print(report_text(activity), file=sys.stderr if to_stdout else sys.stdout)

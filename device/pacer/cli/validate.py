@@ -49,10 +49,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def read_bytes(path: Path) -> bytes:
+    """A workout, profile or importable file, its size checked before reading."""
     from pacer.core.errors import InputErrors, Location, WorkoutError
+    from pacer.core.files import FileTooLarge, read_limited
+    from pacer.formats.workouts.common import MAX_IMPORT_BYTES
 
     try:
-        return path.read_bytes()
+        return read_limited(path, MAX_IMPORT_BYTES)
+    except FileTooLarge as exc:
+        raise InputErrors([WorkoutError(exc.reason, Location(str(path), 1, 1))]) from None
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise InputErrors(
@@ -120,9 +125,13 @@ def remarks(path: Path, workout: Workout, profile: Profile) -> list[str]:
 def looks_like_profile(data: bytes) -> bool:
     import yaml
 
+    from pacer.workout.yamlnodes import MAX_FILE_BYTES, NestingLimitedLoader
+
+    if len(data) > MAX_FILE_BYTES:
+        return False  # load_workout says it is too large, without composing it first
     try:
-        node = yaml.compose(data, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+        node = yaml.compose(data, Loader=NestingLimitedLoader)
+    except (yaml.YAMLError, RecursionError):  # load_workout says what and where
         return False
     if not isinstance(node, yaml.MappingNode):
         return False

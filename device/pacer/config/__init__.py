@@ -1,1 +1,3 @@
-"""The device configuration: the file, settings overrides, pinout, one validator."""
+"""The device's settings: the config file, serial overrides, the pinout, one validator.
+May import: core..engine.
+"""

@@ -59,6 +59,7 @@ from pacer.config.validate import (
     value_problem,
 )
 from pacer.core.errors import ConfigError, InputErrors, Location
+from pacer.core.files import FileTooLarge, read_limited
 
 __all__ = [
     "BatteryConfig",
@@ -141,13 +142,17 @@ def load_config(text: str, source: str = "<config>") -> Config:
     return config
 
 
+#: A config file is a page of TOML; anything larger is refused before it is read.
+MAX_CONFIG_BYTES = 64 * 1024
+
+
 def read_config(path: Path | None) -> Config:
     """The config at ``path`` (None: all defaults)."""
     if path is None:
         return Config()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_limited(path, MAX_CONFIG_BYTES).decode("utf-8")
+    except (OSError, UnicodeDecodeError, FileTooLarge) as exc:
         raise InputErrors(
             [ConfigError(f"cannot read config: {exc}", Location(str(path), 1, 1))]
         ) from None

@@ -1,1 +1,3 @@
-"""Plain vocabulary every room shares: errors, samples, button actions, the clock."""
+"""Errors, samples, button actions and the clock: the plain vocabulary every room shares.
+May import: nothing.
+"""

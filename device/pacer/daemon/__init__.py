@@ -1,4 +1,5 @@
-"""``pacer run``: the daemon that paces a workout from power-on.
+"""``pacer run``: the daemon that paces a workout from power-on, one event loop.
+May import: core..link.
 
 * :mod:`pacer.daemon.app` - :func:`run_daemon` and the one event loop with all its tasks;
 * :mod:`pacer.daemon.live` - one workout being run: engine, recording, screen;

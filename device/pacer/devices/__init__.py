@@ -1,4 +1,5 @@
-"""One module per real device, each importing its driver library lazily (inside functions).
+"""One module per real device (lazy driver imports) and the Hardware bundle's protocols.
+May import: core..buttons.
 
 ``oled``: the display (luma.oled); ``motor``: the vibration motor (gpiozero);
 ``buttons``: the push buttons (gpiozero).

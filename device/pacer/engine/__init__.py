@@ -1,0 +1,3 @@
+"""Pacing a resolved workout: samples, presses and ticks in; events and a snapshot out.
+May import: core, workout.
+"""

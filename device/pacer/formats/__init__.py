@@ -1,1 +1,3 @@
-"""Other tools' formats: FIT codes, workouts in and out, activities in and out."""
+"""Other tools' formats: FIT codes, workouts in and out, activities in and out.
+May import: core..recording.
+"""

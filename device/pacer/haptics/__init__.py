@@ -1,5 +1,5 @@
-"""Haptics: the pattern library (:mod:`.patterns`, pure), the sequencer and the asyncio player
-(:mod:`.player`). The motor itself is :mod:`pacer.devices.motor`.
+"""What the motor plays: the pattern library (pure) and the sequencer and player.
+May import: core..engine.
 """
 
 from pacer.haptics.patterns import PATTERNS, Pattern, Segment, doc_table, pattern

@@ -1,1 +1,3 @@
-"""Recording activities: the activity model, the recorder, readers of foreign files."""
+"""What a run records: the activity model, the recorder, payload, summary, replay.
+May import: core..screens.
+"""

@@ -1,4 +1,5 @@
-"""What the OLED shows: pure functions from plain data to a 128x64 one-bit PIL image.
+"""What the OLED shows: pure functions from plain data to 128x64 images; the rate cap.
+May import: core..devices.
 
 Nothing here touches a display; :mod:`pacer.screens.driver` decides when a picture is sent and
 :mod:`pacer.devices.oled` sends it. Every screen is a function:

@@ -1,2 +1,3 @@
-"""The simulated run: a clock advanced by hand, an athlete model, and a runner that drives
-the real engine with them (see docs/engine.md#simulator)."""
+"""The simulated run: a hand-moved clock, an athlete model, the runner, the sim's face.
+May import: core..formats.
+"""

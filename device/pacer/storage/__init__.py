@@ -1,1 +1,3 @@
-"""The on-device SQLite store: schema, migrations, tables."""
+"""What the SQLite store keeps and how: schema, append-only migrations, tables.
+May import: core..engine.
+"""

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from pacer.core.errors import ProfileError
+from pacer.core.errors import Location, ProfileError
 from pacer.core.samples import CadenceUnit
 from pacer.workout.model import PaceRef, ZonePosition
 
@@ -224,7 +224,7 @@ def load_profile(data: str | bytes, source: str = "<profile>") -> Profile:
     root = compose(text, source, ProfileError)
     r = NodeReader(source, ProfileError)
     if root is None:
-        r.errors.append(ProfileError("empty profile file"))
+        r.errors.append(ProfileError("empty profile file", Location(source, 1, 1)))
         r.raise_if_errors()
     assert root is not None
     entries = r.mapping(root, "a profile")

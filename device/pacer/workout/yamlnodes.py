@@ -44,9 +44,41 @@ def _too_big(n: int) -> str:
     return f"file too large ({n} bytes; the limit is {MAX_FILE_BYTES // 1024} KiB)"
 
 
-def compose(text: str, source: str, error: type[LocatedError]) -> yaml.Node | None:
+#: Deeper YAML is refused while it is read (a workout nests a few levels; PyYAML's composer
+#: recurses per level and its scanner slows quadratically with the depth).
+MAX_NESTING = 64
+
+
+class NestingLimitedLoader(yaml.SafeLoader):
+    """The safe loader, refusing (at the node's position) nesting deeper than MAX_NESTING
+    before the scanner reads further."""
+
+    _depth = 0
+
+    def fetch_flow_collection_start(self, TokenClass: type[yaml.Token]) -> None:
+        # ``[[[[...``: refused as the scanner meets it, before its simple-key look-ahead
+        # (quadratic in the depth) runs over the rest of the line.
+        if self.flow_level >= MAX_NESTING:
+            message = f"nested more than {MAX_NESTING} levels deep"
+            raise yaml.scanner.ScannerError(None, None, message, self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_NESTING} levels deep", mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def compose(text: str | bytes, source: str, error: type[LocatedError]) -> yaml.Node | None:
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=NestingLimitedLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(source, mark.line + 1, mark.column + 1) if mark else Location(source, 1, 1)
@@ -54,6 +86,8 @@ def compose(text: str, source: str, error: type[LocatedError]) -> yaml.Node | No
         raise InputErrors([error(msg, where)]) from None
     except yaml.YAMLError as exc:
         raise InputErrors([error(f"YAML error: {exc}", Location(source, 1, 1))]) from None
+    except RecursionError:  # PyYAML's composer recurses once per nesting level
+        raise InputErrors([error("nested too deeply", Location(source, 1, 1))]) from None
 
 
 @dataclass

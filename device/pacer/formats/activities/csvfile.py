@@ -21,6 +21,7 @@ from typing import Any
 
 from pacer.core.errors import PacerError
 from pacer.engine.snapshot import TargetStatus
+from pacer.formats.activities.numbers import number
 from pacer.recording.model import Activity, ActivityEvent, EventKind, Lap, LapTrigger, Record
 from pacer.workout.model import Intensity, Sport
 from pacer.workout.resolve import format_speed_as_pace
@@ -108,7 +109,13 @@ def _time(text: str) -> float:
 
 def read_csv(data: bytes, name: str = "<csv>", *, sport: Sport = Sport.RUN) -> Activity:
     """Raises :class:`ActivityCsvError` (with the line) for a row that does not parse."""
-    text = data.decode("utf-8-sig")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ActivityCsvError(
+            f"{name}: not a FIT file, and not UTF-8 text (byte {exc.start}): "
+            "not an activity pacer reads"
+        ) from None
     reader = csv.DictReader(io.StringIO(text))
     header = list(reader.fieldnames or [])
     cols = {key: _column(header, key) for key in (*_ALIASES, "timer", "step", "rr_ms")}
@@ -123,7 +130,7 @@ def read_csv(data: bytes, name: str = "<csv>", *, sport: Sport = Sport.RUN) -> A
 
     def num(row: dict[str, Any], key: str) -> float | None:
         value = get(row, key)
-        return None if value is None else float(value)
+        return None if value is None else number(value)
 
     start: float | None = None
     records: list[Record] = []
@@ -148,7 +155,7 @@ def read_csv(data: bytes, name: str = "<csv>", *, sport: Sport = Sport.RUN) -> A
                     t=rel,
                     timer=rel if timer is None else timer,
                     hr=None if hr is None or hr <= 0 else round(hr),
-                    rr=() if rr is None else tuple(float(v) / 1000 for v in rr.split()),
+                    rr=() if rr is None else tuple(number(v) / 1000 for v in rr.split()),
                     speed=num(row, "speed"),
                     cadence=num(row, "cadence"),
                     distance=num(row, "distance"),
@@ -160,7 +167,7 @@ def read_csv(data: bytes, name: str = "<csv>", *, sport: Sport = Sport.RUN) -> A
                     battery=None if battery is None else int(battery),
                 )
             )
-        except (ValueError, TypeError, AssertionError) as exc:
+        except (ValueError, TypeError, AssertionError, OverflowError) as exc:
             raise ActivityCsvError(f"{name}:{line}: {exc}") from exc
     if not records:
         raise ActivityCsvError(f"{name}: no rows")

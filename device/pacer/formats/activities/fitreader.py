@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from pacer.core.errors import PacerError
+from pacer.core.files import read_limited
 from pacer.engine.events import EventType
 from pacer.recording.model import (
     Activity,
@@ -103,12 +104,16 @@ def read_fit(data: bytes, name: str = "<fit>") -> Activity:
 
     messages, errors = decoder.read(mesg_listener=listen)
     if errors:
-        raise FitFileError(f"{name}: {errors[0]}")
+        # The SDK's errors are Python's own text ("can only concatenate str..."): say what
+        # it means for the file, and keep the SDK's words out of the message.
+        raise FitFileError(f"{name}: the FIT file passes its CRC but a message does not decode")
     return activity_from_messages(cast("Mapping[str, list[dict[str, Any]]]", messages), order, name)
 
 
 def read_fit_file(path: Path) -> Activity:
-    return read_fit(path.read_bytes(), str(path))
+    from pacer.formats.activities.load import MAX_ACTIVITY_BYTES
+
+    return read_fit(read_limited(path, MAX_ACTIVITY_BYTES), str(path))
 
 
 def activity_from_messages(

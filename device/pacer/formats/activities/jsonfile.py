@@ -12,6 +12,7 @@ from typing import Any
 
 from pacer.core.errors import PacerError
 from pacer.engine.snapshot import TargetStatus
+from pacer.formats.activities.numbers import number, whole
 from pacer.recording.model import (
     Activity,
     ActivityEvent,
@@ -109,11 +110,11 @@ def activity_from_json(doc: Any, name: str = "<json>") -> Activity:
             where = f"laps[{i}]"
             laps.append(
                 Lap(
-                    step=int(x["step"]),
+                    step=whole(x["step"]),
                     name=str(x["name"]),
                     intensity=Intensity(x["intensity"]),
-                    start=float(x["start"]),
-                    end=float(x["end"]),
+                    start=number(x["start"]),
+                    end=number(x["end"]),
                     target=target_from_json(x.get("target")),
                     trigger=LapTrigger(x.get("trigger", "manual")),
                 )
@@ -123,19 +124,19 @@ def activity_from_json(doc: Any, name: str = "<json>") -> Activity:
             where = f"records[{i}]"
             records.append(
                 Record(
-                    t=float(x["t"]),
-                    timer=float(x.get("timer", x["t"])),
-                    hr=None if x.get("hr") is None else int(x["hr"]),
-                    rr=tuple(float(v) for v in x.get("rr", ())),
-                    speed=_opt_float(x.get("speed")),
-                    cadence=_opt_float(x.get("cadence")),
-                    distance=_opt_float(x.get("distance")),
-                    power=None if x.get("power") is None else int(x["power"]),
-                    step=None if x.get("step") is None else int(x["step"]),
-                    target_low=_opt_float(x.get("target_low")),
-                    target_high=_opt_float(x.get("target_high")),
+                    t=number(x["t"]),
+                    timer=number(x.get("timer", x["t"])),
+                    hr=None if x.get("hr") is None else whole(x["hr"]),
+                    rr=tuple(number(v) for v in x.get("rr", ())),
+                    speed=_opt_number(x.get("speed")),
+                    cadence=_opt_number(x.get("cadence")),
+                    distance=_opt_number(x.get("distance")),
+                    power=None if x.get("power") is None else whole(x["power"]),
+                    step=None if x.get("step") is None else whole(x["step"]),
+                    target_low=_opt_number(x.get("target_low")),
+                    target_high=_opt_number(x.get("target_high")),
                     status=TargetStatus(x.get("status", "none")),
-                    battery=None if x.get("battery") is None else int(x["battery"]),
+                    battery=None if x.get("battery") is None else whole(x["battery"]),
                 )
             )
         events = []
@@ -143,16 +144,16 @@ def activity_from_json(doc: Any, name: str = "<json>") -> Activity:
             where = f"events[{i}]"
             events.append(
                 ActivityEvent(
-                    t=float(x["t"]),
+                    t=number(x["t"]),
                     type=str(x["type"]),
-                    step=None if x.get("step") is None else int(x["step"]),
+                    step=None if x.get("step") is None else whole(x["step"]),
                     data=dict(x.get("data", {})),
                 )
             )
         where = "header"
         return Activity(
             id=str(doc["id"]),
-            start=float(doc["start_unix"]),
+            start=number(doc["start_unix"]),
             sport=Sport(doc.get("sport", "run")),
             workout=doc.get("workout"),
             units=Units(doc.get("units", "metric")),
@@ -163,19 +164,21 @@ def activity_from_json(doc: Any, name: str = "<json>") -> Activity:
             ended=bool(doc.get("ended", True)),
             device=str(doc.get("device", "pacer")),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise ActivityJsonError(f"{name}: {where}: {exc!r}") from exc
 
 
-def _opt_float(value: Any) -> float | None:
-    return None if value is None else float(value)
+def _opt_number(value: Any) -> float | None:
+    return None if value is None else number(value)
 
 
 def read_json(data: bytes, name: str = "<json>") -> Activity:
     try:
         doc = json.loads(data)
     except ValueError as exc:
-        raise ActivityJsonError(f"{name}: not JSON: {exc}") from exc
+        raise ActivityJsonError(f"{name}: not JSON: {exc}") from None
+    except RecursionError:
+        raise ActivityJsonError(f"{name}: not JSON pacer reads: nested too deeply") from None
     return activity_from_json(doc, name)
 
 

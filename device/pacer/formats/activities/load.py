@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from pacer.core.errors import PacerError
+from pacer.core.files import read_limited
 from pacer.recording.model import Activity
 
 
@@ -24,8 +25,8 @@ def sniff(data: bytes) -> str:
         first = data.split(b"\n", 1)[0]
         try:
             obj = json.loads(first)
-        except ValueError:
-            return "json"  # a multi-line JSON document
+        except (ValueError, RecursionError):
+            return "json"  # a multi-line JSON document (or too deep: read_json says so)
         if isinstance(obj, dict) and obj.get("format") == "pacer-activity-jsonl":
             return "recording"
         return "json"
@@ -51,9 +52,14 @@ def read_activity(data: bytes, name: str) -> Activity:
     return read_csv(data, name)
 
 
+#: The largest activity file read, checked before reading: a day-long run at 1 Hz with HRV
+#: is about 8 MB of FIT (decoding takes about 2 s per MB in garmin-fit-sdk).
+MAX_ACTIVITY_BYTES = 16 << 20
+
+
 def load_activity_file(path: Path) -> Activity:
     try:
-        data = path.read_bytes()
+        data = read_limited(path, MAX_ACTIVITY_BYTES)
     except FileNotFoundError as exc:
         raise ActivityNotFound(f"{path}: no such file") from exc
     except OSError as exc:
@@ -61,4 +67,4 @@ def load_activity_file(path: Path) -> Activity:
     return read_activity(data, str(path))
 
 
-__all__ = ["ActivityNotFound", "load_activity_file", "read_activity", "sniff"]
+__all__ = ["MAX_ACTIVITY_BYTES", "ActivityNotFound", "load_activity_file", "read_activity", "sniff"]

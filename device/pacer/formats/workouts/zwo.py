@@ -29,6 +29,7 @@ warning), as files from some popular collections are.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 from pacer.core.errors import Location
@@ -191,6 +192,8 @@ class _Reader:
             return None
         try:
             value = float(raw)
+            if not math.isfinite(value):  # 1e400, inf, nan
+                raise ValueError(raw)
         except ValueError:
             self.c.error(self.loc(node), f'{_attr(key)}="{raw}" is not a number')
             return None

@@ -60,11 +60,7 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {
 #: Modules over MAX_LINES being split in parallel: path -> owner.
 KNOWN_LONG: dict[str, str] = {
     "engine/engine.py": "engine",  # split into timeline / signals / judge
-    "link/server.py": "link",  # DeviceService split by concern
-    "link/protocol.py": "link",  # 604 lines: the op catalogue moves out
     "daemon/app.py": "daemon",
-    "storage/store.py": "settings",
-    "formats/workouts/zwo.py": "workouts",
 }
 
 MAX_LOOSE = 5

@@ -430,7 +430,7 @@ async def test_device_status_to_a_closed_pipe_exits_quietly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``pacer device status | head``: in-process, stdout a pipe whose reader is gone."""
-    from serial_rig import device_rig
+    from .serial_rig import device_rig
 
     read_end, write_end = os.pipe()
     os.close(read_end)
@@ -447,7 +447,7 @@ async def test_device_status_to_a_closed_pipe_exits_quietly(
 async def test_device_pushes_of_bad_files_are_located_errors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from serial_rig import device_rig
+    from .serial_rig import device_rig
 
     bad = tmp_path / "bad.yaml"
     bad.write_bytes(b"max_hr: \xff\xfe 190\n")

@@ -318,7 +318,8 @@ async def test_a_long_press_saves_the_cut_off_run_as_ended_instead(
 async def test_low_battery_buzzes_once_and_an_empty_one_saves_and_stops(store: Store) -> None:
     hw, (_buttons, haptics) = make_hw(speed=60)
     gauge = SimulatedGauge(hw.clock.monotonic, start_percent=16, drain_percent_per_hour=1800)
-    async with running(store, hw=hw, gauge=gauge, battery_every_s=1.0) as rig:
+    hw.gauge = gauge
+    async with running(store, hw=hw, battery_every_s=1.0) as rig:
         rig.buttons.press(ButtonAction.START_PAUSE)
         await rig.until(lambda: rig.status().get("activity") is not None)
         activity = rig.status()["activity"]

@@ -192,13 +192,7 @@ async def _main(args: argparse.Namespace, config: Config, store: Store) -> int:
     try:
         _announce(args, device, store)
         with Notifier.from_environ() as notifier:
-            options = DaemonOptions(
-                serial_port=device.serial_port,
-                gauge=device.gauge,
-                notifier=notifier,
-                watchdog_s=watchdog_interval(os.environ),
-                scanner=device.scanner,
-            )
+            options = DaemonOptions(notifier=notifier, watchdog_s=watchdog_interval(os.environ))
             return await run_daemon(device.hardware, config, store, options)
     finally:
         device.close()

@@ -28,6 +28,10 @@ working simulated device; on the Pi the defaults match the wiring in ``hardware/
     [battery]
     gauge = "none"         # none | max17048 | pisugar
 
+    [power]
+    idle_off_min = 15      # switch off after this long idle; 0 never
+    wifi_when_idle = true  # Wi-Fi is off during a run; back on when idle?
+
     [alerts]               # any AlertPolicy parameter, see docs/engine.md
     hr_over_dwell_s = 6    # <metric>_<rule> for hr, speed, cadence, power
 """
@@ -105,6 +109,15 @@ class SensorsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class PowerConfig:
+    #: minutes on the idle screen (no run, no host talking) before the device switches
+    #: itself off; 0 never
+    idle_off_min: float = 15.0
+    #: Wi-Fi back on when no workout runs (it is always off during one)
+    wifi_when_idle: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     display: DisplayConfig = field(default_factory=DisplayConfig)
     haptics: HapticsConfig = field(default_factory=HapticsConfig)
@@ -113,6 +126,7 @@ class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
     battery: BatteryConfig = field(default_factory=BatteryConfig)
     sensors: SensorsConfig = field(default_factory=SensorsConfig)
+    power: PowerConfig = field(default_factory=PowerConfig)
     #: overrides of the engine's AlertPolicy parameters, checked by the engine's own loader
     alerts: tuple[tuple[str, float], ...] = ()
 
@@ -140,6 +154,7 @@ CHECKS: dict[tuple[str, str], tuple[Any, str]] = {
     ),
     ("battery", "warn_percent"): (lambda v: 0 <= v <= 100, "0 to 100"),
     ("battery", "critical_percent"): (lambda v: 0 <= v <= 100, "0 to 100"),
+    ("power", "idle_off_min"): (lambda v: 0 <= v <= 24 * 60, "0 (never) to 1440 minutes"),
 }
 
 KINDS = {
@@ -158,6 +173,7 @@ SECTIONS: dict[str, type] = {
     "storage": StorageConfig,
     "battery": BatteryConfig,
     "sensors": SensorsConfig,
+    "power": PowerConfig,
 }
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from pacer.core.actions import ButtonAction
 from pacer.core.clock import Clock
+from pacer.core.errors import PacerError
 from pacer.core.samples import Sample
 from pacer.engine.engine import Engine
 from pacer.engine.events import EngineEvent
@@ -97,11 +98,12 @@ class LiveRun:
         return self._note(self.engine.on_action(action, now))
 
     def tick(self, now: float, battery: int | None) -> tuple[Snapshot, list[EngineEvent]]:
-        """One second: the snapshot after the engine's tick, and every event since the last
-        tick (samples' and presses' included) for the screen."""
-        self._note(self.engine.tick(now))
+        """One second, due at ``now`` on the clock (recorded at that time): the snapshot
+        after the engine's tick, and every event since the last tick (samples' and presses'
+        included) for the screen."""
+        self._note(self.engine.tick(now), now)
         snap = self.view(battery)
-        self.recorder.on_snapshot(snap)
+        self.recorder.on_snapshot(snap, now)
         self.last = snap
         events, self._pending = self._pending, []
         return snap, events
@@ -116,9 +118,9 @@ class LiveRun:
     def frame(self, snap: Snapshot, events: Sequence[EngineEvent]) -> Image:
         return self.face.update(snap, events)
 
-    def _note(self, events: list[EngineEvent]) -> list[EngineEvent]:
+    def _note(self, events: list[EngineEvent], now: float | None = None) -> list[EngineEvent]:
         if events:
-            self.recorder.on_events(events)
+            self.recorder.on_events(events, now)
             self._pending.extend(events)
         return events
 
@@ -194,4 +196,32 @@ def open_run(
     return LiveRun(name, workout, engine, recorder, writer, face)
 
 
-__all__ = ["LiveRun", "open_run", "resolve_stored", "stored_profile"]
+def first_line(exc: BaseException) -> str:
+    """An error's first line, for a notice on the screen."""
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def find_resume_offer(store: Store) -> ResumeOffer | None:
+    """At start-up: the run a crash or power cut interrupted, if its workout is still on the
+    device (recordings still 'recording' are marked interrupted on the way)."""
+    from pacer.recording.storage import find_interrupted
+
+    try:
+        found = find_interrupted(store)
+    except (PacerError, ValueError) as exc:
+        log.error("an interrupted recording cannot be read: %s", exc)
+        return None
+    workout = None if found is None else found.point.workout
+    if workout is None or store.get_workout(workout) is None:
+        return None
+    return found
+
+
+__all__ = [
+    "LiveRun",
+    "find_resume_offer",
+    "first_line",
+    "open_run",
+    "resolve_stored",
+    "stored_profile",
+]

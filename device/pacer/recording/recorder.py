@@ -320,7 +320,9 @@ class Recorder:
     """Feed it from the event loop; it never blocks (rows go to ``writer``).
 
     ``t`` of every row is seconds since the start on the injected clock's monotonic time
-    (the wall clock of a Pi without a real-time clock may jump when the host sets it).
+    (the wall clock of a Pi without a real-time clock may jump when the host sets it);
+    ``now`` (the daemon's tick, due on that clock) stamps a second where it was due rather
+    than when the loop got to it, so records stay one second apart whatever the load.
     """
 
     def __init__(self, writer: RowWriter, clock: Clock, info: RecordingInfo) -> None:
@@ -335,10 +337,10 @@ class Recorder:
         self._last_t = -1.0
         self.recording = False
 
-    def elapsed(self) -> float:
+    def elapsed(self, now: float | None = None) -> float:
         if self._mono0 is None:
             return 0.0
-        return self._offset + self.clock.monotonic() - self._mono0
+        return self._offset + (self.clock.monotonic() if now is None else now) - self._mono0
 
     def start(self) -> None:
         self._mono0 = self.clock.monotonic()
@@ -404,10 +406,10 @@ class Recorder:
                 )
             )
 
-    def on_events(self, events: Iterable[EngineEvent]) -> None:
+    def on_events(self, events: Iterable[EngineEvent], now: float | None = None) -> None:
         if not self.recording:
             return
-        t = self.elapsed()
+        t = self.elapsed(now)
         for e in events:
             data = dict(e.data)
             data["wt"] = round(e.t, 3)  # the engine's workout time
@@ -416,11 +418,12 @@ class Recorder:
     def on_event(self, event: EngineEvent) -> None:
         self.on_events((event,))
 
-    def on_snapshot(self, snap: Snapshot) -> None:
-        """Once a second, after the engine's tick: one record (none while paused)."""
+    def on_snapshot(self, snap: Snapshot, now: float | None = None) -> None:
+        """Once a second, after the engine's tick: one record (none while paused). A new
+        step's lap starts at exactly its first record's ``t``."""
         if not self.recording:
             return
-        t = self.elapsed()
+        t = round(self.elapsed(now), 3)
         if snap.step_index != self._step and snap.state is not RunState.IDLE:
             self._step = snap.step_index
             if snap.step_remaining_s is not None:
@@ -455,7 +458,7 @@ class Recorder:
         rr, self._rr = tuple(self._rr), []
         self.writer.record(
             Record(
-                t=round(t, 3),
+                t=t,
                 timer=round(snap.t, 3),
                 hr=snap.hr,
                 rr=rr,

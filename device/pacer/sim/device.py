@@ -26,6 +26,8 @@ from pacer.core.samples import Sample, SensorRole, SensorStatus
 from pacer.devices.bundle import Display
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from PIL.Image import Image
+
     from pacer.engine.events import EngineEvent
     from pacer.engine.snapshot import Snapshot
     from pacer.sim.athlete import Athlete, Behaviour
@@ -155,14 +157,24 @@ def terminal_view(stream: IO[str] | None = None) -> Display:
     from pacer.sim.view import TerminalDisplay
 
     class TerminalView(TerminalDisplay):
+        last: Image | None = None
+
+        def show(self, image: Image) -> None:
+            self.last = image
+            super().show(image)
+
         def follow(self, workout: ResolvedWorkout | None) -> None:
             self.caption = "" if workout is None else f" {workout.name}"
 
         def on_tick(self, snapshot: Snapshot, events: Sequence[EngineEvent]) -> None:
-            self.caption = (
+            caption = (
                 f" {elapsed(snapshot.t)}  step {snapshot.step_number}/{snapshot.step_count}"
                 f"  {snapshot.state.value}"
             )
+            if caption != self.caption:
+                self.caption = caption
+                if self.last is not None:  # the panel did not change, the caption did
+                    super().show(self.last)
 
     return TerminalView(stream)
 

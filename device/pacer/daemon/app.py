@@ -279,7 +279,7 @@ class Daemon:
     async def _settle(self) -> None:
         """A run the engine just finished: save its recording, let the athlete go."""
         run = self.run_
-        if run is not None and run.done:
+        if run is not None and run.done and not run.closed:
             await run.close(ended=True)
             if self.run_ is run:  # not a new workout started while the recording closed
                 self.hw.follow(None)

@@ -67,6 +67,11 @@ class LiveRun:
         return self.engine.done
 
     @property
+    def closed(self) -> bool:
+        """:meth:`close` was called (the recording is saved or being saved)."""
+        return self._closed
+
+    @property
     def activity_id(self) -> int | None:
         """The recording's id in the store, once the writer thread created it."""
         return self.writer.activity_id

@@ -315,7 +315,8 @@ class Daemon:
             raise PacerError(f"{self.running()!r} is running")
         run = self._open(name, source, resuming=False)
         self.menu.offer = None
-        self._begin(run, run.start(self.hw.clock.monotonic()))
+        now = self.hw.clock.monotonic()
+        self._begin(run, run.start(now), now)
 
     async def resume_workout(self, offer: ResumeOffer) -> None:
         name = offer.point.workout or ""
@@ -323,7 +324,8 @@ class Daemon:
         if stored is None:
             raise StoreError(f"workout {name!r} is no longer on the device")
         run = self._open(name, stored.source, resuming=True)
-        self._begin(run, run.resume(offer, self.hw.clock.monotonic()))
+        now = self.hw.clock.monotonic()
+        self._begin(run, run.resume(offer, now), now)
 
     async def stop_workout(self) -> None:
         run = self.run_
@@ -331,9 +333,9 @@ class Daemon:
             self._feel(run.feed_action(ButtonAction.STOP, self.hw.clock.monotonic()))
             await self._settle()
 
-    def _begin(self, run: LiveRun, events: list[EngineEvent]) -> None:
+    def _begin(self, run: LiveRun, events: list[EngineEvent], now: float) -> None:
         self.run_ = run
-        self.ticker.realign(self.hw.clock.monotonic() + self.options.tick_s)
+        self.ticker.realign(now + self.options.tick_s)  # the run's seconds from its start
         self.hw.follow(run.workout)
         self._feel(events)
         self.power.run_started()

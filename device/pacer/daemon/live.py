@@ -77,13 +77,13 @@ class LiveRun:
         return self.writer.activity_id
 
     def start(self, now: float) -> list[EngineEvent]:
-        self.recorder.start()
+        self.recorder.start(now)
         return self._note(self.engine.on_action(ButtonAction.START_PAUSE, now))
 
     def resume(self, offer: ResumeOffer, now: float) -> list[EngineEvent]:
         """Continue the interrupted recording ``offer`` in its step."""
         p = offer.point
-        self.recorder.resume(offer.activity, p, offer.started)
+        self.recorder.resume(offer.activity, p, offer.started, now)
         events = self.engine.restore(
             p.step,
             p.step_elapsed,

@@ -342,8 +342,8 @@ class Recorder:
             return 0.0
         return self._offset + (self.clock.monotonic() if now is None else now) - self._mono0
 
-    def start(self) -> None:
-        self._mono0 = self.clock.monotonic()
+    def start(self, now: float | None = None) -> None:
+        self._mono0 = self.clock.monotonic() if now is None else now
         self._offset = 0.0
         self.writer.create(self.clock.wall(), self.info.workout)
         self.recording = True
@@ -355,12 +355,14 @@ class Recorder:
         }
         self.writer.event(ActivityEvent(0.0, EventKind.START, None, data))
 
-    def resume(self, activity: int, point: ResumePoint, started: float) -> None:
+    def resume(
+        self, activity: int, point: ResumePoint, started: float, now: float | None = None
+    ) -> None:
         """Continue activity ``activity`` (``started``: its wall start). The time since the
         last recorded second counts as a pause; at least one second passes."""
         wall_gap = self.clock.wall() - started
         self._offset = max(point.last_t + 1.0, wall_gap if wall_gap < 7 * 86400 else 0.0)
-        self._mono0 = self.clock.monotonic()
+        self._mono0 = self.clock.monotonic() if now is None else now
         self._step = point.step
         self._last_t = point.last_t
         self.writer.reopen(activity)

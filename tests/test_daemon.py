@@ -162,7 +162,8 @@ def test_sighup_saves_the_run_and_exits_0_like_sigterm(tmp_path: Path) -> None:
         assert "recording 1 saved" in d.log()
     with Store.open_dir(tmp_path / "data") as store:
         info = store.get_activity(activity)
-        assert info is not None and info.status is ActivityStatus.ENDED
+        assert info is not None
+        assert info.status is ActivityStatus.ENDED
         payload = store.activity_payload(activity).decode()
     lines = [json.loads(line) for line in payload.splitlines()[1:]]
     events = [line["event"]["type"] for line in lines if "event" in line]

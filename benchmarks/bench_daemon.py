@@ -111,7 +111,8 @@ def thread_cpu(pid: int) -> dict[str, float]:
             fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        out[f"{name}/{task.name}"] = (int(fields[11]) + int(fields[12])) / TICKS
+        label = "main thread" if task.name == str(pid) else f"{name} thread"
+        out[f"{label} {task.name}"] = (int(fields[11]) + int(fields[12])) / TICKS
     return out
 
 

@@ -29,7 +29,8 @@ class Home:
         self.menu = menu
         self.buttons = buttons
         self._units: Units | None = None
-        self._described: dict[tuple[str, float], ResolvedWorkout | None] = {}
+        #: resolved once per stored workout: the idle screen asks every second
+        self._described: dict[str, ResolvedWorkout | None] = {}
 
     def view(self, sensors: dict[SensorRole, bool], battery: int | None) -> HomeView:
         selected = self.menu.selected
@@ -48,6 +49,7 @@ class Home:
 
     def reload(self) -> None:
         """The workouts or the selection changed in the store."""
+        self._described.clear()
         names = tuple(w.name for w in self.store.list_workouts())
         self.menu.update(names, self.store.selected_workout())
 
@@ -58,18 +60,18 @@ class Home:
         return "A", "B", "hold A"
 
     def describe(self, name: str) -> ResolvedWorkout | None:
-        stored = self.store.get_workout(name)
-        if stored is None:
-            return None
-        key = (name, stored.updated)
-        if key not in self._described:
-            try:
-                workout = resolve_stored(name, stored.source, stored_profile(self.store))
-            except InputErrors as exc:
-                log.error("stored workout %r does not resolve: %s", name, exc)
-                workout = None
-            self._described[key] = workout
-        return self._described[key]
+        """Workout ``name`` resolved (None: gone, or no longer resolves), cached until
+        :meth:`reload` or :meth:`profile_changed`."""
+        if name not in self._described:
+            stored = self.store.get_workout(name)
+            workout = None
+            if stored is not None:
+                try:
+                    workout = resolve_stored(name, stored.source, stored_profile(self.store))
+                except InputErrors as exc:
+                    log.error("stored workout %r does not resolve: %s", name, exc)
+            self._described[name] = workout
+        return self._described[name]
 
 
 __all__ = ["Home"]

@@ -68,8 +68,9 @@ def status_text(
         )
     if menu.offer is not None:
         return f"idle: offering to resume {menu.offer.point.workout}"
-    if isinstance(hw_sensors, DescribesItself):
-        line = hw_sensors.status_line()  # "hr connected, pod searching"
+    describe = getattr(hw_sensors, "status_line", None)  # (cheaper than a Protocol check)
+    if callable(describe):
+        line = str(describe())  # DescribesItself: "hr connected, pod searching"
     else:
         line = ", ".join(str(r) for r, ok in sorted(sensors.items()) if ok) or "none"
     level = "" if battery is None else f", battery {battery} %"

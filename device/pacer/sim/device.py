@@ -3,7 +3,8 @@
 :class:`SimulatedSensors` is the :class:`~pacer.devices.bundle.Sensors` twin of
 :class:`pacer.ble.session.BleSensors`: a simulated athlete (:mod:`pacer.sim.athlete`) wearing
 a heart-rate strap and a foot pod (or riding with a power meter) sends one reading per
-second of the injected clock. It follows the workout the daemon runs
+second of the injected clock (none while no workout runs: nothing wakes for nothing). It
+follows the workout the daemon runs
 (:class:`~pacer.devices.bundle.FollowsRun`): the athlete paces each step from the snapshots it
 sees and reacts to the alerts it feels, exactly as in ``pacer sim``; with no workout it
 stands still with its sensors connected.
@@ -16,6 +17,7 @@ the athlete (a lap after a strength set) and, with a terminal, from the keyboard
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
@@ -105,6 +107,7 @@ class SimulatedSensors:
         self._athlete: Athlete | None = None
         self._view: Snapshot | None = None
         self._runs = 0
+        self._following = asyncio.Event()
 
     # --- FollowsRun -------------------------------------------------------------------
 
@@ -113,6 +116,7 @@ class SimulatedSensors:
         self._view = None
         if workout is None:
             self._athlete = None
+            self._following.clear()
             return
         from pacer.sim.athlete import Athlete
         from pacer.sim.runner import default_behaviour
@@ -124,6 +128,7 @@ class SimulatedSensors:
             seed=self.seed + self._runs - 1,
             hills=self.hills,
         )
+        self._following.set()
 
     def on_tick(self, snapshot: Snapshot, events: Sequence[EngineEvent]) -> None:
         self._view = snapshot
@@ -138,6 +143,8 @@ class SimulatedSensors:
         for role in SIM_ROLES:
             yield SensorStatus(now, role, connected=True)
         while True:
+            if self._athlete is None:  # standing still: nothing to send until a workout
+                await self._following.wait()
             await self.clock.sleep(self.period_s)
             athlete, view = self._athlete, self._view
             if athlete is None or view is None:

@@ -58,7 +58,8 @@ class LiveRun:
         self.writer = writer
         self.face = face
         self._pending: list[EngineEvent] = []
-        self._closed = False
+        self._closing: asyncio.Future[None] | None = None
+        self._reported = False
         self.last: Snapshot | None = None
 
     @property
@@ -69,7 +70,7 @@ class LiveRun:
     @property
     def closed(self) -> bool:
         """:meth:`close` was called (the recording is saved or being saved)."""
-        return self._closed
+        return self._closing is not None
 
     @property
     def activity_id(self) -> int | None:
@@ -78,7 +79,7 @@ class LiveRun:
 
     def start(self, now: float) -> list[EngineEvent]:
         self.recorder.start(now)
-        return self._note(self.engine.on_action(ButtonAction.START_PAUSE, now))
+        return self._note(self.engine.on_action(ButtonAction.START_PAUSE, now), now)
 
     def resume(self, offer: ResumeOffer, now: float) -> list[EngineEvent]:
         """Continue the interrupted recording ``offer`` in its step."""
@@ -92,7 +93,7 @@ class LiveRun:
             distance_m=p.distance,
             step_distance_m=p.step_distance,
         )
-        return self._note(events)
+        return self._note(events, now)
 
     def feed_sample(self, sample: Sample) -> list[EngineEvent]:
         self.recorder.on_sample(sample)
@@ -132,13 +133,18 @@ class LiveRun:
     async def close(self, *, ended: bool = True) -> None:
         """End the recording (``ended``: the athlete stopped, or the daemon is going down
         and saves it) and wait for every row to be committed."""
-        if self._closed:
-            return
-        self._closed = True
-        self.recorder.stop(ended=ended)
-        await asyncio.to_thread(self.writer.close)
-        if self.writer.error is not None:
+        if self._closing is None:  # a second caller waits for the same save
+            self.recorder.stop(ended=ended)
+            self._closing = asyncio.ensure_future(asyncio.to_thread(self.writer.close))
+        await asyncio.shield(self._closing)
+        if self.writer.error is not None and not self._reported:
+            self._reported = True
             log.error("recording %s not fully saved: %s", self.activity_id, self.writer.error)
+
+    @property
+    def saved(self) -> bool:
+        """Every row of the closed recording is committed."""
+        return self._closing is not None and self._closing.done()
 
     @property
     def state(self) -> RunState:

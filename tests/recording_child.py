@@ -3,7 +3,8 @@ real engine and the real recorder writing to the SQLite store at DB, in real tim
 
     python tests/recording_child.py DB SEED
 
-Prints ``ready`` once running, then after each recorded second ``T STEP`` (recorded time,
+Prints ``ready`` once set up and waits for a line on its standard input (the test's "go",
+sent to every child at once), then after each recorded second ``T STEP`` (recorded time,
 0-based step), flushed, so the test knows what was handed to the writer before the kill; and
 from the writer thread, once a transaction of records is committed, ``committed T`` (the
 last second in it), so the test knows what the store promised to keep whatever the machine's
@@ -79,8 +80,9 @@ async def main(db: Path, seed: int) -> None:
         say(f"{recorder.elapsed():.0f} {snap.step_index}")
 
     runner.on_snapshot(report)
-    recorder.start()
     say("ready")
+    sys.stdin.readline()  # "go": every child starts its clock when the test does
+    recorder.start()
     await runner.run()
     recorder.stop()
     writer.close()

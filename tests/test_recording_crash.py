@@ -47,6 +47,7 @@ def start(tmp: Path, index: int, rng: random.Random) -> Run:
     env = dict(os.environ, PYTHONPATH=f"{REPO / 'device'}{os.pathsep}{REPO / 'tests'}")
     proc = subprocess.Popen(
         [sys.executable, str(CHILD), str(db), str(index + 1)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -63,6 +64,10 @@ def kill_at_random(tmp: Path, count: int, seed: int) -> None:
         assert run.proc.stdout is not None
         line = run.proc.stdout.readline().strip()
         assert line == "ready", run.proc.stderr.read() if run.proc.stderr else line
+    for run in runs:  # all set up (however long that took on this machine): go
+        assert run.proc.stdin is not None
+        run.proc.stdin.write("go\n")
+        run.proc.stdin.close()
     began = time.monotonic()
     for run in sorted(runs, key=lambda r: r.kill_after):
         time.sleep(max(0.0, began + run.kill_after - time.monotonic()))

@@ -45,7 +45,7 @@ def status_json(
 
     status = snapshot_json(run.last, run.name)
     status["activity"] = run.activity_id
-    status["saved"] = run.done
+    status["saved"] = run.saved  # every row committed, not just the engine done
     return status
 
 

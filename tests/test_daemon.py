@@ -134,7 +134,10 @@ def test_ready_watchdog_workout_over_serial_and_sigterm_saves(tmp_path: Path) ->
     seconds = [line["sample"]["t"] for line in lines if "sample" in line]
     events = [line["event"]["type"] for line in lines if "event" in line]
     assert seconds[-1] > 1200
-    assert len(seconds) >= 0.95 * seconds[-1], "every simulated second is in the store"
+    print(f"{len(seconds)} records for {seconds[-1]:.0f} simulated seconds")
+    # every simulated second is in the store, once, whatever the machine's load: the
+    # ticker catches up a stalled loop's seconds, each stamped on the run's clock
+    assert seconds == [float(i) for i in range(1, len(seconds) + 1)]
     assert events[0] == "start"
     assert events[-1] == "stop", "SIGTERM saved the run as stopped"
 

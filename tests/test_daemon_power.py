@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from PIL.Image import Image
 
-from conftest import EXAMPLES
 from pacer.config.file import Config, PowerConfig, load_config
 from pacer.core.actions import ButtonAction
 from pacer.daemon import EXIT_OK, Daemon, DaemonOptions
@@ -26,8 +25,8 @@ from pacer.haptics.player import HapticRecorder
 from pacer.sim.clock import SimClock
 from pacer.sim.device import SimulatedButtons, SimulatedSensors
 from pacer.storage.store import ActivityStatus, Store
+from test_daemon_loop import started, workouts_store  # noqa: F401  # the `store` fixture
 
-STEP_UP = (EXAMPLES / "step-up-run.yaml").read_text()
 IDLE_S = 15 * 60.0
 
 
@@ -94,23 +93,8 @@ async def device(
         power=power,
     )
     d = Daemon(hw, config or Config(), store, DaemonOptions(device_id="test-device"))
-    task = asyncio.create_task(d.run())
-    rig = Rig(d, clock, power, display, buttons, task)
-    try:
-        await rig.until(d.ready.is_set)
-        yield rig
-    finally:
-        if not task.done():
-            d.request_stop()
-        await asyncio.wait_for(asyncio.shield(task), 20)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store.open_dir(tmp_path / "data")
-    s.put_workout("step-up-run", STEP_UP, 1.7e9, max_count=100)
-    s.select_workout("step-up-run")
-    return s
+    async with started(d) as task:
+        yield Rig(d, clock, power, display, buttons, task)
 
 
 def power_offs(power: RecordedPower) -> list[float]:

@@ -9,8 +9,9 @@ one ``struct rfkill_event`` (``RFKILL_OP_CHANGE_ALL`` for ``RFKILL_TYPE_WLAN``) 
 ``/dev/rfkill``, else the ``rfkill`` command; Bluetooth is left alone (the sensors use it,
 and on the Zero 2 W it shares the radio chip).
 
-A failure is logged, never raised: a device that cannot switch its Wi-Fi off paces the run
-all the same.
+Commands run in a thread of their own, so the daemon's loop never waits for them; a failure
+is logged, never raised: a device that cannot switch its Wi-Fi off paces the run all the
+same.
 
 Simulated (:class:`RecordedPower`): remembers what was asked, with the clock's time, and
 calls ``on_power_off`` (a test checks the store was flushed by then).
@@ -21,6 +22,7 @@ from __future__ import annotations
 import logging
 import struct
 import subprocess
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,11 +68,18 @@ class SystemPower:
 
 
 def _run(command: list[str]) -> object:
-    try:
-        return subprocess.run(command, check=True, capture_output=True, timeout=10)
-    except (OSError, subprocess.SubprocessError) as exc:
-        log.error("%s failed: %s", " ".join(command), exc)
-        return None
+    """Run ``command`` in a thread of its own: the event loop that asked never waits for it
+    (a failure is logged from that thread)."""
+
+    def run() -> None:
+        try:
+            subprocess.run(command, check=True, capture_output=True, timeout=30)
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.error("%s failed: %s", " ".join(command), exc)
+
+    thread = threading.Thread(target=run, name="pacer-power", daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass

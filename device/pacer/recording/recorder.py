@@ -228,7 +228,9 @@ class ThreadedWriter:
             next_flush = time.monotonic() + self.flush_s
 
         while True:
-            wait = max(0.0, next_flush - time.monotonic())
+            # nothing buffered (a paused run): sleep until a row comes, not once a second
+            pending = records or events
+            wait = max(0.0, next_flush - time.monotonic()) if pending else None
             try:
                 item = self._queue.get(timeout=wait)
             except queue.Empty:

@@ -98,6 +98,7 @@ class Daemon:
             switch_off=self._switch_off,
         )
         self.run_: LiveRun | None = None
+        self._followers = hw.followers()  # once: a Protocol isinstance check is not free
         limit = config.storage.max_mb * 1024 * 1024
         self._open = partial(
             open_run, store=store, clock=hw.clock, policy=self.policy, limit_bytes=limit
@@ -220,7 +221,7 @@ class Daemon:
                 self._show_home()
         else:
             snap, events = run.tick(now, self.battery)
-            for part in self.hw.followers():
+            for part in self._followers:
                 part.on_tick(snap, events)
             if last or events:
                 self.screen.offer(run.frame(snap, events), workout=not run.done)

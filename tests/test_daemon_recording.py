@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,9 @@ steps:
 """
 
 
-async def record(tmp_path: Path, speed: float) -> Activity:
+async def record(tmp_path: Path, speed: float, stall_s: float = 0.0) -> Activity:
+    """Run SHORT on the daemon at ``speed``; ``stall_s``: hold the whole loop that long (real
+    seconds) once the run is 20 simulated seconds in, as a slow Pi's hiccup would."""
     store = Store.open_dir(tmp_path / "data")
     store.put_workout("short", SHORT, 1.7e9, max_count=10)
     store.select_workout("short")
@@ -55,8 +58,13 @@ async def record(tmp_path: Path, speed: float) -> Activity:
     async with asyncio.timeout(60):  # a safety net: the scaled clock runs the workout
         await daemon.ready.wait()
         buttons.press(ButtonAction.START_PAUSE)
-        while daemon.run_ is None or not daemon.run_.saved:  # noqa: ASYNC110
+        stalled = stall_s == 0
+        while daemon.run_ is None or not daemon.run_.saved:
             await asyncio.sleep(0.02)
+            last = daemon.run_.last if daemon.run_ is not None else None
+            if not stalled and last is not None and last.t >= 20:
+                time.sleep(stall_s)  # noqa: ASYNC251  # the point: nothing in the loop runs
+                stalled = True
         activity = daemon.run_.activity_id
         daemon.request_stop()
         await task
@@ -76,6 +84,16 @@ async def test_each_second_once_on_the_runs_clock_and_fit_stamps_never_shared(
     stamps = [m["timestamp"] for kind, m in fit_messages(activity) if kind == "record"]
     assert len(stamps) == len(seconds)
     assert all(b - a == 1 for a, b in itertools.pairwise(stamps)), "FIT records 1 s apart"
+
+
+async def test_a_stalled_loop_loses_no_recorded_second(tmp_path: Path) -> None:
+    """The loop held for 0.5 s at 60x: 30 simulated seconds nobody ticked, caught up."""
+    activity = await record(tmp_path, 60.0, stall_s=0.5)
+    seconds = [r.t for r in activity.records]
+    assert seconds == [float(i) for i in range(1, len(seconds) + 1)]
+    assert seconds[-1] >= 37 + 41 + 29 + 23 - 1
+    timers = [r.timer for r in activity.records]
+    assert all(b > a for a, b in itertools.pairwise(timers)), "the workout clock ran on"
 
 
 async def test_the_first_second_of_a_step_is_in_that_steps_lap(tmp_path: Path) -> None:

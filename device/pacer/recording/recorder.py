@@ -11,7 +11,8 @@ Two halves:
   transactions every ``flush_s`` (1 s). The store runs in WAL mode with
   ``synchronous=FULL``, so a committed second survives a kill -9 and a power cut: a crash
   loses at most the rows of the last flush interval plus the one being written (the kill -9
-  test holds it to 5 s). :meth:`ThreadedWriter.close` drains the queue and joins the thread.
+  test checks every committed second survives). :meth:`ThreadedWriter.close` drains the
+  queue and joins the thread; with nothing buffered the thread sleeps until a row comes.
 
 Resume: a recording the athlete did not stop stays ``interrupted`` in the store.
 :func:`resume_point` says where it was (step, time in the step, workout time, distance);

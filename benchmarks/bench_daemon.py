@@ -7,9 +7,11 @@
 2. **Cost of a real-time workout**: ``pacer run --hardware sim --headless --speed 1``
    running the seed's step-up run started over the serial pty, for ``--seconds`` of real
    time: CPU seconds per minute from ``/proc/PID/stat`` (user + system), peak RSS from
-   ``VmHWM`` in ``/proc/PID/status``, and the same CPU figure idle for comparison.
+   ``VmHWM`` in ``/proc/PID/status``, and the same CPU figure idle for comparison; both
+   split per thread (``/proc/PID/task/TID/stat``, the thread's name from ``comm``), so a
+   thread that wakes for nothing shows.
 
-    python benchmarks/bench_daemon.py [--runs 10] [--seconds 60]
+    python benchmarks/bench_daemon.py [--runs 10] [--seconds 60] [--idle 60]
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 WORKOUT = REPO / "examples" / "step-up-run.yaml"
@@ -97,13 +101,43 @@ def peak_rss_mb(pid: int) -> float:
     raise RuntimeError("no VmHWM")
 
 
-def cpu_per_minute(pid: int, seconds: float) -> float:
-    c0, t0 = cpu_seconds(pid), time.perf_counter()
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds so far of each live thread, by "name/tid" (a thread that ended is gone
+    from /proc: its time stays in the process total only)."""
+    out: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        label = "main thread" if task.name == str(pid) else f"{name} thread"
+        out[f"{label} {task.name}"] = (int(fields[11]) + int(fields[12])) / TICKS
+    return out
+
+
+@dataclass
+class Cost:
+    """CPU seconds per minute of wall time: the whole process and each thread."""
+
+    total: float
+    threads: dict[str, float]
+
+    def lines(self) -> list[str]:
+        busy = sorted(self.threads.items(), key=lambda kv: -kv[1])
+        return [f"    {name:<28} {value:5.3f} s/min" for name, value in busy]
+
+
+def cpu_per_minute(pid: int, seconds: float) -> Cost:
+    c0, th0, t0 = cpu_seconds(pid), thread_cpu(pid), time.perf_counter()
     time.sleep(seconds)
-    return (cpu_seconds(pid) - c0) / (time.perf_counter() - t0) * 60
+    c1, th1, t1 = cpu_seconds(pid), thread_cpu(pid), time.perf_counter()
+    scale = 60 / (t1 - t0)
+    threads = {name: (v - th0.get(name, 0.0)) * scale for name, v in th1.items()}
+    return Cost((c1 - c0) * scale, threads)
 
 
-def workout_cost(tmp: Path, seconds: float, idle_s: float) -> dict[str, float]:
+def workout_cost(tmp: Path, seconds: float, idle_s: float) -> dict[str, Any]:
     sys.path.insert(0, str(REPO / "device"))
     from pacer.link.host import DeviceClient
 
@@ -135,11 +169,28 @@ def workout_cost(tmp: Path, seconds: float, idle_s: float) -> dict[str, float]:
     return {"idle": idle, "running": running, "rss": rss, "t": float(status["t"])}
 
 
+def starts_figures(tmp: Path, runs: int, bare: float, cli: float) -> None:
+    first_frame(tmp)  # warm the file cache and the bytecode
+    starts = [first_frame(tmp) for _ in range(runs)]
+    frames = [f for f, _ in starts]
+    readies = [r for _, r in starts]
+    print(f"pacer run --hardware sim, {runs} starts:")
+    print(
+        f"  first frame   median {statistics.median(frames) * 1000:6.0f} ms"
+        f"  (min {min(frames) * 1000:.0f}, max {max(frames) * 1000:.0f})"
+    )
+    print(f"  READY=1       median {statistics.median(readies) * 1000:6.0f} ms")
+    print(
+        f"  for scale: python -c pass {bare * 1000:.0f} ms, "
+        f"import pacer.cli + parser {cli * 1000:.0f} ms"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=10, help="starts to time (10)")
+    parser.add_argument("--runs", type=int, default=10, help="starts to time (10; 0: skip)")
     parser.add_argument("--seconds", type=float, default=60.0, help="real-time run (60 s)")
-    parser.add_argument("--idle", type=float, default=20.0, help="idle sample (20 s)")
+    parser.add_argument("--idle", type=float, default=60.0, help="idle sample (60 s)")
     args = parser.parse_args()
 
     bare = statistics.median(timed([sys.executable, "-c", "pass"]) for _ in range(5))
@@ -149,30 +200,21 @@ def main() -> int:
     )
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        first_frame(tmp)  # warm the file cache and the bytecode
-        starts = [first_frame(tmp) for _ in range(args.runs)]
-        frames = [f for f, _ in starts]
-        readies = [r for _, r in starts]
-        print(f"pacer run --hardware sim, {args.runs} starts:")
-        print(
-            f"  first frame   median {statistics.median(frames) * 1000:6.0f} ms"
-            f"  (min {min(frames) * 1000:.0f}, max {max(frames) * 1000:.0f})"
-        )
-        print(f"  READY=1       median {statistics.median(readies) * 1000:6.0f} ms")
-        print(
-            f"  for scale: python -c pass {bare * 1000:.0f} ms, "
-            f"import pacer.cli + parser {cli * 1000:.0f} ms"
-        )
-
+        if args.runs > 0:
+            starts_figures(tmp, args.runs, bare, cli)
         cost = workout_cost(tmp, args.seconds, args.idle)
     print(
         f"real-time step-up run over serial, {args.seconds:g} s "
         f"(workout clock at {cost['t']:.0f} s):"
     )
+    running, idle = cost["running"], cost["idle"]
     print(
-        f"  CPU           {cost['running']:.2f} s per minute "
-        f"({cost['running'] / 60 * 100:.1f} % of one core); idle {cost['idle']:.2f} s/min"
+        f"  CPU running   {running.total:.3f} s per minute "
+        f"({running.total / 60 * 100:.2f} % of one core), per thread:"
     )
+    print("\n".join(running.lines()))
+    print(f"  CPU idle      {idle.total:.3f} s per minute ({args.idle:g} s), per thread:")
+    print("\n".join(idle.lines()))
     print(f"  peak RSS      {cost['rss']:.1f} MB (VmHWM)")
     return 0
 

@@ -3,17 +3,23 @@ real engine and the real recorder writing to the SQLite store at DB, in real tim
 
     python tests/recording_child.py DB SEED
 
-Prints ``ready`` once running, then after each recorded second ``T STEP`` (recorded time,
-0-based step), flushed, so the test knows what was handed to the writer before the kill.
+Prints ``ready`` once set up and waits for a line on its standard input (the test's "go",
+sent to every child at once), then after each recorded second ``T STEP`` (recorded time,
+0-based step), flushed, so the test knows what was handed to the writer before the kill; and
+from the writer thread, once a transaction of records is committed, ``committed T`` (the
+last second in it), so the test knows what the store promised to keep whatever the machine's
+load made of the writer's timing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from pathlib import Path
 
 from pacer.engine.snapshot import Snapshot
+from pacer.recording.model import Record
 from pacer.recording.recorder import ThreadedWriter
 from pacer.recording.storage import StoreSink, ensure_room
 from pacer.sim.recorded import attach_recorder
@@ -43,24 +49,44 @@ def crash_workout() -> ResolvedWorkout:
     return resolve(load_workout(WORKOUT, "crash-test.yaml", profile=profile), profile)
 
 
+_print_lock = threading.Lock()
+
+
+def say(line: str) -> None:
+    """One whole line to the test, from the loop or the writer thread."""
+    with _print_lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
+class ReportingSink(StoreSink):
+    """The store sink, saying which second it just committed."""
+
+    def add_records(self, activity: int, rows: list[Record]) -> None:
+        super().add_records(activity, rows)
+        if rows:
+            say(f"committed {rows[-1].t:.0f}")
+
+
 async def main(db: Path, seed: int) -> None:
     with Store(db) as store:
         ensure_room(store)
     workout = crash_workout()
     runner = simulation(workout, seed=seed, speed=1.0)
-    writer = ThreadedWriter(lambda: StoreSink(db))
+    writer = ThreadedWriter(lambda: ReportingSink(db))
     recorder = attach_recorder(runner, writer, workout.profile)
 
     def report(snap: Snapshot) -> None:
-        print(f"{recorder.elapsed():.0f} {snap.step_index}", flush=True)
+        say(f"{recorder.elapsed():.0f} {snap.step_index}")
 
     runner.on_snapshot(report)
+    say("ready")
+    sys.stdin.readline()  # "go": every child starts its clock when the test does
     recorder.start()
-    print("ready", flush=True)
     await runner.run()
     recorder.stop()
     writer.close()
-    print("done", flush=True)
+    say("done")
 
 
 if __name__ == "__main__":

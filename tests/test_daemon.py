@@ -94,7 +94,7 @@ def test_ready_watchdog_workout_over_serial_and_sigterm_saves(tmp_path: Path) ->
         gaps = [b - a for a, b in itertools.pairwise(pings)]
         assert len(pings) >= 4, pings
         assert 0.4 <= statistics.median(gaps) <= 0.65, gaps
-        assert max(gaps) < 1.0, gaps
+        assert max(gaps) < 1.5, gaps  # a busy machine may delay one; systemd allows 1 s + slack
 
         with DeviceClient(d.port, timeout=10) as host:
             host.hello()
@@ -134,9 +134,46 @@ def test_ready_watchdog_workout_over_serial_and_sigterm_saves(tmp_path: Path) ->
     seconds = [line["sample"]["t"] for line in lines if "sample" in line]
     events = [line["event"]["type"] for line in lines if "event" in line]
     assert seconds[-1] > 1200
-    assert len(seconds) >= 0.95 * seconds[-1], "every simulated second is in the store"
+    print(f"{len(seconds)} records for {seconds[-1]:.0f} simulated seconds")
+    # every simulated second is in the store, once, whatever the machine's load: the
+    # ticker catches up a stalled loop's seconds, each stamped on the run's clock
+    assert seconds == [float(i) for i in range(1, len(seconds) + 1)]
     assert events[0] == "start"
     assert events[-1] == "stop", "SIGTERM saved the run as stopped"
+
+
+def test_sighup_saves_the_run_and_exits_0_like_sigterm(tmp_path: Path) -> None:
+    """SIGHUP (the terminal or SSH session that started ``pacer run`` went away) is a clean
+    stop, not a reload: the run saved as stopped, STOPPING=1, the display off, exit 0."""
+    with (
+        NotifySocket(tmp_path / "notify") as notify,
+        daemon(tmp_path, notify, "--speed", "60") as d,
+    ):
+        notify.wait_for(lambda m: m.fields.get("READY") == "1", 20)
+        with DeviceClient(d.port, timeout=10) as host:
+            host.hello()
+            host.workout_put("step-up-run", (EXAMPLES / "step-up-run.yaml").read_text())
+            host.start("step-up-run")
+            deadline = time.monotonic() + 30  # a safety net: the run's own clock decides
+            while host.status().get("t", 0) < 30 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            activity = host.status()["activity"]
+        d.proc.send_signal(signal.SIGHUP)
+        assert d.proc.wait(15) == 0, d.log()
+        stopping = notify.wait_for(lambda m: m.fields.get("STOPPING") == "1", 5)
+        assert "SIGHUP" in stopping.fields["STATUS"]
+        assert "recording 1 saved" in d.log()
+    with Store.open_dir(tmp_path / "data") as store:
+        info = store.get_activity(activity)
+        assert info is not None
+        assert info.status is ActivityStatus.ENDED
+        payload = store.activity_payload(activity).decode()
+    lines = [json.loads(line) for line in payload.splitlines()[1:]]
+    events = [line["event"]["type"] for line in lines if "event" in line]
+    seconds = [line["sample"]["t"] for line in lines if "sample" in line]
+    assert events[-1] == "stop"
+    assert seconds[-1] >= 30
+    assert seconds == [float(i) for i in range(1, len(seconds) + 1)], "one record a second"
 
 
 def test_a_bad_config_refuses_to_start_naming_key_and_line(tmp_path: Path) -> None:

@@ -113,19 +113,31 @@ async def running(
     assert isinstance(hw.buttons, SimulatedButtons)
     assert isinstance(hw.haptics, HapticRecorder)
     d = Daemon(hw, config or Config(), store, DaemonOptions(**options))
+    async with started(d) as task:
+        yield Rig(d, hw, hw.buttons, hw.haptics, store, task)
+
+
+@asynccontextmanager
+async def started(d: Daemon) -> AsyncIterator[asyncio.Task[int]]:
+    """``d.run()`` as a task, once it is ready (or failed); stopped and awaited after."""
     task = asyncio.create_task(d.run())
-    rig = Rig(d, hw, hw.buttons, hw.haptics, store, task)
     try:
-        await rig.until(d.ready.is_set)
-        yield rig
+        ready = asyncio.create_task(d.ready.wait())
+        await asyncio.wait({task, ready}, timeout=20, return_when=asyncio.FIRST_COMPLETED)
+        ready.cancel()
+        if task.done():
+            task.result()
+        assert d.ready.is_set(), "not ready within 20 s"
+        yield task
     finally:
         if not task.done():
             d.request_stop()
-        await asyncio.wait_for(asyncio.shield(task), 15)
+        await asyncio.wait_for(asyncio.shield(task), 20)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
+@pytest.fixture(name="store")
+def workouts_store(tmp_path: Path) -> Store:
+    """A store with the step-up run (selected) and a strength session."""
     s = Store.open_dir(tmp_path / "data")
     for name, text in (("step-up-run", STEP_UP), ("strength-a", STRENGTH)):
         s.put_workout(name, text, 1.7e9, max_count=100)
@@ -318,7 +330,8 @@ async def test_a_long_press_saves_the_cut_off_run_as_ended_instead(
 async def test_low_battery_buzzes_once_and_an_empty_one_saves_and_stops(store: Store) -> None:
     hw, (_buttons, haptics) = make_hw(speed=60)
     gauge = SimulatedGauge(hw.clock.monotonic, start_percent=16, drain_percent_per_hour=1800)
-    async with running(store, hw=hw, gauge=gauge, battery_every_s=1.0) as rig:
+    hw.gauge = gauge
+    async with running(store, hw=hw, battery_every_s=1.0) as rig:
         rig.buttons.press(ButtonAction.START_PAUSE)
         await rig.until(lambda: rig.status().get("activity") is not None)
         activity = rig.status()["activity"]

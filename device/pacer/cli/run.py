@@ -24,8 +24,9 @@ DESCRIPTION = """\
 Run the pacer: the idle screen, the buttons that pick and start a workout, the paired BLE
 sensors, the pacing engine with its haptic alerts, the recorder and the USB serial link, all
 in one event loop. On the Pi systemd starts it (systemd/pacer.service): it tells systemd
-when it is ready, pings the watchdog from its loop, and on SIGTERM saves the recording,
-stops the motor, blanks the screen and exits 0.
+when it is ready, pings the watchdog from its loop, and on SIGTERM (or SIGINT, SIGHUP) saves
+the recording, stops the motor, blanks the screen and exits 0. After [power] idle_off_min
+minutes idle it switches the device off.
 
 --hardware sim runs the same daemon on a laptop: a simulated athlete wears the sensors, the
 screen is drawn in the terminal, the keyboard is the buttons (space start/pause, l lap,
@@ -199,11 +200,8 @@ async def _main(args: argparse.Namespace, config: Config, store: Store) -> int:
         _announce(args, device, store)
         with Notifier.from_environ() as notifier:
             options = DaemonOptions(
-                serial_port=device.serial_port,
-                gauge=device.gauge,
                 notifier=notifier,
                 watchdog_s=watchdog_interval(os.environ),
-                scanner=device.scanner,
                 notice=None if refused is None else (ErrorKind.SETTINGS_REFUSED, refused),
                 settings_base=base,
             )

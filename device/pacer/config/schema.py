@@ -71,6 +71,15 @@ class SensorsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class PowerConfig:
+    #: minutes on the idle screen (no run, no host talking) before the device switches
+    #: itself off; 0 never
+    idle_off_min: float = 15.0
+    #: Wi-Fi back on when no workout runs (it is always off during one)
+    wifi_when_idle: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     display: DisplayConfig = field(default_factory=DisplayConfig)
     haptics: HapticsConfig = field(default_factory=HapticsConfig)
@@ -79,6 +88,7 @@ class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
     battery: BatteryConfig = field(default_factory=BatteryConfig)
     sensors: SensorsConfig = field(default_factory=SensorsConfig)
+    power: PowerConfig = field(default_factory=PowerConfig)
     #: overrides of the engine's AlertPolicy parameters (checked against its fields)
     alerts: tuple[tuple[str, float], ...] = ()
 
@@ -92,4 +102,5 @@ SECTIONS: dict[str, type] = {
     "storage": StorageConfig,
     "battery": BatteryConfig,
     "sensors": SensorsConfig,
+    "power": PowerConfig,
 }

@@ -76,6 +76,7 @@ CHECKS: dict[tuple[str, str], tuple[Any, str]] = {
     ("battery", "i2c_port"): (lambda v: 0 <= v <= 255, "an I2C bus number 0-255"),
     ("sensors", "silence_timeout_s"): (lambda v: 0 < v <= 3600, "a duration above 0, up to 3600 s"),
     ("sensors", "scan_timeout_s"): (lambda v: 0 < v <= 3600, "a duration above 0, up to 3600 s"),
+    ("power", "idle_off_min"): (lambda v: 0 <= v <= 24 * 60, "0 (never) to 1440 minutes"),
 }
 
 KINDS: Final = {

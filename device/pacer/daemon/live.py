@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from pacer.core.actions import ButtonAction
 from pacer.core.clock import Clock
+from pacer.core.errors import PacerError
 from pacer.core.samples import Sample
 from pacer.engine.engine import Engine
 from pacer.engine.events import EngineEvent
@@ -57,7 +58,8 @@ class LiveRun:
         self.writer = writer
         self.face = face
         self._pending: list[EngineEvent] = []
-        self._closed = False
+        self._closing: asyncio.Future[None] | None = None
+        self._reported = False
         self.last: Snapshot | None = None
 
     @property
@@ -66,18 +68,23 @@ class LiveRun:
         return self.engine.done
 
     @property
+    def closed(self) -> bool:
+        """:meth:`close` was called (the recording is saved or being saved)."""
+        return self._closing is not None
+
+    @property
     def activity_id(self) -> int | None:
         """The recording's id in the store, once the writer thread created it."""
         return self.writer.activity_id
 
     def start(self, now: float) -> list[EngineEvent]:
-        self.recorder.start()
-        return self._note(self.engine.on_action(ButtonAction.START_PAUSE, now))
+        self.recorder.start(now)
+        return self._note(self.engine.on_action(ButtonAction.START_PAUSE, now), now)
 
     def resume(self, offer: ResumeOffer, now: float) -> list[EngineEvent]:
         """Continue the interrupted recording ``offer`` in its step."""
         p = offer.point
-        self.recorder.resume(offer.activity, p, offer.started)
+        self.recorder.resume(offer.activity, p, offer.started, now)
         events = self.engine.restore(
             p.step,
             p.step_elapsed,
@@ -86,7 +93,7 @@ class LiveRun:
             distance_m=p.distance,
             step_distance_m=p.step_distance,
         )
-        return self._note(events)
+        return self._note(events, now)
 
     def feed_sample(self, sample: Sample) -> list[EngineEvent]:
         self.recorder.on_sample(sample)
@@ -97,11 +104,12 @@ class LiveRun:
         return self._note(self.engine.on_action(action, now))
 
     def tick(self, now: float, battery: int | None) -> tuple[Snapshot, list[EngineEvent]]:
-        """One second: the snapshot after the engine's tick, and every event since the last
-        tick (samples' and presses' included) for the screen."""
-        self._note(self.engine.tick(now))
+        """One second, due at ``now`` on the clock (recorded at that time): the snapshot
+        after the engine's tick, and every event since the last tick (samples' and presses'
+        included) for the screen."""
+        self._note(self.engine.tick(now), now)
         snap = self.view(battery)
-        self.recorder.on_snapshot(snap)
+        self.recorder.on_snapshot(snap, now)
         self.last = snap
         events, self._pending = self._pending, []
         return snap, events
@@ -116,22 +124,27 @@ class LiveRun:
     def frame(self, snap: Snapshot, events: Sequence[EngineEvent]) -> Image:
         return self.face.update(snap, events)
 
-    def _note(self, events: list[EngineEvent]) -> list[EngineEvent]:
+    def _note(self, events: list[EngineEvent], now: float | None = None) -> list[EngineEvent]:
         if events:
-            self.recorder.on_events(events)
+            self.recorder.on_events(events, now)
             self._pending.extend(events)
         return events
 
     async def close(self, *, ended: bool = True) -> None:
         """End the recording (``ended``: the athlete stopped, or the daemon is going down
         and saves it) and wait for every row to be committed."""
-        if self._closed:
-            return
-        self._closed = True
-        self.recorder.stop(ended=ended)
-        await asyncio.to_thread(self.writer.close)
-        if self.writer.error is not None:
+        if self._closing is None:  # a second caller waits for the same save
+            self.recorder.stop(ended=ended)
+            self._closing = asyncio.ensure_future(asyncio.to_thread(self.writer.close))
+        await asyncio.shield(self._closing)
+        if self.writer.error is not None and not self._reported:
+            self._reported = True
             log.error("recording %s not fully saved: %s", self.activity_id, self.writer.error)
+
+    @property
+    def saved(self) -> bool:
+        """Every row of the closed recording is committed."""
+        return self._closing is not None and self._closing.done()
 
     @property
     def state(self) -> RunState:
@@ -206,4 +219,32 @@ def open_run(
     return LiveRun(name, workout, engine, recorder, writer, face)
 
 
-__all__ = ["LiveRun", "open_run", "resolve_stored", "stored_profile"]
+def first_line(exc: BaseException) -> str:
+    """An error's first line, for a notice on the screen."""
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def find_resume_offer(store: Store) -> ResumeOffer | None:
+    """At start-up: the run a crash or power cut interrupted, if its workout is still on the
+    device (recordings still 'recording' are marked interrupted on the way)."""
+    from pacer.recording.storage import find_interrupted
+
+    try:
+        found = find_interrupted(store)
+    except (PacerError, ValueError) as exc:
+        log.error("an interrupted recording cannot be read: %s", exc)
+        return None
+    workout = None if found is None else found.point.workout
+    if workout is None or store.get_workout(workout) is None:
+        return None
+    return found
+
+
+__all__ = [
+    "LiveRun",
+    "find_resume_offer",
+    "first_line",
+    "open_run",
+    "resolve_stored",
+    "stored_profile",
+]

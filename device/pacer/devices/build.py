@@ -3,13 +3,15 @@
 ``real`` (the Pi): the OLED through luma (``[display]``; ``driver = "none"`` gives luma's
 dummy device), the motor and buttons through gpiozero (``[haptics]``, ``[buttons]``), the
 paired BLE sensors (:class:`~pacer.ble.session.BleSensors`), the serial link on
-``[serial] port`` and the fuel gauge of ``[battery]``.
+``[serial] port``, the fuel gauge of ``[battery]`` and the machine's power and Wi-Fi
+(:class:`~pacer.devices.power.SystemPower`).
 
 ``sim`` (a laptop, CI): a simulated athlete's sensors (:mod:`pacer.sim.device`) on a clock
 sped up ``speed`` times, the screen drawn in the terminal (luma's dummy device when
 ``headless``), buttons on the keyboard, a draining simulated battery, and the serial link on
 a simulated USB cable (:class:`~pacer.link.cable.PtyCable`, two pty pairs): the daemon
-serves one end, ``pacer device --port HOST_PORT`` talks to the other.
+serves one end, ``pacer device --port HOST_PORT`` talks to the other. Power-off and Wi-Fi
+are recorded, not done (:class:`~pacer.devices.power.RecordedPower`).
 
 Driver libraries are imported here, inside the functions, in the order the daemon needs
 them; bleak is imported only when the daemon enters the sensors, after its first frame.
@@ -34,7 +36,6 @@ from pacer.devices.bundle import Display, Haptics, Hardware, Sensors
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.ble.pairing import Pairing
     from pacer.devices.battery import BatteryGauge
-    from pacer.link.service import SensorScanner
     from pacer.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -44,14 +45,11 @@ Mode = Literal["real", "sim"]
 
 @dataclass
 class Device:
-    """A built bundle and what comes with it: the port the daemon serves, the port a host
-    uses (the simulated cable's far end), the fuel gauge and the BLE scanner."""
+    """A built bundle and what comes with it: the port a host uses (the simulated cable's
+    far end; the port the daemon serves is the bundle's ``serial_port``)."""
 
     hardware: Hardware
-    serial_port: str | None = None
     host_port: str | None = None
-    gauge: BatteryGauge | None = None
-    scanner: SensorScanner | None = None
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack, repr=False)
 
     def close(self) -> None:
@@ -93,15 +91,20 @@ def _real(config: Config, *, store: Store | None, data_dir: Path | None) -> Devi
     haptics = _real_haptics(config)
     buttons = GpioButtons(config.buttons)
     sensors = _ble_sensors(config, clock, _pairings(store, data_dir))
+    from pacer.devices.power import SystemPower
+
     hardware = Hardware(
-        clock=clock, display=display, haptics=haptics, buttons=buttons, sensors=sensors
-    )
-    return Device(
-        hardware,
+        clock=clock,
+        display=display,
+        haptics=haptics,
+        buttons=buttons,
+        sensors=sensors,
         serial_port=config.serial.port,
         gauge=_real_gauge(config),
         scanner=BleScanner(),
+        power=SystemPower(),
     )
+    return Device(hardware)
 
 
 def _real_display(config: Config) -> Display:
@@ -127,8 +130,8 @@ def _pairings(store: Store | None, data_dir: Path | None) -> tuple[Pairing, ...]
     link's ``sensors.pair`` both write there)."""
     from pacer.ble.pairing import load_pairings, store_pairings
 
-    if store is not None:  # a bad stored row never stops the daemon: logged, left out
-        return store_pairings(store, lambda exc: log.error("sensor pairing not used: %s", exc))
+    if store is not None:
+        return store_pairings(store)
     return load_pairings(data_dir) if data_dir is not None else ()
 
 
@@ -183,6 +186,7 @@ def _simulated(
     stream: IO[str] | None,
 ) -> Device:
     from pacer.devices.battery import SimulatedGauge
+    from pacer.devices.power import RecordedPower
     from pacer.haptics.player import HapticRecorder
     from pacer.link.cable import PtyCable
     from pacer.sim.athlete import Behaviour
@@ -198,16 +202,19 @@ def _simulated(
         seed=seed,
         press=buttons.press,
     )
-    hardware = Hardware(
-        clock=clock,
-        display=_sim_display(headless, stream),
-        haptics=HapticRecorder(clock.monotonic),
-        buttons=buttons,
-        sensors=sensors,
+    device = Device(
+        Hardware(
+            clock=clock,
+            display=_sim_display(headless, stream),
+            haptics=HapticRecorder(clock.monotonic),
+            buttons=buttons,
+            sensors=sensors,
+            gauge=SimulatedGauge(clock.monotonic),
+            power=RecordedPower(clock.monotonic),
+        )
     )
-    device = Device(hardware, gauge=SimulatedGauge(clock.monotonic))
     cable = device._stack.enter_context(PtyCable())
-    device.serial_port, device.host_port = cable.device_path, cable.host_path
+    device.hardware.serial_port, device.host_port = cable.device_path, cable.host_path
     return device
 
 

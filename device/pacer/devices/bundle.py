@@ -24,8 +24,10 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from PIL.Image import Image
 
     from pacer.core.samples import Sample
+    from pacer.devices.battery import BatteryGauge
     from pacer.engine.events import EngineEvent
     from pacer.engine.snapshot import Snapshot
+    from pacer.link.server import SensorScanner
     from pacer.workout.resolve import ResolvedWorkout
 
 
@@ -62,12 +64,16 @@ class Sensors(Protocol):
     def samples(self) -> AsyncIterator[Sample]: ...
 
 
-class Link(Protocol):
-    """The USB serial link to a host: newline-delimited bytes in and out."""
+class Power(Protocol):
+    """The machine's power and radios: the daemon switches the device off after a long idle
+    (``[power] idle_off_min``) and Wi-Fi off during a run. Real: logind over D-Bus (or
+    ``systemctl poweroff``) and rfkill (:mod:`pacer.devices.power`); simulated: a record of
+    what was asked (:class:`~pacer.devices.power.RecordedPower`). Bluetooth is never touched
+    (the sensors use it; on the Zero 2 W it shares the chip with Wi-Fi)."""
 
-    async def readline(self) -> bytes: ...
+    def power_off(self) -> None: ...
 
-    async def write(self, data: bytes) -> None: ...
+    def wifi(self, on: bool) -> None: ...
 
 
 @runtime_checkable
@@ -108,20 +114,39 @@ class AsyncResource(Protocol):
 
 @dataclass
 class Hardware:
-    """Everything the daemon touches, built once in ``main()`` and passed in."""
+    """Everything the daemon touches, built once in ``main()`` and passed in.
+
+    ``serial_port`` is the device node the serial server opens (``/dev/ttyGS0``, the
+    simulated cable's end; None: no serial link); ``gauge`` the fuel gauge (None: no battery
+    monitoring); ``scanner`` the BLE scan behind ``sensors.scan`` (None: not offered);
+    ``power`` switches the machine off and Wi-Fi on and off (None: never)."""
 
     clock: Clock
     display: Display
     haptics: Haptics
     buttons: Buttons
     sensors: Sensors
-    link: Link | None = None
+    serial_port: str | None = None
+    gauge: BatteryGauge | None = None
+    scanner: SensorScanner | None = None
+    power: Power | None = None
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
+
+    def followers(self) -> list[FollowsRun]:
+        """The parts that follow the workout being run."""
+        parts = (self.sensors, self.buttons, self.haptics, self.display)
+        return [p for p in parts if isinstance(p, FollowsRun)]
+
+    def follow(self, workout: ResolvedWorkout | None) -> None:
+        """A workout started (None: it ended): tell every part that follows runs."""
+        for part in self.followers():
+            part.follow(workout)
 
     async def __aenter__(self) -> Hardware:
         await self._stack.__aenter__()
         try:
-            for part in (self.display, self.haptics, self.buttons, self.link, self.sensors):
+            parts = (self.display, self.haptics, self.buttons, self.gauge, self.sensors)
+            for part in parts:
                 if isinstance(part, AsyncResource):
                     await self._stack.enter_async_context(part)
                 elif isinstance(part, Closeable):

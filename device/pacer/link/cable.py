@@ -122,7 +122,8 @@ class PtyCable:
                 if self._pending[direction]:
                     writers.append(dests[direction])
             try:
-                readable, writable, _ = select.select(readers, writers, [], 0.5)
+                # no timeout: stop, plug and cut_after write to the wake pipe
+                readable, writable, _ = select.select(readers, writers, [])
             except (OSError, ValueError):
                 return
             if self._wake_r in readable:

@@ -11,7 +11,8 @@ Two halves:
   transactions every ``flush_s`` (1 s). The store runs in WAL mode with
   ``synchronous=FULL``, so a committed second survives a kill -9 and a power cut: a crash
   loses at most the rows of the last flush interval plus the one being written (the kill -9
-  test holds it to 5 s). :meth:`ThreadedWriter.close` drains the queue and joins the thread.
+  test checks every committed second survives). :meth:`ThreadedWriter.close` drains the
+  queue and joins the thread; with nothing buffered the thread sleeps until a row comes.
 
 Resume: a recording the athlete did not stop stays ``interrupted`` in the store.
 :func:`resume_point` says where it was (step, time in the step, workout time, distance);
@@ -250,7 +251,9 @@ class ThreadedWriter:
             next_flush = time.monotonic() + self.flush_s
 
         while True:
-            wait = max(0.0, next_flush - time.monotonic())
+            # nothing buffered (a paused run): sleep until a row comes, not once a second
+            pending = records or events
+            wait = max(0.0, next_flush - time.monotonic()) if pending else None
             try:
                 item = self._queue.get(timeout=wait)
             except queue.Empty:
@@ -342,7 +345,9 @@ class Recorder:
     """Feed it from the event loop; it never blocks (rows go to ``writer``).
 
     ``t`` of every row is seconds since the start on the injected clock's monotonic time
-    (the wall clock of a Pi without a real-time clock may jump when the host sets it).
+    (the wall clock of a Pi without a real-time clock may jump when the host sets it);
+    ``now`` (the daemon's tick, due on that clock) stamps a second where it was due rather
+    than when the loop got to it, so records stay one second apart whatever the load.
     """
 
     def __init__(self, writer: RowWriter, clock: Clock, info: RecordingInfo) -> None:
@@ -357,13 +362,13 @@ class Recorder:
         self._last_t = -1.0
         self.recording = False
 
-    def elapsed(self) -> float:
+    def elapsed(self, now: float | None = None) -> float:
         if self._mono0 is None:
             return 0.0
-        return self._offset + self.clock.monotonic() - self._mono0
+        return self._offset + (self.clock.monotonic() if now is None else now) - self._mono0
 
-    def start(self) -> None:
-        self._mono0 = self.clock.monotonic()
+    def start(self, now: float | None = None) -> None:
+        self._mono0 = self.clock.monotonic() if now is None else now
         self._offset = 0.0
         self.writer.create(self.clock.wall(), self.info.workout)
         self.recording = True
@@ -375,12 +380,14 @@ class Recorder:
         }
         self.writer.event(ActivityEvent(0.0, EventKind.START, None, data))
 
-    def resume(self, activity: int, point: ResumePoint, started: float) -> None:
+    def resume(
+        self, activity: int, point: ResumePoint, started: float, now: float | None = None
+    ) -> None:
         """Continue activity ``activity`` (``started``: its wall start). The time since the
         last recorded second counts as a pause; at least one second passes."""
         wall_gap = self.clock.wall() - started
         self._offset = max(point.last_t + 1.0, wall_gap if wall_gap < 7 * 86400 else 0.0)
-        self._mono0 = self.clock.monotonic()
+        self._mono0 = self.clock.monotonic() if now is None else now
         self._step = point.step
         self._last_t = point.last_t
         self.writer.reopen(activity)
@@ -426,10 +433,10 @@ class Recorder:
                 )
             )
 
-    def on_events(self, events: Iterable[EngineEvent]) -> None:
+    def on_events(self, events: Iterable[EngineEvent], now: float | None = None) -> None:
         if not self.recording:
             return
-        t = self.elapsed()
+        t = self.elapsed(now)
         for e in events:
             data = dict(e.data)
             data["wt"] = round(e.t, 3)  # the engine's workout time
@@ -438,11 +445,12 @@ class Recorder:
     def on_event(self, event: EngineEvent) -> None:
         self.on_events((event,))
 
-    def on_snapshot(self, snap: Snapshot) -> None:
-        """Once a second, after the engine's tick: one record (none while paused)."""
+    def on_snapshot(self, snap: Snapshot, now: float | None = None) -> None:
+        """Once a second, after the engine's tick: one record (none while paused). A new
+        step's lap starts at exactly its first record's ``t``."""
         if not self.recording:
             return
-        t = self.elapsed()
+        t = round(self.elapsed(now), 3)
         if snap.step_index != self._step and snap.state is not RunState.IDLE:
             self._step = snap.step_index
             if snap.step_remaining_s is not None:
@@ -477,7 +485,7 @@ class Recorder:
         rr, self._rr = tuple(self._rr), []
         self.writer.record(
             Record(
-                t=round(t, 3),
+                t=t,
                 timer=round(snap.t, 3),
                 hr=snap.hr,
                 rr=rr,

@@ -10,7 +10,11 @@ replaces it, one identical to what is shown cancels it.
 
 Dimming: outside a workout, after ``dim_after_s`` without :meth:`~DisplayDriver.activity`
 (a button press), the contrast drops to ``dim_contrast``; activity or a workout restores it.
-During a workout the panel is never dimmed.
+:meth:`~DisplayDriver.dim` dims at once (the device is about to switch itself off). During a
+workout the panel is never dimmed.
+
+Time is the injected ``clock`` (the daemon's, from the hardware bundle: a simulated device
+sped up 60 times caps and dims on its own simulated seconds).
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ class DisplayDriver:
         self._pending: Image | None = None
         self._last_activity = clock()
         self._workout = False
+        self._dim_now = False
         self._contrast: int | None = None
         self._closed = False
 
@@ -111,7 +116,13 @@ class DisplayDriver:
     def activity(self) -> None:
         """A button was pressed: restore full contrast and restart the dimming timer."""
         self._last_activity = self.clock()
+        self._dim_now = False
         self._apply_contrast(self._last_activity)
+
+    def dim(self) -> None:
+        """Dim now, outside a workout, until the next :meth:`activity`."""
+        self._dim_now = True
+        self._apply_contrast(self.clock())
 
     def close(self) -> None:
         """Blank the panel and stop sending; safe to call twice."""
@@ -129,7 +140,8 @@ class DisplayDriver:
 
     def _apply_contrast(self, now: float) -> None:
         idle = now - self._last_activity
-        dim = not self._workout and self.dim_after_s > 0 and idle >= self.dim_after_s
+        timed_out = self.dim_after_s > 0 and idle >= self.dim_after_s
+        dim = not self._workout and (self._dim_now or timed_out)
         level = self.dim_contrast if dim else self.full_contrast
         if level != self._contrast:
             self.display.contrast(level)

@@ -3,7 +3,8 @@
 :class:`SimulatedSensors` is the :class:`~pacer.devices.bundle.Sensors` twin of
 :class:`pacer.ble.session.BleSensors`: a simulated athlete (:mod:`pacer.sim.athlete`) wearing
 a heart-rate strap and a foot pod (or riding with a power meter) sends one reading per
-second of the injected clock. It follows the workout the daemon runs
+second of the injected clock (none while no workout runs: nothing wakes for nothing). It
+follows the workout the daemon runs
 (:class:`~pacer.devices.bundle.FollowsRun`): the athlete paces each step from the snapshots it
 sees and reacts to the alerts it feels, exactly as in ``pacer sim``; with no workout it
 stands still with its sensors connected.
@@ -16,6 +17,7 @@ the athlete (a lap after a strength set) and, with a terminal, from the keyboard
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
@@ -26,6 +28,8 @@ from pacer.core.samples import Sample, SensorRole, SensorStatus
 from pacer.devices.bundle import Display
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from PIL.Image import Image
+
     from pacer.engine.events import EngineEvent
     from pacer.engine.snapshot import Snapshot
     from pacer.sim.athlete import Athlete, Behaviour
@@ -103,6 +107,7 @@ class SimulatedSensors:
         self._athlete: Athlete | None = None
         self._view: Snapshot | None = None
         self._runs = 0
+        self._following = asyncio.Event()
 
     # --- FollowsRun -------------------------------------------------------------------
 
@@ -111,6 +116,7 @@ class SimulatedSensors:
         self._view = None
         if workout is None:
             self._athlete = None
+            self._following.clear()
             return
         from pacer.sim.athlete import Athlete
         from pacer.sim.runner import default_behaviour
@@ -122,6 +128,7 @@ class SimulatedSensors:
             seed=self.seed + self._runs - 1,
             hills=self.hills,
         )
+        self._following.set()
 
     def on_tick(self, snapshot: Snapshot, events: Sequence[EngineEvent]) -> None:
         self._view = snapshot
@@ -136,6 +143,8 @@ class SimulatedSensors:
         for role in SIM_ROLES:
             yield SensorStatus(now, role, connected=True)
         while True:
+            if self._athlete is None:  # standing still: nothing to send until a workout
+                await self._following.wait()
             await self.clock.sleep(self.period_s)
             athlete, view = self._athlete, self._view
             if athlete is None or view is None:
@@ -155,14 +164,24 @@ def terminal_view(stream: IO[str] | None = None) -> Display:
     from pacer.sim.view import TerminalDisplay
 
     class TerminalView(TerminalDisplay):
+        last: Image | None = None
+
+        def show(self, image: Image) -> None:
+            self.last = image
+            super().show(image)
+
         def follow(self, workout: ResolvedWorkout | None) -> None:
             self.caption = "" if workout is None else f" {workout.name}"
 
         def on_tick(self, snapshot: Snapshot, events: Sequence[EngineEvent]) -> None:
-            self.caption = (
+            caption = (
                 f" {elapsed(snapshot.t)}  step {snapshot.step_number}/{snapshot.step_count}"
                 f"  {snapshot.state.value}"
             )
+            if caption != self.caption:
+                self.caption = caption
+                if self.last is not None:  # the panel did not change, the caption did
+                    super().show(self.last)
 
     return TerminalView(stream)
 

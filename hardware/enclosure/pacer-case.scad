@@ -29,8 +29,9 @@ usb_x = [41.4, 54.0];
 sd_y = 16.9;
 
 /* [Battery bay under the Pi] */
-// 603450 LiPo (1200 mAh): 50 x 34 x 6. PiSugar 3: set to [65, 30, 10.5].
-battery = [50, 34, 6];
+// 103450 LiPo (2000 mAh, the BOM's cell: docs/power.md): 50 x 34 x 10. A 603450
+// (1200 mAh): [50, 34, 6]. PiSugar 3: [65, 30, 10.5].
+battery = [50, 34, 10];
 // USB socket of the charger (or the PiSugar) in the end wall opposite the microSD slot.
 charge_port = [10, 5];
 

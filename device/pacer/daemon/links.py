@@ -15,7 +15,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.core.clock import Clock
     from pacer.daemon.control import LinkControl
     from pacer.devices.battery import BatteryLevel
-    from pacer.link.service.base import SensorScanner, ServiceControl, SettableClock
+    from pacer.devices.bundle import SensorScanner
+    from pacer.link.service.base import ServiceControl, SettableClock
     from pacer.storage.store import Store
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pacer.core.actions import ButtonAction
 from pacer.core.clock import Clock
@@ -27,8 +27,15 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.devices.battery import BatteryGauge
     from pacer.engine.events import EngineEvent
     from pacer.engine.snapshot import Snapshot
-    from pacer.link.server import SensorScanner
     from pacer.workout.resolve import ResolvedWorkout
+
+
+class SensorScanner(Protocol):
+    """BLE scanning for ``sensors.scan`` over the serial link."""
+
+    async def scan(self, seconds: float) -> list[dict[str, Any]]:
+        """Nearby sensors: ``[{"address", "name", "rssi", "roles": [...]}, ...]``."""
+        ...
 
 
 class Display(Protocol):

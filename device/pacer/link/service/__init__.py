@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Final
 
 from pacer.config.file import Config
 from pacer.core.errors import ProtocolError
+from pacer.devices.bundle import SensorScanner
 from pacer.link.args import Args
 from pacer.link.framing import Overlong
 from pacer.link.ops import Op
@@ -38,7 +39,6 @@ from pacer.link.service.base import (
     EngineControl,
     Handler,
     Result,
-    SensorScanner,
     ServiceControl,
     SettableClock,
 )

@@ -61,12 +61,6 @@ class SettableClock(Clock, Protocol):
     def set_wall(self, epoch_seconds: float) -> None: ...
 
 
-class SensorScanner(Protocol):
-    async def scan(self, seconds: float) -> list[dict[str, Any]]:
-        """Nearby sensors: ``[{"address", "name", "rssi", "roles": [...]}, ...]``."""
-        ...
-
-
 class ServiceControl(Protocol):
     """Restart or shut down the pacer service; called after the reply has been sent."""
 

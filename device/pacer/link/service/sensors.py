@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any, Final
 from pacer.ble.pairing import Pairing, forget_in, pair_in, store_pairings
 from pacer.core.errors import ConfigError, ProtocolError
 from pacer.core.samples import CadenceUnit, SensorRole
+from pacer.devices.bundle import SensorScanner
 from pacer.link.args import Args
 from pacer.link.ops import Op
 from pacer.link.protocol import ErrorCode, Request
-from pacer.link.service.base import Context, Handler, Requests, SensorScanner
+from pacer.link.service.base import Context, Handler, Requests
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.link.session import Session

@@ -49,3 +49,18 @@ async def test_push_without_ftp_is_refused_with_the_reason(tmp_path: Path) -> No
         assert "needs ftp" in err.value.details[0].message
         assert rig.engine.running() is None
         dev.close()
+
+
+def test_the_daemon_refuses_to_start_it_with_the_reason() -> None:
+    """Started from the device's own menu (not over serial): the daemon's start path gives
+    the same sentence, which its Cannot start card shows."""
+    from pacer.core.errors import InputErrors
+    from pacer.daemon.live import resolve_stored
+    from pacer.workout.profile import load_profile
+
+    with pytest.raises(InputErrors) as err:
+        resolve_stored("ss", BIKE, load_profile(NO_FTP, source="profile"))
+    assert "this workout needs ftp in the athlete profile" in str(err.value)
+    resolved = resolve_stored("ss", BIKE, load_profile(WITH_FTP, source="profile"))
+    assert resolved.steps[0].target is not None
+    assert resolved.steps[0].target.is_ramp

@@ -182,9 +182,11 @@ def resolve_stored(name: str, source: str, profile: Profile) -> ResolvedWorkout:
     """A stored workout's text resolved against ``profile`` (InputErrors if it no longer
     resolves: the profile changed since it was sent)."""
     from pacer.workout.fileformat import load_workout
-    from pacer.workout.resolve import resolve
+    from pacer.workout.resolve import require_profile_values, resolve
 
-    return resolve(load_workout(source, name, profile=profile), profile)
+    workout = load_workout(source, name, profile=profile)
+    require_profile_values(workout, profile, name)  # "needs ftp in the athlete profile"
+    return resolve(workout, profile)
 
 
 def open_run(

@@ -15,7 +15,7 @@ from pacer.cli.argtypes import positive_float
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.config.file import Config
-    from pacer.devices.build import Device
+    from pacer.daemon.hardware import Device
     from pacer.storage.store import Store
 
 ATHLETES = ("disciplined", "eager", "fader", "dropout", "strength")
@@ -180,8 +180,8 @@ async def _main(args: argparse.Namespace, config: Config, store: Store) -> int:
     import os
 
     from pacer.daemon import DaemonOptions, run_daemon
+    from pacer.daemon.hardware import build_hardware
     from pacer.daemon.sdnotify import Notifier, watchdog_interval
-    from pacer.devices.build import build_hardware
     from pacer.screens.views import ErrorKind
 
     base = config

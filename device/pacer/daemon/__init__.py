@@ -12,7 +12,7 @@ May import: core..link.
 * :mod:`pacer.daemon.options`, :mod:`pacer.daemon.sdnotify` - options; systemd's protocol.
 
 Hardware comes in as a :class:`pacer.devices.bundle.Hardware` bundle, built by
-:func:`pacer.devices.build.build_hardware` (real or simulated). The daemon may import every
+:func:`pacer.daemon.hardware.build_hardware` (real or simulated). The daemon may import every
 room below it (core, config, storage, engine, screens, recording, link, devices); nothing
 but the CLI imports the daemon.
 """

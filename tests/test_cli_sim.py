@@ -120,7 +120,14 @@ def test_bad_input_exits_2_and_says_where(
 
 
 @pytest.mark.parametrize(
-    "args", [["--speed", "0"], ["--speed", "2", "--fast"], ["--athlete", "lazy"]]
+    "args",
+    [
+        ["--speed", "0"],
+        ["--speed", "2", "--fast"],
+        ["--athlete", "lazy"],
+        ["--gif", "x.gif", "--gif-frames", "-5"],
+        ["--gif", "x.gif", "--gif-frames", "many"],
+    ],
 )
 def test_bad_options_are_refused(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
     with pytest.raises(SystemExit) as exc:

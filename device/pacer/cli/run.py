@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pacer.cli.argtypes import positive_float
+from pacer.core.argtypes import positive_float
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.config.file import Config

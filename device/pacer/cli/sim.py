@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pacer.cli.argtypes import positive_float
+from pacer.core.argtypes import positive_float
 from pacer.sim import face as sim_face
 
 if TYPE_CHECKING:  # pragma: no cover - typing only

@@ -21,6 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from pacer.core.argtypes import positive_int
+
     """``--view``, ``--gif``, ``--gif-frames``, ``--frames``, ``--haptics``."""
     g = parser.add_argument_group("the device's face")
     g.add_argument(
@@ -32,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--gif", metavar="FILE", help="record the screen as an animated GIF")
     g.add_argument(
         "--gif-frames",
-        type=int,
+        type=positive_int,
         default=600,
         metavar="N",
         help="most frames in the GIF; a longer run is thinned evenly (default 600)",

@@ -74,7 +74,16 @@ def test_installed_template_lists_every_key_with_its_default() -> None:
         alerts=(("hr_over_dwell_s", 6.0), ("speed_tolerance", 0.02)),
     )
     assert uncommented == expected
-    for section in ("display", "haptics", "buttons", "serial", "storage", "battery", "sensors"):
+    for section in (
+        "display",
+        "haptics",
+        "buttons",
+        "serial",
+        "storage",
+        "battery",
+        "sensors",
+        "power",
+    ):
         body = template.split(f"[{section}]", 1)[1].split("\n[", 1)[0]
         for f in dataclasses.fields(getattr(Config(), section)):
             assert re.search(rf"^# {f.name} = ", body, re.M), (section, f.name)

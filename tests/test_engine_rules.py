@@ -137,7 +137,9 @@ def test_oscillating_two_bpm_around_a_bound_does_not_flap() -> None:
     overs = s.of(EventType.ALERT_OVER)
     assert 1 <= len(overs) <= POLICY.max_alerts_per_excursion
     assert s.of(EventType.BACK_IN_ZONE) == []
-    s.run(20, const(143))
+    s.run(15, const(143))
+    assert s.of(EventType.BACK_IN_ZONE) == []  # inside, but not for clear_dwell_s yet
+    s.run(15, const(143))
     assert len(s.of(EventType.BACK_IN_ZONE)) == 1
 
 
@@ -146,10 +148,12 @@ def test_hysteresis_clears_only_inside_the_range() -> None:
     assert len(s.of(EventType.ALERT_OVER)) == 1
     s.run(30, const(149))  # inside, but not 3 bpm inside
     assert s.of(EventType.BACK_IN_ZONE) == []
-    s.run(10, const(147))
+    inside_from = s.t + 5  # the 5 s average is 3 bpm inside once it holds only 147s
+    s.run(40, const(147))
     back = s.of(EventType.BACK_IN_ZONE)
     assert len(back) == 1
     assert back[0].data["side"] == "over"
+    assert back[0].t == inside_from + POLICY.clear_dwell_s
 
 
 def test_over_and_under_feel_different() -> None:

@@ -1,0 +1,149 @@
+"""How this athlete's heart rate answers effort, learned during the run (pure, deterministic).
+
+Heart rate lags effort by 30-90 s; speed, cadence and power move at once. The model is
+first order, as the physiology is (HR approaches a steady state exponentially)::
+
+    HR_ss = a + b * x          x: speed, cadence or power
+    dHR/dt = (HR_ss - HR) / tau
+
+Seen through a first-order filter of the effort, ``x_f`` (time constant ``tau``), heart rate
+is linear: ``HR ~ a + b * x_f``. So for each effort input and each candidate ``tau`` of
+:data:`TAUS_S`, the model keeps ``x_f`` and an exponentially weighted least-squares fit of
+HR on ``x_f`` (memory ``effort_memory_s``: drift and the day's form are followed, the warm-up
+is forgotten by the last step). The fitted ``tau`` is the candidate with the smallest
+one-step prediction error: only step changes tell the candidates apart, so ``tau`` is fitted
+from the step changes seen, and until then it is the prior ``effort_tau_s``.
+
+The prediction is relative, so the offset ``a`` (drift, the day's form) never matters::
+
+    HR_ss = HR_now + b * (x_now - x_f)
+
+``x_now`` is a short average of the input (``effort_smoothing_s``). It is given only once
+the input has varied by ``effort_min_spread`` of its mean (a gain fitted on a constant input
+is noise) and the gain is positive. A runner has two inputs: the prediction is the lower of
+the two (a descent raises speed but not turnover, so it is not effort), a rider has power.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from pacer.engine.policy import AlertPolicy
+from pacer.workout.resolve import Metric
+
+#: Candidate time constants (s) of HR following effort: the physiological 30-60 s and either
+#: side of it.
+TAUS_S = (20.0, 30.0, 45.0, 60.0, 90.0)
+
+
+@dataclass(slots=True)
+class _Fit:
+    """One input seen through one time constant: ``x_f`` and the weighted sums of the fit."""
+
+    tau: float
+    xf: float | None = None
+    s0: float = 0.0
+    sx: float = 0.0
+    sy: float = 0.0
+    sxx: float = 0.0
+    sxy: float = 0.0
+    err: float = 0.0
+
+    def gain(self, min_spread: float) -> float | None:
+        if self.s0 < 1.0:
+            return None
+        mx, my = self.sx / self.s0, self.sy / self.s0
+        var = self.sxx / self.s0 - mx * mx
+        if var <= (min_spread * abs(mx)) ** 2 or var <= 0:
+            return None
+        return (self.sxy / self.s0 - mx * my) / var
+
+    def update(self, x: float, y: float, alpha: float, keep: float, min_spread: float) -> None:
+        xf = self.xf = x if self.xf is None else self.xf + (x - self.xf) * alpha
+        g = self.gain(min_spread)
+        if g is not None:
+            e = y - (self.sy / self.s0 + g * (xf - self.sx / self.s0))
+            self.err = self.err * keep + e * e
+        self.s0 = self.s0 * keep + 1.0
+        self.sx = self.sx * keep + xf
+        self.sy = self.sy * keep + y
+        self.sxx = self.sxx * keep + xf * xf
+        self.sxy = self.sxy * keep + xf * y
+
+
+@dataclass(slots=True)
+class _Input:
+    fits: list[_Fit] = field(default_factory=lambda: [_Fit(tau) for tau in TAUS_S])
+    last_t: float | None = None
+
+    def best(self, min_spread: float) -> tuple[_Fit, float] | None:
+        """The fit with the smallest error and a positive gain, and that gain."""
+        found: tuple[_Fit, float] | None = None
+        for fit in self.fits:
+            g = fit.gain(min_spread)
+            if g is not None and g > 0 and (found is None or fit.err < found[0].err):
+                found = (fit, g)
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    #: heart rate the current effort leads to (bpm)
+    steady_bpm: float
+    #: the fitted time constant (s)
+    tau_s: float
+
+
+class EffortModel:
+    """The per-run model; :meth:`update` once a second, :meth:`predict` when judging."""
+
+    def __init__(self, policy: AlertPolicy, inputs: tuple[Metric, ...]) -> None:
+        self.policy = policy
+        self.inputs = {m: _Input() for m in inputs}
+        self._keep = math.exp(-1.0 / policy.effort_memory_s)
+        self._alpha = {tau: 1.0 - math.exp(-1.0 / tau) for tau in TAUS_S}
+
+    def update(self, t: float, hr: float | None, xs: dict[Metric, float | None]) -> None:
+        """One second: heart rate (smoothed) and the effort inputs' short averages."""
+        spread = self.policy.effort_min_spread
+        for metric, inp in self.inputs.items():
+            x = xs.get(metric)
+            if x is None:  # the input is gone: its filter restarts when it is back
+                for fit in inp.fits:
+                    fit.xf = None
+                inp.last_t = None
+                continue
+            dt = 1.0 if inp.last_t is None else t - inp.last_t
+            inp.last_t = t
+            for fit in inp.fits:
+                alpha = self._alpha[fit.tau] if dt == 1.0 else 1.0 - math.exp(-dt / fit.tau)
+                if hr is None:  # the filter follows the effort, the fit waits for HR
+                    fit.xf = x if fit.xf is None else fit.xf + (x - fit.xf) * alpha
+                else:
+                    fit.update(x, hr, alpha, self._keep, spread)
+
+    def tau_s(self) -> float:
+        """The fitted time constant (the prior until step changes have told)."""
+        for inp in self.inputs.values():
+            found = inp.best(self.policy.effort_min_spread)
+            if found is not None:
+                return found[0].tau
+        return self.policy.effort_tau_s
+
+    def predict(self, hr: float, xs: dict[Metric, float | None]) -> Prediction | None:
+        """Where ``hr`` is heading at the current effort; None until the model knows."""
+        best: Prediction | None = None
+        for metric, inp in self.inputs.items():
+            x = xs.get(metric)
+            found = inp.best(self.policy.effort_min_spread)
+            if x is None or found is None or found[0].xf is None:
+                continue
+            fit, gain = found
+            p = Prediction(hr + gain * (x - fit.xf), fit.tau)
+            if best is None or p.steady_bpm < best.steady_bpm:
+                best = p
+        return best
+
+
+__all__ = ["TAUS_S", "EffortModel", "Prediction"]

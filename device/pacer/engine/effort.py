@@ -18,10 +18,16 @@ The prediction is relative, so the offset ``a`` (drift, the day's form) never ma
 
     HR_ss = HR_now + b * (x_now - x_f)
 
-``x_now`` is a short average of the input (``effort_smoothing_s``). It is given only once
-the input has varied by ``effort_min_spread`` of its mean (a gain fitted on a constant input
-is noise) and the gain is positive. A runner has two inputs: the prediction is the lower of
-the two (a descent raises speed but not turnover, so it is not effort), a rider has power.
+``x_now`` is a short average of the input (``effort_smoothing_s``). The fitted gain is used
+once the input has varied by ``effort_min_spread`` of its mean (a gain fitted on a constant
+input is noise), it explains ``effort_min_r2`` of HR's variance and it is positive; until then (the first hard step after a steady warm-up)
+the gain is the prior of :data:`PRIOR_GAIN`, with the prior ``effort_tau_s``, and every
+input must agree (the lowest prediction counts: a descent is faster, not harder). The model
+learns only after the first ``effort_settle_s`` of the run (HR starts far from the steady
+state of any effort and settles for minutes, the seed says 15) and only while the athlete runs (a foot pod's walking flag): walking to running is a
+different relation, and learning across it would flatten the gain. A runner has two inputs, speed and cadence: the one (with
+the time constant) whose fit explains HR best is used (on rolling hills speed follows the
+grade and HR does not, so turnover wins there); a rider has power.
 """
 
 from __future__ import annotations
@@ -35,6 +41,10 @@ from pacer.workout.resolve import Metric
 #: Candidate time constants (s) of HR following effort: the physiological 30-60 s and either
 #: side of it.
 TAUS_S = (20.0, 30.0, 45.0, 60.0, 90.0)
+#: Prior gains: the fraction of heart-rate reserve one relative change of the input is worth
+#: at steady state (1 % faster ~ 1.4 % of the reserve, runners from easy to 10k pace; 1 %
+#: more turnover ~ 4 %; 1 % more power ~ 0.8 %, power being close to linear in effort).
+PRIOR_GAIN: dict[Metric, float] = {Metric.SPEED: 1.4, Metric.CADENCE: 4.0, Metric.POWER: 0.8}
 
 
 @dataclass(slots=True)
@@ -48,16 +58,22 @@ class _Fit:
     sy: float = 0.0
     sxx: float = 0.0
     sxy: float = 0.0
+    syy: float = 0.0
     err: float = 0.0
 
-    def gain(self, min_spread: float) -> float | None:
+    def gain(self, min_spread: float, min_r2: float = 0.0) -> float | None:
+        """The fitted gain, when the input varied enough and explains enough of HR."""
         if self.s0 < 1.0:
             return None
         mx, my = self.sx / self.s0, self.sy / self.s0
         var = self.sxx / self.s0 - mx * mx
         if var <= (min_spread * abs(mx)) ** 2 or var <= 0:
             return None
-        return (self.sxy / self.s0 - mx * my) / var
+        cov = self.sxy / self.s0 - mx * my
+        vary = self.syy / self.s0 - my * my
+        if vary <= 0 or cov * cov < min_r2 * var * vary:
+            return None
+        return cov / var
 
     def update(self, x: float, y: float, alpha: float, keep: float, min_spread: float) -> None:
         xf = self.xf = x if self.xf is None else self.xf + (x - self.xf) * alpha
@@ -70,6 +86,7 @@ class _Fit:
         self.sy = self.sy * keep + y
         self.sxx = self.sxx * keep + xf * xf
         self.sxy = self.sxy * keep + xf * y
+        self.syy = self.syy * keep + y * y
 
 
 @dataclass(slots=True)
@@ -77,11 +94,11 @@ class _Input:
     fits: list[_Fit] = field(default_factory=lambda: [_Fit(tau) for tau in TAUS_S])
     last_t: float | None = None
 
-    def best(self, min_spread: float) -> tuple[_Fit, float] | None:
-        """The fit with the smallest error and a positive gain, and that gain."""
+    def best(self, min_spread: float, min_r2: float) -> tuple[_Fit, float] | None:
+        """The fit with the smallest error and a trusted positive gain, and that gain."""
         found: tuple[_Fit, float] | None = None
         for fit in self.fits:
-            g = fit.gain(min_spread)
+            g = fit.gain(min_spread, min_r2)
             if g is not None and g > 0 and (found is None or fit.err < found[0].err):
                 found = (fit, g)
         return found
@@ -98,17 +115,23 @@ class Prediction:
 class EffortModel:
     """The per-run model; :meth:`update` once a second, :meth:`predict` when judging."""
 
-    def __init__(self, policy: AlertPolicy, inputs: tuple[Metric, ...]) -> None:
+    def __init__(
+        self, policy: AlertPolicy, inputs: tuple[Metric, ...], reserve_bpm: float = 130.0
+    ) -> None:
         self.policy = policy
+        self.reserve_bpm = reserve_bpm
         self.inputs = {m: _Input() for m in inputs}
         self._keep = math.exp(-1.0 / policy.effort_memory_s)
         self._alpha = {tau: 1.0 - math.exp(-1.0 / tau) for tau in TAUS_S}
 
-    def update(self, t: float, hr: float | None, xs: dict[Metric, float | None]) -> None:
-        """One second: heart rate (smoothed) and the effort inputs' short averages."""
+    def update(
+        self, t: float, hr: float | None, xs: dict[Metric, float | None], moving: bool = True
+    ) -> None:
+        """One second: heart rate (smoothed) and the effort inputs' short averages;
+        ``moving`` False (walking, standing) learns nothing."""
         spread = self.policy.effort_min_spread
         for metric, inp in self.inputs.items():
-            x = xs.get(metric)
+            x = xs.get(metric) if moving else None
             if x is None:  # the input is gone: its filter restarts when it is back
                 for fit in inp.fits:
                     fit.xf = None
@@ -118,32 +141,45 @@ class EffortModel:
             inp.last_t = t
             for fit in inp.fits:
                 alpha = self._alpha[fit.tau] if dt == 1.0 else 1.0 - math.exp(-dt / fit.tau)
-                if hr is None:  # the filter follows the effort, the fit waits for HR
+                if hr is None or t < self.policy.effort_settle_s:  # the fit waits for HR
                     fit.xf = x if fit.xf is None else fit.xf + (x - fit.xf) * alpha
                 else:
                     fit.update(x, hr, alpha, self._keep, spread)
 
+    def _fitted(self, xs: dict[Metric, float | None]) -> tuple[Metric, _Fit, float] | None:
+        """The input (with a value now) and time constant that explain HR best."""
+        p = self.policy
+        found: tuple[Metric, _Fit, float] | None = None
+        for metric, inp in self.inputs.items():
+            best = inp.best(p.effort_min_spread, p.effort_min_r2) if xs.get(metric) else None
+            if best is not None and (found is None or best[0].err < found[1].err):
+                found = (metric, *best)
+        return found
+
     def tau_s(self) -> float:
         """The fitted time constant (the prior until step changes have told)."""
-        for inp in self.inputs.values():
-            found = inp.best(self.policy.effort_min_spread)
-            if found is not None:
-                return found[0].tau
-        return self.policy.effort_tau_s
+        found = self._fitted({m: 1.0 for m in self.inputs})
+        return self.policy.effort_tau_s if found is None else found[1].tau
 
     def predict(self, hr: float, xs: dict[Metric, float | None]) -> Prediction | None:
-        """Where ``hr`` is heading at the current effort; None until the model knows."""
-        best: Prediction | None = None
+        """Where ``hr`` is heading at the current effort; None without an effort input."""
+        found = self._fitted(xs)
+        if found is not None:
+            metric, fit, gain = found
+            x = xs[metric]
+            if x is None or fit.xf is None:
+                return None
+            return Prediction(hr + gain * (x - fit.xf), fit.tau)
+        # nothing learned yet: the prior gains, and every input must agree (the lowest)
+        tau = self.policy.effort_tau_s
+        steady: float | None = None
         for metric, inp in self.inputs.items():
+            prior = next(f for f in inp.fits if f.tau >= tau)
             x = xs.get(metric)
-            found = inp.best(self.policy.effort_min_spread)
-            if x is None or found is None or found[0].xf is None:
+            if x is None or prior.xf is None or prior.xf <= 0:
                 continue
-            fit, gain = found
-            p = Prediction(hr + gain * (x - fit.xf), fit.tau)
-            if best is None or p.steady_bpm < best.steady_bpm:
-                best = p
-        return best
+            ss = hr + PRIOR_GAIN[metric] * self.reserve_bpm / prior.xf * (x - prior.xf)
+            steady = ss if steady is None else min(steady, ss)
+        return None if steady is None else Prediction(steady, tau)
 
-
-__all__ = ["TAUS_S", "EffortModel", "Prediction"]
+__all__ = ["PRIOR_GAIN", "TAUS_S", "EffortModel", "Prediction"]

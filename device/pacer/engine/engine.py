@@ -100,7 +100,8 @@ class Engine:
         self._completed = False
         self.signals = Conditioning(self.policy)
         inputs = (Metric.POWER,) if workout.sport is Sport.BIKE else (Metric.SPEED, Metric.CADENCE)
-        self.effort = EffortModel(self.policy, inputs)
+        prof = workout.profile
+        self.effort = EffortModel(self.policy, inputs, float(prof.max_hr - prof.resting_hr))
         self._cue: tuple[str, float] | None = None
         self._run = self._new_run(0, 0.0)
 
@@ -230,6 +231,7 @@ class Engine:
                         self._tally.add_hr(round(x))
             case StrideSample(t=ts, speed_mps=speed, cadence_spm=cadence, distance_m=dist):
                 self._valid(SensorRole.POD, ts, out)
+                sig.running = sample.running
                 self._stride(ts, speed, dist)
                 self._cadence(ts, cadence)
             case BikeSample(t=ts, cadence_rpm=cadence, speed_mps=speed, power_w=power):
@@ -520,7 +522,7 @@ class Engine:
             self._lose(role, now, reason, out)
         sig.update_trend()
         quick = {m: s.value for m, s in sig.quick.items()}
-        self.effort.update(self._t, sig.value(Metric.HR), quick)
+        self.effort.update(self._t, sig.value(Metric.HR), quick, sig.running is not False)
         for index in due_distance_cues(self._step, self._run, sig.distance_m):
             self._give_cue(index, self._t, out)
         self._check_duration(out)

@@ -194,18 +194,19 @@ class StepJudge:
         effort = self.effort_hr_sum / self.effort_hr_n
         return r.hr >= effort - margin, r.hr <= effort + margin
 
-    def steady_state(self, r: Reading) -> float | None:
-        """Where HR is heading: the effort model's steady state, or HR's own first-order
-        extrapolation (value + tau * slope) on a steep rise; the higher of the two."""
-        found = [] if r.effort is None else [r.effort.steady_bpm]
+    def steady_state(self, r: Reading) -> tuple[float, float, str] | None:
+        """Where HR is heading, (bpm, time constant, source): the effort model's steady
+        state, or HR's own first-order extrapolation (value + tau * slope) on a steep rise;
+        the higher of the two."""
+        found = [] if r.effort is None else [(r.effort.steady_bpm, r.effort.tau_s, "effort")]
         if r.slope is not None and r.slope >= self.policy.predict_min_slope_bpm_min:
-            found.append(r.value + r.tau_s * r.slope / 60.0)
+            found.append((r.value + r.tau_s * r.slope / 60.0, r.tau_s, "hr"))
         return max(found) if found else None
 
     def _predict(self, r: Reading, hyst: float, fields: dict[str, object]) -> list[Call]:
         p, t = self.policy, r.t
-        steady = self.steady_state(r)
-        tau = r.effort.tau_s if r.effort is not None else r.tau_s
+        found = self.steady_state(r)
+        steady, tau, source = found if found is not None else (None, r.tau_s, "")
         eta = None
         if steady is not None and steady > r.high + p.predict_margin_bpm:
             eta = first_order_eta(r.value, steady, r.high, tau)
@@ -234,7 +235,7 @@ class StepJudge:
             "in_s": round(eta),
             "steady_bpm": round(steady or 0.0, 1),
             "slope_bpm_min": round(r.slope or 0.0, 1),
-            "from": "effort" if r.effort is not None else "hr",
+            "from": source,
         }
         return [Call(EventType.ALERT_PREDICTED_OVER, "over", {**fields, **extra})]
 

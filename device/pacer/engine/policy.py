@@ -129,12 +129,17 @@ class AlertPolicy:
     predict_confirm_s: float = 3.0
     #: Effort model (docs/engine.md, :mod:`pacer.engine.effort`): the short average of speed,
     #: cadence and power it reads; how long it remembers (s); the spread of an input (a
-    #: fraction of its mean) it must have seen before its gain is trusted; and the prior
+    #: fraction of its mean) it must have seen and the share of HR's variance it must explain
+    #: before its gain is trusted; and the prior
     #: time constant of HR following effort (s) until step changes have fitted one.
     effort_smoothing_s: float = 5.0
-    effort_memory_s: float = 600.0
-    effort_min_spread: float = 0.03
+    effort_memory_s: float = 1200.0
+    effort_min_spread: float = 0.015
+    effort_min_r2: float = 0.5
     effort_tau_s: float = 40.0
+    #: The model does not learn in the run's first seconds: HR starts far from any steady
+    #: state and settles for minutes.
+    effort_settle_s: float = 300.0
     #: Artefacts: a heart-rate reading more than ``artefact_jump_bpm`` per second from the
     #: last believed one is held back and dropped unless ``artefact_persist_n`` readings agree
     #: on the new level; a reading more than ``rr_disagree_bpm`` from its own RR intervals is

@@ -149,6 +149,8 @@ class Conditioning:
         self.distance_m = 0.0
         self.pod_distance: float | None = None
         self.speed_t: float | None = None
+        #: the foot pod's walking/running flag (None: no pod, or it does not say)
+        self.running: bool | None = None
 
     @property
     def dropped_hr(self) -> int:

@@ -83,8 +83,8 @@ class Physiology:
     #: marathon pace as a speed, and the effort at which it is run
     ref_speed_mps: float = 3.3
     ref_effort: float = 0.62
-    speed_gain_above: float = 0.24
-    speed_gain_below: float = 0.5
+    speed_gain_above: float = 0.7
+    speed_gain_below: float = 0.7
     #: speed lost per percent of grade, at the same effort
     grade_speed_loss: float = 0.035
     cadence_base_spm: float = 150.0

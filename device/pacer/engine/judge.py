@@ -196,12 +196,13 @@ class StepJudge:
 
     def steady_state(self, r: Reading) -> tuple[float, float, str] | None:
         """Where HR is heading, (bpm, time constant, source): the effort model's steady
-        state, or HR's own first-order extrapolation (value + tau * slope) on a steep rise;
-        the higher of the two."""
-        found = [] if r.effort is None else [(r.effort.steady_bpm, r.effort.tau_s, "effort")]
+        state; without an effort sensor, HR's own first-order extrapolation (value + tau *
+        slope), and only on a steep rise."""
+        if r.effort is not None:
+            return r.effort.steady_bpm, r.effort.tau_s, "effort"
         if r.slope is not None and r.slope >= self.policy.predict_min_slope_bpm_min:
-            found.append((r.value + r.tau_s * r.slope / 60.0, r.tau_s, "hr"))
-        return max(found) if found else None
+            return r.value + r.tau_s * r.slope / 60.0, r.tau_s, "hr"
+        return None
 
     def _predict(self, r: Reading, hyst: float, fields: dict[str, object]) -> list[Call]:
         p, t = self.policy, r.t

@@ -173,7 +173,7 @@ class StepJudge:
         ):
             if verdict is Verdict.ALERT:
                 out.append(Call(kind, side, {**fields, "n": ex.alerts}))
-            elif verdict is Verdict.CLEARED:
+            elif verdict is Verdict.CLEARED and r.low <= r.value <= r.high:
                 out.append(Call(EventType.BACK_IN_ZONE, side, {"side": side, **fields}))
         self.predict_s = None
         if r.metric is Metric.HR:

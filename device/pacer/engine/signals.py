@@ -95,6 +95,8 @@ class HrGate:
     last: tuple[float, float] | None = None
     suspects: list[tuple[float, float]] = field(default_factory=list)
     dropped: int = 0
+    #: time of the previous reading, believed or not
+    prev_t: float | None = None
 
     def offer(self, t: float, bpm: float, rr_s: Sequence[float]) -> list[tuple[float, float]]:
         """The readings to believe now: none, this one, or a held-back jump that persisted."""
@@ -104,13 +106,13 @@ class HrGate:
             if abs(rr_bpm - bpm) > p.rr_disagree_bpm:
                 self.dropped += 1
                 return []
-        last = self.last
+        last, prev_t, self.prev_t = self.last, self.prev_t, t
         if last is None or t - last[0] > p.gap_s:
             self.dropped += len(self.suspects)
             self.suspects.clear()
             self.last = (t, bpm)
             return [(t, bpm)]
-        allowed = p.artefact_jump_bpm * max(1.0, t - last[0])
+        allowed = p.artefact_jump_bpm * max(1.0, t - (prev_t or last[0]))
         if abs(bpm - last[1]) <= allowed:
             self.dropped += len(self.suspects)
             self.suspects.clear()
@@ -130,7 +132,7 @@ class HrGate:
     def reset(self) -> None:
         self.dropped += len(self.suspects)
         self.suspects.clear()
-        self.last = None
+        self.last = self.prev_t = None
 
 
 class Conditioning:

@@ -260,6 +260,12 @@ class Athlete:
         self._next_dropout = self._rng.uniform(240.0, 600.0)
         self._next_spike = self._rng.uniform(30.0, 2 * self.spike_every_s)
 
+    @property
+    def heart_rate(self) -> float:
+        """The true heart rate now (before the strap's noise and artefacts): what the
+        benchmarks judge the engine against."""
+        return self._hr
+
     # --- the engine talks back ---------------------------------------------------------
 
     def on_event(self, event: EngineEvent) -> None:

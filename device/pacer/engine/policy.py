@@ -119,8 +119,8 @@ class AlertPolicy:
     #: Warn when HR is heading over the top: its predicted steady state (from effort, or
     #: from its own slope) is above the top by ``predict_margin_bpm`` and the first-order
     #: approach crosses the top within ``predict_horizon_s``.
-    predict_horizon_s: float = 60.0
-    predict_margin_bpm: float = 4.0
+    predict_horizon_s: float = 45.0
+    predict_margin_bpm: float = 5.0
     #: Heart-rate samples of this many seconds give the slope (least squares).
     predict_window_s: float = 30.0
     #: The HR-only fallback predicts only a rise at least this steep (bpm/min).

@@ -6,7 +6,9 @@ Everything that reads a sensor reads it through :class:`Conditioning`:
   plausible range, without skin contact, disagreeing with its own RR intervals, or a jump of
   more than ``artefact_jump_bpm`` per second that does not persist for
   ``artefact_persist_n`` readings is dropped and counted (:attr:`Conditioning.dropped_hr`),
-  never averaged in. A strap's 220-bpm spike, alone or paired, never reaches the judge.
+  never averaged in. The first readings of a run or after a gap are believed only once
+  ``artefact_persist_n`` of them agree (a spike as the strap comes back is no reference).
+  A strap's 220-bpm spike, alone or paired, never reaches the judge.
 * **Smoothing.** Each metric's moving average over its rule's ``smoothing_s`` (status and
   alerts use it), plus a short ``effort_smoothing_s`` average of speed, cadence and power for
   the effort model.
@@ -107,18 +109,15 @@ class HrGate:
                 self.dropped += 1
                 return []
         last, prev_t, self.prev_t = self.last, self.prev_t, t
-        if last is None or t - last[0] > p.gap_s:
+        allowed = p.artefact_jump_bpm * max(1.0, t - (prev_t if prev_t is not None else t))
+        fresh = last is None or t - last[0] > p.gap_s
+        if not fresh and last is not None and abs(bpm - last[1]) <= allowed:
             self.dropped += len(self.suspects)
             self.suspects.clear()
             self.last = (t, bpm)
             return [(t, bpm)]
-        allowed = p.artefact_jump_bpm * max(1.0, t - (prev_t or last[0]))
-        if abs(bpm - last[1]) <= allowed:
-            self.dropped += len(self.suspects)
-            self.suspects.clear()
-            self.last = (t, bpm)
-            return [(t, bpm)]
-        if self.suspects and abs(bpm - self.suspects[-1][1]) <= p.artefact_jump_bpm:
+        # a jump, or the first readings after a gap: believed once enough of them agree
+        if self.suspects and abs(bpm - self.suspects[-1][1]) <= allowed:
             self.suspects.append((t, bpm))
         else:
             self.dropped += len(self.suspects)

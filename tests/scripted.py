@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
 from pacer.core.actions import ButtonAction
-from pacer.core.samples import HeartRateSample, StrideSample
+from pacer.core.samples import BikeSample, HeartRateSample, StrideSample
 from pacer.engine.engine import Engine
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.policy import AlertPolicy
 from pacer.engine.snapshot import Snapshot
 from pacer.workout.fileformat import load_workout
+from pacer.workout.model import Cue
 from pacer.workout.profile import Profile
-from pacer.workout.resolve import resolve
+from pacer.workout.resolve import ResolvedWorkout, resolve
 
 PROFILE = Profile(max_hr=190, resting_hr=55)
 POLICY = AlertPolicy()
@@ -24,14 +26,18 @@ Trace = Callable[[float], float | None]
 Pod = Callable[[float], tuple[float, float] | None]  # speed m/s, cadence spm
 
 
-def engine_for(text: str, policy: AlertPolicy = POLICY) -> Engine:
-    return Engine(resolve(load_workout(text, "test.yaml", profile=PROFILE), PROFILE), policy)
+def workout_for(text: str) -> ResolvedWorkout:
+    return resolve(load_workout(text, "test.yaml", profile=PROFILE), PROFILE)
+
+
+def engine_for(text: str | ResolvedWorkout, policy: AlertPolicy = POLICY) -> Engine:
+    return Engine(workout_for(text) if isinstance(text, str) else text, policy)
 
 
 class Script:
     """One sample per sensor and one tick per second; collects every event."""
 
-    def __init__(self, text: str, policy: AlertPolicy = POLICY) -> None:
+    def __init__(self, text: str | ResolvedWorkout, policy: AlertPolicy = POLICY) -> None:
         self.engine = engine_for(text, policy)
         self.events: list[EngineEvent] = []
         self.snaps: dict[int, Snapshot] = {}
@@ -50,6 +56,7 @@ class Script:
         hr: Trace | None = None,
         pod: Pod | None = None,
         contact: Callable[[float], bool] = lambda t: True,
+        power: Trace | None = None,
     ) -> Script:
         for _ in range(seconds):
             self.t += 1
@@ -62,6 +69,9 @@ class Script:
             if reading is not None:
                 speed, cadence = reading
                 self.events += self.engine.on_sample(StrideSample(t, speed, cadence))
+            watts = None if power is None else power(t)
+            if watts is not None:
+                self.events += self.engine.on_sample(BikeSample(t, 90.0, 8.0, round(watts)))
             self.events += self.engine.tick(t)
             self.snaps[self.t] = self.engine.snapshot()
         return self
@@ -197,3 +207,41 @@ def rising_in(floor_gap: float = 0.6, rate_bpm_min: float = 3.0) -> Script:
         return min(145.0, floor - floor_gap + rate_bpm_min * (t - at) / 60.0)
 
     return Script(GUIDED).start(hr=hr(0.0)).run(HARD_START + 600, hr)
+
+
+# --- ramps and cues (issue 15, the engine side) -------------------------------------------
+
+RIDE = """
+name: ramp ride
+sport: bike
+steps:
+  - warmup: 5m
+    target: 140-160 W
+  - active: 10m
+    target: 140-160 W
+  - cooldown: 5m
+"""
+RAMP_START, RAMP_S = 300, 600
+
+
+def ramp_ride(cues: tuple[Cue, ...] = ()) -> ResolvedWorkout:
+    """The ride with its second step a ramp from 140-160 W to 240-260 W (and ``cues``)."""
+    w = workout_for(RIDE)
+    step = w.steps[1]
+    assert step.target is not None
+    target = replace(step.target, end_low=240.0, end_high=260.0)
+    ramped = replace(step, target=target, written=replace(step.written, cues=cues))
+    return replace(w, steps=(w.steps[0], ramped, *w.steps[2:]))
+
+
+def ride(watts: Trace, cues: tuple[Cue, ...] = ()) -> Script:
+    return Script(ramp_ride(cues)).start().run(RAMP_START + RAMP_S + 60, power=watts)
+
+
+def following(t: float) -> float:
+    """Power on the middle of the band: 150 W, then the ramp to 250 W, then easy."""
+    if t < RAMP_START:
+        return 150.0
+    if t < RAMP_START + RAMP_S:
+        return 150.0 + 100.0 * (t - RAMP_START) / RAMP_S
+    return 120.0

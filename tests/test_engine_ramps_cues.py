@@ -100,3 +100,25 @@ def test_cues_reach_the_sims_event_stream_on_their_second() -> None:
     assert [json.loads(x) for x in lines] == [
         {"t": RAMP_START + 45, "type": "cue", "step": 2, "text": "spin up", "at_s": 45}
     ]
+
+
+@pytest.mark.parametrize("bpm", [138, 139, 140, 145, 150, 151, 152])
+def test_engine_and_recording_classify_a_value_alike(bpm: int) -> None:
+    from pacer.engine import zones
+    from pacer.recording import model
+
+    assert model.status_of is zones.status_of  # one definition
+    s = Script(workout_for("name: x\nsteps:\n  - active: 5m\n    target: 140-150 bpm\n"))
+    s.start(hr=bpm).run(30, lambda t: bpm)
+    target = s.engine.workout.steps[0].target
+    assert s.snaps[30].status is model.status_of(float(bpm), target)
+
+
+def test_a_ramp_is_classified_at_the_fraction_done() -> None:
+    from pacer.engine.zones import status_of
+
+    target = ramp_ride().steps[1].target
+    assert status_of(150.0, target, 0.0).value == "in"
+    assert status_of(150.0, target, 0.5).value == "under"
+    assert status_of(255.0, target, 1.0).value == "in"
+    assert status_of(255.0, target, 0.0).value == "over"

@@ -176,7 +176,9 @@ def scripted() -> dict[str, tuple[str, str, bool]]:
         overs = [e.t - sc.HARD_START for e in s.of(EventType.ALERT_OVER) if e.t >= sc.HARD_START]
         lat.append(overs[0] if overs else float("inf"))
     rows["step up, HR already over the top (3 traces)"] = (
-        "over alert <= 15 s", f"{min(lat):.0f}-{max(lat):.0f} s", max(lat) <= 15
+        "over alert <= 15 s",
+        f"{min(lat):.0f}-{max(lat):.0f} s",
+        max(lat) <= 15,
     )
     quiet = sc.step_down(stubborn=False)
     n = len([e for e in quiet.alerts() if e.t >= sc.FLOAT_START])
@@ -184,7 +186,9 @@ def scripted() -> dict[str, tuple[str, str, bool]]:
     stub = sc.step_down(stubborn=True)
     first = [e.t - sc.FLOAT_START for e in stub.of(EventType.ALERT_OVER) if e.t >= sc.FLOAT_START]
     rows["step down, HR flat above the top"] = (
-        "alert <= 90 s", f"{first[0]:.0f} s" if first else "never", bool(first) and first[0] <= 90
+        "alert <= 90 s",
+        f"{first[0]:.0f} s" if first else "never",
+        bool(first) and first[0] <= 90,
     )
     for paired in (False, True):
         total = 0
@@ -193,7 +197,9 @@ def scripted() -> dict[str, tuple[str, str, bool]]:
             total += len(s.alerts())
         name = "paired" if paired else "single"
         rows[f"44 {name} 220-bpm spikes in the zone"] = (
-            "no warning, no alert", f"{total} warnings/alerts", total == 0
+            "no warning, no alert",
+            f"{total} warnings/alerts",
+            total == 0,
         )
     false = 0
     for k in range(30):
@@ -205,27 +211,50 @@ def scripted() -> dict[str, tuple[str, str, bool]]:
         s = sc.surge(start, steady)
         t0 = sc.HARD_START + 120
         warn = [e.t for e in s.of(EventType.ALERT_PREDICTED_OVER) if e.t >= t0]
-        cross = next(t for t, snap in sorted(s.snaps.items()) if t >= t0 and snap.status.value == "over")
+        cross = next(
+            t for t, snap in sorted(s.snaps.items()) if t >= t0 and snap.status.value == "over"
+        )
         leads.append(cross - warn[0] if warn and warn[0] <= cross else 0.0)
     rows["fast rise from inside the zone, foot pod (5 traces)"] = (
-        "warned >= 10 s ahead", f"{min(leads):.0f}-{max(leads):.0f} s", min(leads) >= 10
+        "warned >= 10 s ahead",
+        f"{min(leads):.0f}-{max(leads):.0f} s",
+        min(leads) >= 10,
     )
     hr_leads = []
     for start, slope in [(141, 30), (141, 40), (142, 30), (140.5, 25)]:
         s = sc.rise_inside(start, slope)
         warn = [e.t for e in s.of(EventType.ALERT_PREDICTED_OVER)]
-        cross = next(t for t, snap in sorted(s.snaps.items()) if t >= sc.HARD_START and snap.status.value == "over")
+        cross = next(
+            t
+            for t, snap in sorted(s.snaps.items())
+            if t >= sc.HARD_START and snap.status.value == "over"
+        )
         hr_leads.append(cross - warn[0] if warn and warn[0] <= cross else 0.0)
     rows["fast rise from inside the zone, HR only (4 traces, the fallback: no goal)"] = (
-        "-", f"lead {min(hr_leads):.0f}-{max(hr_leads):.0f} s", True
+        "-",
+        f"lead {min(hr_leads):.0f}-{max(hr_leads):.0f} s",
+        True,
     )
     s = sc.wobble(seconds=300)
-    felt = [e for e in s.events if e.t > sc.HARD_START + 60 and pattern_for(e) is not None
-            and e.type is not EventType.STEP_COUNTDOWN]
-    rows["+-2 bpm around the top for 5 min"] = ("<= 3 buzzes", f"{len(felt)} buzzes", len(felt) <= 3)
+    felt = [
+        e
+        for e in s.events
+        if e.t > sc.HARD_START + 60
+        and pattern_for(e) is not None
+        and e.type is not EventType.STEP_COUNTDOWN
+    ]
+    rows["+-2 bpm around the top for 5 min"] = (
+        "<= 3 buzzes",
+        f"{len(felt)} buzzes",
+        len(felt) <= 3,
+    )
     s = sc.rising_in(0.6)
     n = len(s.of(EventType.ALERT_UNDER))
-    rows["HR 0.6 bpm under the floor and rising, ramp-in + 60 s"] = ("no under alert", f"{n}", n == 0)
+    rows["HR 0.6 bpm under the floor and rising, ramp-in + 60 s"] = (
+        "no under alert",
+        f"{n}",
+        n == 0,
+    )
     return rows
 
 
@@ -236,52 +265,85 @@ def main() -> int:
     args = parser.parse_args()
     figs = simulated(args.seeds, args.jobs)
     print(f"step-up run, {args.seeds} seeds per athlete\n")
-    print("| athlete | time in target | alerts / 10 min | max alerts / excursion "
-          "| warnings (false) | artefacts dropped / run |")
+    print(
+        "| athlete | time in target | alerts / 10 min | max alerts / excursion "
+        "| warnings (false) | artefacts dropped / run |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     for b, f in figs.items():
-        print(f"| {b.value} | {med(f.in_target):.1f} % | {statistics.mean(f.alerts_per_10):.2f} "
-              f"| {f.max_per_excursion} | {f.warnings} ({f.false_warnings}) "
-              f"| {f.dropped / args.seeds:.1f} |")
+        print(
+            f"| {b.value} | {med(f.in_target):.1f} % | {statistics.mean(f.alerts_per_10):.2f} "
+            f"| {f.max_per_excursion} | {f.warnings} ({f.false_warnings}) "
+            f"| {f.dropped / args.seeds:.1f} |"
+        )
     eager, hot = figs[Behaviour.EAGER], figs[Behaviour.HOT_START]
     print("\nwarning lead before the crossing, eager, per hard step:")
     lead_ok = True
     for name, leads in eager.leads.items():
         m, p10 = med(leads), pct(leads, 0.1)
         lead_ok &= m >= 20 and p10 >= 15
-        print(f"  {name}: median {m:.0f} s, p10 {p10:.0f} s, min {min(leads):.0f} s "
-              f"({len(leads)} crossings)")
+        print(
+            f"  {name}: median {m:.0f} s, p10 {p10:.0f} s, min {min(leads):.0f} s "
+            f"({len(leads)} crossings)"
+        )
     d = figs[Behaviour.DISCIPLINED]
     quiet = [Behaviour.DISCIPLINED, Behaviour.DROPOUT, Behaviour.ARTEFACTS]
     rows: list[tuple[str, str, str, bool]] = [
-        ("disciplined athlete, time in target / alerts", ">= 90 % / <= 1 per 10 min",
-         f"{med(d.in_target):.1f} % / {statistics.mean(d.alerts_per_10):.2f} per 10 min",
-         med(d.in_target) >= 90 and statistics.mean(d.alerts_per_10) <= 1),
-        ("over alert after a real crossing (eager)", "<= 10 s",
-         f"median {med(eager.over_latency):.0f} s, max {max(eager.over_latency):.0f} s",
-         max(eager.over_latency) <= 10),
-        ("HR over the new top at a step up (hot-start)", "over alert <= 15 s",
-         f"median {med(hot.overshoot_latency):.0f} s, max {max(hot.overshoot_latency):.0f} s, "
-         f"{hot.unalerted_overshoots} unalerted",
-         max(hot.overshoot_latency) <= 15 and not hot.unalerted_overshoots),
-        ("strap spikes (artefacts athlete)", "no false warning",
-         f"{figs[Behaviour.ARTEFACTS].false_warnings} false warnings",
-         figs[Behaviour.ARTEFACTS].false_warnings == 0),
-        ("strap back after a dropout (dropout athlete)", "no false warning",
-         f"{figs[Behaviour.DROPOUT].false_warnings} false warnings",
-         figs[Behaviour.DROPOUT].false_warnings == 0),
-        ("warning lead (eager, every hard step)", "median >= 20 s, p10 >= 15 s",
-         "; ".join(f"{k} {med(v):.0f}/{pct(v, 0.1):.0f} s" for k, v in eager.leads.items()),
-         lead_ok),
-        ("false warnings (disciplined, dropout, artefacts)", "0",
-         f"{sum(figs[b].false_warnings for b in quiet)}",
-         sum(figs[b].false_warnings for b in quiet) == 0),
-        ("under alert while HR rises into the zone (all athletes)", "none",
-         f"{sum(f.under_rising for f in figs.values())}",
-         sum(f.under_rising for f in figs.values()) == 0),
-        ("alerts per excursion (all athletes)", "<= 3",
-         f"max {max(f.max_per_excursion for f in figs.values())}",
-         max(f.max_per_excursion for f in figs.values()) <= 3),
+        (
+            "disciplined athlete, time in target / alerts",
+            ">= 90 % / <= 1 per 10 min",
+            f"{med(d.in_target):.1f} % / {statistics.mean(d.alerts_per_10):.2f} per 10 min",
+            med(d.in_target) >= 90 and statistics.mean(d.alerts_per_10) <= 1,
+        ),
+        (
+            "over alert after a real crossing (eager)",
+            "<= 10 s",
+            f"median {med(eager.over_latency):.0f} s, max {max(eager.over_latency):.0f} s",
+            max(eager.over_latency) <= 10,
+        ),
+        (
+            "HR over the new top at a step up (hot-start)",
+            "over alert <= 15 s",
+            f"median {med(hot.overshoot_latency):.0f} s, max {max(hot.overshoot_latency):.0f} s, "
+            f"{hot.unalerted_overshoots} unalerted",
+            max(hot.overshoot_latency) <= 15 and not hot.unalerted_overshoots,
+        ),
+        (
+            "strap spikes (artefacts athlete)",
+            "no false warning",
+            f"{figs[Behaviour.ARTEFACTS].false_warnings} false warnings",
+            figs[Behaviour.ARTEFACTS].false_warnings == 0,
+        ),
+        (
+            "strap back after a dropout (dropout athlete)",
+            "no false warning",
+            f"{figs[Behaviour.DROPOUT].false_warnings} false warnings",
+            figs[Behaviour.DROPOUT].false_warnings == 0,
+        ),
+        (
+            "warning lead (eager, every hard step)",
+            "median >= 20 s, p10 >= 15 s",
+            "; ".join(f"{k} {med(v):.0f}/{pct(v, 0.1):.0f} s" for k, v in eager.leads.items()),
+            lead_ok,
+        ),
+        (
+            "false warnings (disciplined, dropout, artefacts)",
+            "0",
+            f"{sum(figs[b].false_warnings for b in quiet)}",
+            sum(figs[b].false_warnings for b in quiet) == 0,
+        ),
+        (
+            "under alert while HR rises into the zone (all athletes)",
+            "none",
+            f"{sum(f.under_rising for f in figs.values())}",
+            sum(f.under_rising for f in figs.values()) == 0,
+        ),
+        (
+            "alerts per excursion (all athletes)",
+            "<= 3",
+            f"max {max(f.max_per_excursion for f in figs.values())}",
+            max(f.max_per_excursion for f in figs.values()) <= 3,
+        ),
     ]
     for name, (goal, got, ok) in scripted().items():
         rows.append((f"scripted: {name}", goal, got, ok))

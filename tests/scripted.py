@@ -189,6 +189,7 @@ def rise_inside(start: float, slope_bpm_min: float, t0: int = HARD_START + 240) 
 
 def wobble(seconds: int = 300, period: float = 40.0) -> Script:
     """HR +-2 bpm around the hard step's top for ``seconds`` (a triangle of ``period``)."""
+
     def hr(t: float) -> float:
         return HARD_TOP + 2 * (1 - 4 * abs((t / period) % 1 - 0.5))
 

@@ -36,8 +36,11 @@ def in_step(s: Script, start: float, *types: EventType) -> list[float]:
 
 def crossing(s: Script, top: float, after: float) -> int:
     """The first second the engine's smoothed HR is over ``top``."""
-    return next(t for t, snap in sorted(s.snaps.items()) if t >= after and snap.hr is not None
-                and snap.status.value == "over")
+    return next(
+        t
+        for t, snap in sorted(s.snaps.items())
+        if t >= after and snap.hr is not None and snap.status.value == "over"
+    )
 
 
 # --- direction-aware step changes ------------------------------------------------------
@@ -62,7 +65,8 @@ def test_step_down_decay_is_quiet() -> None:
 def test_step_down_stubborn_is_alerted_within_90_s() -> None:
     s = step_down(stubborn=True)
     overs = in_step(s, FLOAT_START, OVER)
-    assert overs and overs[0] - FLOAT_START <= 90
+    assert overs
+    assert overs[0] - FLOAT_START <= 90
     # not before the athlete had time to react
     assert overs[0] - FLOAT_START >= POLICY.step_down_grace_s
     assert s.of(EventType.ALERT_OVER)[-1].data["high"] == FLOAT_TOP
@@ -78,8 +82,11 @@ def test_spikes_are_dropped_counted_and_never_warned(paired: bool) -> None:
     assert s.alerts() == []
     assert s.engine.dropped_hr == len(at) * (2 if paired else 1)
     # nothing of a spike reaches the average or the trend
-    assert all(snap.hr_slope is None or abs(snap.hr_slope) < 1 for snap in s.snaps.values()
-               if snap.t > HARD_START)
+    assert all(
+        snap.hr_slope is None or abs(snap.hr_slope) < 1
+        for snap in s.snaps.values()
+        if snap.t > HARD_START
+    )
     assert max(snap.hr or 0 for snap in s.snaps.values()) == 144
 
 
@@ -114,8 +121,10 @@ def test_warning_from_effort_comes_before_hr_climbs() -> None:
     # HR was still well inside and not yet climbing fast (its own trend would not have
     # warned): it was the effort that told
     snap = s.snaps[int(warned[0])]
-    assert snap.hr is not None and snap.hr <= HARD_TOP - 6
-    assert snap.hr_slope is not None and snap.hr_slope < POLICY.predict_min_slope_bpm_min
+    assert snap.hr is not None
+    assert snap.hr <= HARD_TOP - 6
+    assert snap.hr_slope is not None
+    assert snap.hr_slope < POLICY.predict_min_slope_bpm_min
     assert crossing(s, HARD_TOP, t0) - warned[0] >= 10
 
 
@@ -131,7 +140,8 @@ def test_rise_from_inside_the_zone_is_warned_10_s_ahead(start: float, steady: fl
 def test_hr_only_fallback_warns_a_steep_rise_without_a_pod() -> None:
     s = rise_inside(141, 30)
     warnings = s.of(PREDICTED)
-    assert warnings and warnings[0].data["from"] == "hr"
+    assert warnings
+    assert warnings[0].data["from"] == "hr"
     assert warnings[0].t < crossing(s, HARD_TOP, HARD_START)
 
 
@@ -147,8 +157,13 @@ def test_two_bpm_around_the_top_for_five_minutes_buzzes_at_most_three_times() ->
     s = wobble(seconds=300)
     from pacer.engine.feel import pattern_for
 
-    felt = [e for e in s.events if e.t > HARD_START + 60 and pattern_for(e) is not None
-            and e.type is not EventType.STEP_COUNTDOWN]
+    felt = [
+        e
+        for e in s.events
+        if e.t > HARD_START + 60
+        and pattern_for(e) is not None
+        and e.type is not EventType.STEP_COUNTDOWN
+    ]
     assert 1 <= len(felt) <= 3
     assert s.of(EventType.BACK_IN_ZONE) == []  # the excursion has not ended
     assert max(e.data["n"] for e in s.of(OVER)) <= POLICY.max_alerts_per_excursion
@@ -167,7 +182,8 @@ def test_no_under_alert_while_rising_into_the_zone() -> None:
     ramp = HARD_START + POLICY.first_hard_ramp_in_s + POLICY.hr.under_dwell_s
     assert s.snaps[ramp].status.value == "under"  # still under the floor after the ramp-in
     slope = s.snaps[ramp].hr_slope
-    assert slope is not None and slope > 0
+    assert slope is not None
+    assert slope > 0
     assert s.of(EventType.ALERT_UNDER) == []
 
 

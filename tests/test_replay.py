@@ -12,10 +12,10 @@ from conftest import EXAMPLES, require_fit_fixtures
 from pacer.cli import main
 from pacer.core.samples import HeartRateSample
 from pacer.engine.events import EngineEvent, EventType
-from pacer.workout.model import Cue, Sport
 from pacer.formats.activities.fitreader import read_fit_file
 from pacer.recording.feed import replay_feed
 from pacer.recording.replay import replay
+from pacer.workout.model import Cue, Sport
 from sim_recording import recorded_step_up, step_up_workout
 
 STEP_UP = str(EXAMPLES / "step-up-run.yaml")
@@ -96,9 +96,12 @@ def test_a_ride_replayed_against_a_run_is_warned_and_its_turnover_cues_suppresse
     fit = require_fit_fixtures() / "sample-activity.fit"
     activity = read_fit_file(fit)
     workout = step_up_workout()
-    assert activity.sport is Sport.BIKE and workout.sport is Sport.RUN
+    assert activity.sport is Sport.BIKE
+    assert workout.sport is Sport.RUN
     result = replay(activity, workout)
-    assert result.warnings and "bike" in result.warnings[0] and "run" in result.warnings[0]
+    assert result.warnings
+    assert "bike" in result.warnings[0]
+    assert "run" in result.warnings[0]
     assert kinds(result.events, EventType.CADENCE_CUE) == []
     assert all("cue" not in e.data for e in result.events)
     # the engine did advise turnover (the ride has cadence): all of it was held back
@@ -110,7 +113,8 @@ def test_a_ride_replayed_against_a_run_is_warned_and_its_turnover_cues_suppresse
     assert code == 0
     out = capsys.readouterr()
     assert "warning: the recording is a bike" in out.err
-    assert "suppressed" in out.out and "ease_turnover" in out.out
+    assert "suppressed" in out.out
+    assert "ease_turnover" in out.out
     lines = [json.loads(x) for x in events.read_text().splitlines()]
     assert not any(x["type"] == "cadence_cue" or "cue" in x for x in lines)
 
@@ -118,7 +122,8 @@ def test_a_ride_replayed_against_a_run_is_warned_and_its_turnover_cues_suppresse
 def test_a_run_against_a_run_is_not_warned() -> None:
     activity, _ = recorded_step_up()
     result = replay(activity, step_up_workout())
-    assert result.warnings == () and result.suppressed == {}
+    assert result.warnings == ()
+    assert result.suppressed == {}
 
 
 def test_cues_fire_on_their_second_in_a_replay() -> None:

@@ -20,14 +20,17 @@ The prediction is relative, so the offset ``a`` (drift, the day's form) never ma
 
 ``x_now`` is a short average of the input (``effort_smoothing_s``). The fitted gain is used
 once the input has varied by ``effort_min_spread`` of its mean (a gain fitted on a constant
-input is noise), it explains ``effort_min_r2`` of HR's variance and it is positive; until then (the first hard step after a steady warm-up)
-the gain is the prior of :data:`PRIOR_GAIN`, with the prior ``effort_tau_s``, and every
-input must agree (the lowest prediction counts: a descent is faster, not harder). The model
-learns only after the first ``effort_settle_s`` of the run (HR starts far from the steady
-state of any effort and settles for minutes, the seed says 15) and only while the athlete runs (a foot pod's walking flag): walking to running is a
-different relation, and learning across it would flatten the gain. A runner has two inputs, speed and cadence: the one (with
-the time constant) whose fit explains HR best is used (on rolling hills speed follows the
-grade and HR does not, so turnover wins there); a rider has power.
+input is noise), explains ``effort_min_r2`` of HR's variance and is positive. Until then
+(the first hard step after a steady warm-up) the gain is the prior of :data:`PRIOR_GAIN`
+with the prior ``effort_tau_s``, and every input must agree (the lowest prediction counts:
+a descent is faster, not harder).
+
+The model learns only after the first ``effort_settle_s`` of the run (HR starts far from
+the steady state of any effort and settles for minutes; the seed says 15) and only while
+the athlete runs (a foot pod's walking flag): walking to running is another relation, and
+learning across it would flatten the gain. A runner has two inputs, speed and cadence: the
+one (with its time constant) whose fit explains HR best is used (on rolling hills speed
+follows the grade and HR does not, so turnover wins there); a rider has power.
 """
 
 from __future__ import annotations
@@ -181,5 +184,6 @@ class EffortModel:
             ss = hr + PRIOR_GAIN[metric] * self.reserve_bpm / prior.xf * (x - prior.xf)
             steady = ss if steady is None else min(steady, ss)
         return None if steady is None else Prediction(steady, tau)
+
 
 __all__ = ["PRIOR_GAIN", "TAUS_S", "EffortModel", "Prediction"]

@@ -377,9 +377,12 @@ class Engine:
             tally.measured_after_ramp_s += dt
             if status is TargetStatus.IN:
                 tally.in_after_ramp_s += dt
-        elif status is not TargetStatus.IN and run.judge is not None:
-            if run.judge.excused(status is TargetStatus.OVER, t_to):
-                tally.excused_s += dt  # the lag the rules allow for
+        elif (
+            status is not TargetStatus.IN
+            and run.judge is not None
+            and run.judge.excused(status is TargetStatus.OVER, t_to)
+        ):
+            tally.excused_s += dt  # the lag the rules allow for
 
     def _fraction(self) -> float:
         return fraction_done(self._step, self._run, self._t, self.signals.distance_m)
@@ -441,7 +444,12 @@ class Engine:
         self._pause_mono = None
         compliance = self.summary().compliance
         self._emit(
-            out, t, EventType.WORKOUT_DONE, completed=completed, reason=reason, compliance=compliance
+            out,
+            t,
+            EventType.WORKOUT_DONE,
+            completed=completed,
+            reason=reason,
+            compliance=compliance,
         )
 
     def _lap(self, out: list[EngineEvent]) -> None:

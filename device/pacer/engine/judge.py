@@ -112,7 +112,6 @@ class StepJudge:
         decay = math.exp(-elapsed / self.policy.step_down_tau_s)
         return high + max(0.0, v0 - high) * decay + self.policy.step_down_margin_bpm
 
-
     def judge(self, r: Reading) -> list[Call]:
         p, t = self.policy, r.t
         rules = p.rules(r.metric)

@@ -17,8 +17,8 @@ the instant a bound is crossed, ours is calm and early instead.
   cadence or power, learned during the run) or from HR's own slope, warn when the predicted
   steady state is over the top, before HR gets there.
 * **Hysteresis, repeats, excursions.** An excursion ends only when the value has been back
-  ``hysteresis`` inside the range for ``clear_dwell_s``; repeats are at least ``*_repeat_s`` apart and at most
-  ``max_alerts_per_excursion`` per excursion.
+  ``hysteresis`` inside the range for ``clear_dwell_s``; repeats are at least
+  ``*_repeat_s`` apart and at most ``max_alerts_per_excursion`` per excursion.
 
 The small functions at the end are the decisions themselves; :mod:`pacer.engine.judge`
 keeps the state and calls them.
@@ -417,9 +417,9 @@ __all__ = [
     "Excursion",
     "MetricRules",
     "Verdict",
+    "first_order_eta",
     "hr_trend",
     "is_first_hard_step",
-    "first_order_eta",
     "judge",
     "least_squares_slope",
     "ramp_in_s",

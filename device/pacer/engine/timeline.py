@@ -1,7 +1,7 @@
 """The step timeline: where the run is in the workout and what is due next (pure).
 
 :class:`StepRun` is the state of the step being run (its start, its deterministic end after
-extensions, the strength sets and rests, which countdowns and cues have fired); 
+extensions, the strength sets and rests, which countdowns and cues have fired);
 :func:`next_mark` names the next timed thing in it, so the engine can fire each at its own
 second however far a tick jumps.
 """

@@ -529,7 +529,6 @@ class Athlete:
         garbage = rng.choice((0, rng.randint(40, 220)))
         return HeartRateSample(now, garbage, contact=False)
 
-
     def _spike(self, now: float, sample: Sample) -> Sample:
         """The artefacts athlete's strap: now and then a 200+ bpm reading, one or two."""
         rng = self._rng

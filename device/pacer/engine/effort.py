@@ -43,7 +43,9 @@ from pacer.workout.resolve import Metric
 
 #: Candidate time constants (s) of HR following effort: the physiological 30-60 s and either
 #: side of it.
-TAUS_S = (20.0, 30.0, 45.0, 60.0, 90.0)
+TAUS_S = (20.0, 35.0, 55.0, 90.0)
+#: The fits' gains and the choice of the best are refreshed this often (s): they move slowly.
+REFRESH_S = 5
 #: Prior gains: the fraction of heart-rate reserve one relative change of the input is worth
 #: at steady state (1 % faster ~ 1.4 % of the reserve, runners from easy to 10k pace; 1 %
 #: more turnover ~ 4 %; 1 % more power ~ 0.8 %, power being close to linear in effort).
@@ -63,6 +65,8 @@ class _Fit:
     sxy: float = 0.0
     syy: float = 0.0
     err: float = 0.0
+    #: the trusted gain as of the last refresh (None: not trusted)
+    g: float | None = None
 
     def gain(self, min_spread: float, min_r2: float = 0.0) -> float | None:
         """The fitted gain, when the input varied enough and explains enough of HR."""
@@ -78,10 +82,10 @@ class _Fit:
             return None
         return cov / var
 
-    def update(self, x: float, y: float, alpha: float, keep: float, min_spread: float) -> None:
+    def update(self, x: float, y: float, alpha: float, keep: float) -> None:
         xf = self.xf = x if self.xf is None else self.xf + (x - self.xf) * alpha
-        g = self.gain(min_spread)
-        if g is not None:
+        g = self.g
+        if g is not None:  # the one-step error of the fit so far (prequential)
             e = y - (self.sy / self.s0 + g * (xf - self.sx / self.s0))
             self.err = self.err * keep + e * e
         self.s0 = self.s0 * keep + 1.0
@@ -97,14 +101,17 @@ class _Input:
     fits: list[_Fit] = field(default_factory=lambda: [_Fit(tau) for tau in TAUS_S])
     last_t: float | None = None
 
-    def best(self, min_spread: float, min_r2: float) -> tuple[_Fit, float] | None:
+    #: the best fit as of the last refresh
+    best: tuple[_Fit, float] | None = None
+
+    def choose(self) -> None:
         """The fit with the smallest error and a trusted positive gain, and that gain."""
         found: tuple[_Fit, float] | None = None
         for fit in self.fits:
-            g = fit.gain(min_spread, min_r2)
+            g = fit.g
             if g is not None and g > 0 and (found is None or fit.err < found[0].err):
                 found = (fit, g)
-        return found
+        self.best = found
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,13 +133,16 @@ class EffortModel:
         self.inputs = {m: _Input() for m in inputs}
         self._keep = math.exp(-1.0 / policy.effort_memory_s)
         self._alpha = {tau: 1.0 - math.exp(-1.0 / tau) for tau in TAUS_S}
+        self._updates = 0
 
     def update(
         self, t: float, hr: float | None, xs: dict[Metric, float | None], moving: bool = True
     ) -> None:
         """One second: heart rate (smoothed) and the effort inputs' short averages;
         ``moving`` False (walking, standing) learns nothing."""
-        spread = self.policy.effort_min_spread
+        spread, r2 = self.policy.effort_min_spread, self.policy.effort_min_r2
+        self._updates += 1
+        refresh = self._updates % REFRESH_S == 0
         for metric, inp in self.inputs.items():
             x = xs.get(metric) if moving else None
             if x is None:  # the input is gone: its filter restarts when it is back
@@ -147,14 +157,17 @@ class EffortModel:
                 if hr is None or t < self.policy.effort_settle_s:  # the fit waits for HR
                     fit.xf = x if fit.xf is None else fit.xf + (x - fit.xf) * alpha
                 else:
-                    fit.update(x, hr, alpha, self._keep, spread)
+                    fit.update(x, hr, alpha, self._keep)
+                if refresh:
+                    fit.g = fit.gain(spread, r2)
+            if refresh:
+                inp.choose()
 
     def _fitted(self, xs: dict[Metric, float | None]) -> tuple[Metric, _Fit, float] | None:
         """The input (with a value now) and time constant that explain HR best."""
-        p = self.policy
         found: tuple[Metric, _Fit, float] | None = None
         for metric, inp in self.inputs.items():
-            best = inp.best(p.effort_min_spread, p.effort_min_r2) if xs.get(metric) else None
+            best = inp.best if xs.get(metric) else None
             if best is not None and (found is None or best[0].err < found[1].err):
                 found = (metric, *best)
         return found

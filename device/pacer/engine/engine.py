@@ -385,7 +385,11 @@ class Engine:
             tally.excused_s += dt  # the lag the rules allow for
 
     def _fraction(self) -> float:
-        return fraction_done(self._step, self._run, self._t, self.signals.distance_m)
+        """How much of the step is done (only a ramp needs to know)."""
+        step = self._step
+        if step.target is None or not step.target.is_ramp:
+            return 0.0
+        return fraction_done(step, self._run, self._t, self.signals.distance_m)
 
     def _bounds(self) -> tuple[float, float] | None:
         target = self._step.target

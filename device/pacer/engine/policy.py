@@ -202,12 +202,9 @@ class AlertPolicy:
             raise ConfigError("alert policy countdown_final must lie between 0 and countdown_s")
 
     def rules(self, metric: Metric) -> MetricRules:
-        return {
-            Metric.HR: self.hr,
-            Metric.SPEED: self.speed,
-            Metric.CADENCE: self.cadence,
-            Metric.POWER: self.power,
-        }[metric]
+        """The rules of ``metric`` (the field named after it: ``hr``, ``speed``...)."""
+        rules: MetricRules = getattr(self, metric.value)
+        return rules
 
     @property
     def countdown_marks(self) -> tuple[int, ...]:

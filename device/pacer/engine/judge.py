@@ -1,6 +1,8 @@
 """The judge: one step's zone alerts, excursions and prediction, one second at a time (pure).
 
-The engine hands it a :class:`Reading` each tick (the smoothed value and the band it is
+:func:`judge` is one direction's excursion state machine (dwell, repeats, the alerts per
+excursion, the end after ``clear_dwell_s`` back inside). The engine hands a
+:class:`StepJudge` a :class:`Reading` each tick (the smoothed value and the band it is
 judged against, the HR trend, the effort model's prediction, and the context that holds
 alerts back); it answers with :class:`Call` objects, the alerts to give. What each rule
 decides is in :mod:`pacer.engine.policy`; why, in docs/engine.md.
@@ -9,19 +11,73 @@ decides is in :mod:`pacer.engine.policy`; why, in docs/engine.md.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
 from pacer.engine.effort import Prediction
 from pacer.engine.events import EventType
-from pacer.engine.policy import (
-    AlertPolicy,
-    Direction,
-    Excursion,
-    Verdict,
-    first_order_eta,
-    judge,
-)
+from pacer.engine.policy import AlertPolicy, Direction, first_order_eta
 from pacer.workout.resolve import Metric
+
+
+class Verdict(StrEnum):
+    NONE = "none"
+    ALERT = "alert"
+    #: back inside by the hysteresis after at least one alert: ``back_in_zone``
+    CLEARED = "cleared"
+
+
+@dataclass(frozen=True, slots=True)
+class Excursion:
+    """The alert state of one direction (over or under) in the current step."""
+
+    #: start of the current continuous stretch beyond the bound (None when not beyond)
+    beyond_since: float | None = None
+    #: alerts given in this excursion
+    alerts: int = 0
+    last_alert_t: float | None = None
+    #: start of the current stretch back inside by the margin (the excursion ends after
+    #: ``clear_dwell_s`` of it)
+    inside_since: float | None = None
+
+
+def judge(
+    ex: Excursion,
+    t: float,
+    *,
+    beyond: bool,
+    back_inside: bool,
+    held: bool,
+    dwell_s: float,
+    repeat_s: float,
+    max_alerts: int,
+    clear_dwell_s: float = 0.0,
+) -> tuple[Excursion, Verdict]:
+    """One second of one direction's alert state machine.
+
+    ``beyond``: the value is past the bound (with tolerance); ``back_inside``: it is back
+    inside by the margin; held there for ``clear_dwell_s`` that ends an excursion that was
+    alerted (CLEARED, once); ``held``: an alert is not allowed now (ramp-in, grace); the
+    dwell then starts only once it is allowed again.
+    """
+    if back_inside:
+        if not ex.alerts:
+            return Excursion(), Verdict.NONE
+        since = t if ex.inside_since is None else ex.inside_since
+        if t - since >= clear_dwell_s:
+            return Excursion(), Verdict.CLEARED
+        return replace(ex, beyond_since=None, inside_since=since), Verdict.NONE
+    if ex.inside_since is not None:
+        ex = replace(ex, inside_since=None)
+    if not beyond or held:
+        return replace(ex, beyond_since=None), Verdict.NONE
+    since = t if ex.beyond_since is None else ex.beyond_since
+    ex = replace(ex, beyond_since=since)
+    if t - since < dwell_s or ex.alerts >= max_alerts:
+        return ex, Verdict.NONE
+    if ex.last_alert_t is not None and t - ex.last_alert_t < repeat_s:
+        return ex, Verdict.NONE
+    return replace(ex, alerts=ex.alerts + 1, last_alert_t=t), Verdict.ALERT
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,4 +296,4 @@ class StepJudge:
         return [Call(EventType.ALERT_PREDICTED_OVER, "over", {**fields, **extra})]
 
 
-__all__ = ["Call", "Reading", "StepJudge"]
+__all__ = ["Call", "Excursion", "Reading", "StepJudge", "Verdict", "judge"]

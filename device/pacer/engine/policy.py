@@ -348,76 +348,13 @@ def least_squares_slope(points: Sequence[tuple[float, float]]) -> float | None:
     return (n * sxy - sx * sy) / den
 
 
-class Verdict(StrEnum):
-    NONE = "none"
-    ALERT = "alert"
-    #: back inside by the hysteresis after at least one alert: ``back_in_zone``
-    CLEARED = "cleared"
-
-
-@dataclass(frozen=True, slots=True)
-class Excursion:
-    """The alert state of one direction (over or under) in the current step."""
-
-    #: start of the current continuous stretch beyond the bound (None when not beyond)
-    beyond_since: float | None = None
-    #: alerts given in this excursion
-    alerts: int = 0
-    last_alert_t: float | None = None
-    #: start of the current stretch back inside by the margin (the excursion ends after
-    #: ``clear_dwell_s`` of it)
-    inside_since: float | None = None
-
-
-def judge(
-    ex: Excursion,
-    t: float,
-    *,
-    beyond: bool,
-    back_inside: bool,
-    held: bool,
-    dwell_s: float,
-    repeat_s: float,
-    max_alerts: int,
-    clear_dwell_s: float = 0.0,
-) -> tuple[Excursion, Verdict]:
-    """One second of one direction's alert state machine.
-
-    ``beyond``: the value is past the bound (with tolerance); ``back_inside``: it is back
-    inside by the margin; held there for ``clear_dwell_s`` that ends an excursion that was
-    alerted (CLEARED, once); ``held``: an alert is not allowed now (ramp-in, grace); the
-    dwell then starts only once it is allowed again.
-    """
-    if back_inside:
-        if not ex.alerts:
-            return Excursion(), Verdict.NONE
-        since = t if ex.inside_since is None else ex.inside_since
-        if t - since >= clear_dwell_s:
-            return Excursion(), Verdict.CLEARED
-        return replace(ex, beyond_since=None, inside_since=since), Verdict.NONE
-    if ex.inside_since is not None:
-        ex = replace(ex, inside_since=None)
-    if not beyond or held:
-        return replace(ex, beyond_since=None), Verdict.NONE
-    since = t if ex.beyond_since is None else ex.beyond_since
-    ex = replace(ex, beyond_since=since)
-    if t - since < dwell_s or ex.alerts >= max_alerts:
-        return ex, Verdict.NONE
-    if ex.last_alert_t is not None and t - ex.last_alert_t < repeat_s:
-        return ex, Verdict.NONE
-    return replace(ex, alerts=ex.alerts + 1, last_alert_t=t), Verdict.ALERT
-
-
 __all__ = [
     "AlertPolicy",
     "Direction",
-    "Excursion",
     "MetricRules",
-    "Verdict",
     "first_order_eta",
     "hr_trend",
     "is_first_hard_step",
-    "judge",
     "least_squares_slope",
     "ramp_in_s",
     "step_direction",

@@ -201,7 +201,8 @@ def test_eager_runner_moves_effort_first_and_hr_follows() -> None:
     start = round(step_starts(result)[hard_steps(workout)[1]])
     before_speed, before_hr = seen[start - 1]
     speed_10, hr_10 = seen[start + 10]
-    assert before_speed is not None and speed_10 is not None
+    assert before_speed is not None
+    assert speed_10 is not None
     assert speed_10 > before_speed * 1.05  # pace jumps within seconds ...
     assert hr_10 - before_hr < 10  # ... HR has barely started
     assert seen[start + 40][1] - before_hr > 10  # and follows with its kinetics

@@ -187,6 +187,17 @@ def test_no_under_alert_while_rising_into_the_zone() -> None:
     assert s.of(EventType.ALERT_UNDER) == []
 
 
+def test_a_predicted_crossing_is_alerted_after_the_short_dwell() -> None:
+    s = effort_first()
+    warned = s.of(PREDICTED)[0].t
+    cross = crossing(s, HARD_TOP, int(warned))
+    over = in_step(s, HARD_START, OVER)[0]
+    assert over - cross == POLICY.predicted_over_dwell_s
+    # without a warning first (HR over the top at the change) the usual dwell
+    hot = step_up_hot(hr=158)
+    assert in_step(hot, HARD_START, OVER)[0] - HARD_START >= POLICY.hr.over_dwell_s
+
+
 def test_a_flat_hr_under_the_floor_is_still_alerted() -> None:
     s = Script("name: x\nsteps:\n  - active: 10m\n    target: 140-150 bpm\n").start(hr=137)
     s.run(300, lambda t: 137.0)

@@ -49,7 +49,10 @@ def test_eager_start_overshooting_in_ramp_in_is_alerted_within_the_dwell() -> No
     crossed = first_above(eager, 150, 120)
     overs = s.of(EventType.ALERT_OVER)
     assert overs, "an overshoot in the ramp-in must be alerted"
-    dwell = POLICY.hr.over_dwell_s
+    # a crossing announced by a predicted-over warning needs less confirmation
+    warned = s.of(EventType.ALERT_PREDICTED_OVER)
+    assert warned and warned[0].t < crossed
+    dwell = POLICY.predicted_over_dwell_s
     # not the instant it crossed (that is the watch's alert spam) but right after the dwell,
     # allowing for the 5 s average to catch up
     assert crossed + dwell <= overs[0].t <= crossed + dwell + POLICY.hr.smoothing_s

@@ -199,7 +199,7 @@ class StepJudge:
             beyond=r.value > r.high * (1 + rules.tolerance),
             back_inside=r.value <= r.high - hyst,
             held=over_held or terrain_fast,
-            dwell_s=rules.over_dwell_s,
+            dwell_s=self._over_dwell(r, rules.over_dwell_s),
             repeat_s=p.over_repeat_s,
             max_alerts=p.max_alerts_per_excursion,
             clear_dwell_s=p.clear_dwell_s,
@@ -234,6 +234,13 @@ class StepJudge:
         if r.metric is Metric.HR:
             out.extend(self._predict(r, hyst, fields))
         return out
+
+    def _over_dwell(self, r: Reading, dwell_s: float) -> float:
+        """The over dwell: shorter for a heart-rate crossing that was predicted (a warning
+        given and not yet re-armed): the forecast is the confirmation."""
+        if r.metric is Metric.HR and not self.predicted_armed:
+            return min(dwell_s, self.policy.predicted_over_dwell_s)
+        return dwell_s
 
     def _terrain(self, r: Reading) -> tuple[bool, bool]:
         """Pace steps: is a slow (fast) pace the terrain rather than the effort? So while the

@@ -127,6 +127,9 @@ class AlertPolicy:
     predict_min_slope_bpm_min: float = 15.0
     #: The prediction must hold this long before it is given.
     predict_confirm_s: float = 3.0
+    #: A crossing that was predicted (a warning given in this approach) needs less
+    #: confirmation: heart-rate over alerts then dwell this long instead of ``over_dwell_s``.
+    predicted_over_dwell_s: float = 3.0
     #: Effort model (docs/engine.md, :mod:`pacer.engine.effort`): the short average of speed,
     #: cadence and power it reads; how long it remembers (s); the spread of an input (a
     #: fraction of its mean) it must have seen and the share of HR's variance it must explain

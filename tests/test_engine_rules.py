@@ -51,7 +51,8 @@ def test_eager_start_overshooting_in_ramp_in_is_alerted_within_the_dwell() -> No
     assert overs, "an overshoot in the ramp-in must be alerted"
     # a crossing announced by a predicted-over warning needs less confirmation
     warned = s.of(EventType.ALERT_PREDICTED_OVER)
-    assert warned and warned[0].t < crossed
+    assert warned
+    assert warned[0].t < crossed
     dwell = POLICY.predicted_over_dwell_s
     # not the instant it crossed (that is the watch's alert spam) but right after the dwell,
     # allowing for the 5 s average to catch up

@@ -53,7 +53,6 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {}
 
 #: Modules over MAX_LINES being split in parallel: path -> owner.
 KNOWN_LONG: dict[str, str] = {
-    "engine/engine.py": "engine",  # split into timeline / signals / judge
 }
 
 MAX_LOOSE = 5

@@ -327,10 +327,11 @@ def test_summary_counts_time_in_target_after_the_ramp_in() -> None:
     assert row.elapsed_s == 600
     # the 5 s average is above 150 for about the 60 s of the surge
     assert row.over_s == pytest.approx(60, abs=3)
-    assert row.in_s + row.over_s + row.under_s == pytest.approx(600)
+    # all of it measured, but the first seconds: the strap is believed once readings agree
+    assert row.in_s + row.over_s + row.under_s == pytest.approx(600, abs=POLICY.artefact_persist_n)
     assert row.measured_after_ramp_s == pytest.approx(600 - POLICY.hr.ramp_in_s)
     assert row.in_target_after_ramp == pytest.approx(450 / 510, abs=0.01)
-    assert row.avg_hr == pytest.approx((540 * 145 + 60 * 160) / 600)  # readings while running
+    assert row.avg_hr == pytest.approx((540 * 145 + 60 * 160) / 600, abs=0.05)  # while running
     assert row.max_hr == 160
     assert row.avg_speed_mps == pytest.approx(3.5)
     assert row.avg_cadence == pytest.approx(172)

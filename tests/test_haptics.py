@@ -385,7 +385,7 @@ def test_every_engine_pattern_exists_and_feels_different() -> None:
     names = {
         "step_change", "countdown", "tick", "over", "predicted_over", "under", "back_in_zone",
         "cadence_cue", "sensor_lost", "sensor_back", "set_done", "rest_warning", "rest_end",
-        "paused", "resumed", "done", "battery_low",
+        "paused", "resumed", "done", "battery_low", "cue",
     }  # fmt: skip
     assert set(PATTERNS) == names
     shapes = {tuple((s.duty, s.seconds) for s in p.segments) for p in PATTERNS.values()}

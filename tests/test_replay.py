@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
-from conftest import require_fit_fixtures
+from conftest import EXAMPLES, require_fit_fixtures
+from pacer.cli import main
 from pacer.core.samples import HeartRateSample
 from pacer.engine.events import EngineEvent, EventType
 from pacer.formats.activities.fitreader import read_fit_file
 from pacer.recording.feed import replay_feed
 from pacer.recording.replay import replay
+from pacer.workout.model import Cue, Sport
 from sim_recording import recorded_step_up, step_up_workout
+
+STEP_UP = str(EXAMPLES / "step-up-run.yaml")
 
 
 def kinds(events: tuple[EngineEvent, ...], *types: EventType) -> list[EngineEvent]:
@@ -80,3 +88,53 @@ def test_the_feed_holds_sparse_records_and_sends_rr_once() -> None:
     assert len(hr_seconds) >= 56
     rr = [v for t in ticks for s in t.samples if isinstance(s, HeartRateSample) for v in s.rr_s]
     assert rr == pytest.approx([v for r in activity.records for v in r.rr])
+
+
+def test_a_ride_replayed_against_a_run_is_warned_and_its_turnover_cues_suppressed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    fit = require_fit_fixtures() / "sample-activity.fit"
+    activity = read_fit_file(fit)
+    workout = step_up_workout()
+    assert activity.sport is Sport.BIKE
+    assert workout.sport is Sport.RUN
+    result = replay(activity, workout)
+    assert result.warnings
+    assert "bike" in result.warnings[0]
+    assert "run" in result.warnings[0]
+    assert kinds(result.events, EventType.CADENCE_CUE) == []
+    assert all("cue" not in e.data for e in result.events)
+    # the engine did advise turnover (the ride has cadence): all of it was held back
+    assert set(result.suppressed) <= {"ease_turnover", "turnover_up"}
+    assert sum(result.suppressed.values()) == len(kinds(result.events, EventType.ALERT_OVER)) > 0
+    # through the CLI: the warning on stderr, the suppressed cues under the summary
+    events = tmp_path / "ride.jsonl"
+    code = main(["replay", str(fit), "--workout", STEP_UP, "--quiet", "--events", str(events)])
+    assert code == 0
+    out = capsys.readouterr()
+    assert "warning: the recording is a bike" in out.err
+    assert "suppressed" in out.out
+    assert "ease_turnover" in out.out
+    lines = [json.loads(x) for x in events.read_text().splitlines()]
+    assert not any(x["type"] == "cadence_cue" or "cue" in x for x in lines)
+
+
+def test_a_run_against_a_run_is_not_warned() -> None:
+    activity, _ = recorded_step_up()
+    result = replay(activity, step_up_workout())
+    assert result.warnings == ()
+    assert result.suppressed == {}
+
+
+def test_cues_fire_on_their_second_in_a_replay() -> None:
+    activity, _ = recorded_step_up()
+    w = step_up_workout()
+    step = w.steps[1]
+    cued = replace(step, written=replace(step.written, cues=(Cue("quick light strides", 90),)))
+    workout = replace(w, steps=(w.steps[0], cued, *w.steps[2:]))
+    lines: list[dict[str, object]] = []
+    replay(activity, workout, on_event=lambda e: lines.append(e.to_json()))
+    cues = [x for x in lines if x["type"] == "cue"]
+    assert cues == [
+        {"t": 1200 + 90, "type": "cue", "step": 2, "text": "quick light strides", "at_s": 90}
+    ]

@@ -192,6 +192,46 @@ def test_dropout_runner_loses_the_strap_without_zone_alerts_meanwhile() -> None:
     assert sum(r.nodata_s for r in result.summary.steps) > 0
 
 
+def test_eager_runner_moves_effort_first_and_hr_follows() -> None:
+    workout = example("step-up-run.yaml")
+    runner = simulation(workout, Behaviour.EAGER, seed=4)
+    seen: dict[int, tuple[float, float]] = {}
+    runner.on_snapshot(lambda s: seen.__setitem__(round(s.t), (s.speed_mps or 0.0, s.hr or 0.0)))
+    result = asyncio.run(runner.run())
+    for step in hard_steps(workout)[1:]:
+        start = round(step_starts(result)[step])
+
+        def around(k: int, i: int, start: int = start) -> float:
+            return sum(seen[start + k + d][i] for d in range(-2, 3)) / 5
+
+        speed0, hr0 = around(-3, 0), around(-3, 1)
+        assert around(8, 0) > speed0 * 1.05  # pace jumps within seconds ...
+        hr_rise = around(30, 1) - hr0
+        assert hr_rise > 8  # ... HR follows with its kinetics
+        assert around(8, 1) - hr0 < hr_rise / 2  # but had done less than half of it by then
+
+
+def test_hot_start_runner_is_alerted_at_the_first_step_change() -> None:
+    workout = example("step-up-run.yaml")
+    for seed in (1, 2, 3):
+        result = simulate("step-up-run.yaml", Behaviour.HOT_START, seed)
+        first = hard_steps(workout)[0]
+        start = step_starts(result)[first]
+        overs = [e for e in result.events if e.type is EventType.ALERT_OVER and e.step == first]
+        assert overs
+        assert overs[0].t - start <= 15  # a step up: the overshoot is alerted at once
+
+
+def test_artefacts_runner_spikes_are_dropped_without_alerts() -> None:
+    runner = simulation(example("step-up-run.yaml"), Behaviour.ARTEFACTS, seed=2)
+    shown: list[int] = []
+    runner.on_snapshot(lambda s: shown.append(s.hr) if s.hr is not None else None)
+    result = asyncio.run(runner.run())
+    assert runner.engine.dropped_hr > 20
+    assert [e for e in result.events if e.type in ALERTS] == []
+    assert max(shown) < 190  # no spike ever reached the screen
+
+
 def test_same_seed_same_run() -> None:
     a = simulate("step-up-run.yaml", Behaviour.DROPOUT, seed=5)
     b = simulate("step-up-run.yaml", Behaviour.DROPOUT, seed=5)

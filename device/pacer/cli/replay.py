@@ -26,6 +26,8 @@ examples:
 
 --events FILE writes the same JSON lines as 'pacer sim': one engine event per line with t
 (workout seconds), type, step (1-based) and the event's own fields.
+A recording of another sport than the workout's (a ride against a run) is replayed with a
+warning, and without the runner's turnover cues; the summary says which were suppressed.
 exit status: 0 when the workout ran to its end within the recording, 1 when the recording
 ended first, 2 on bad input.
 """
@@ -64,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from pacer.engine.events import EngineEvent
     from pacer.engine.summary import format_summary
     from pacer.engine.text import QUIET, describe
-    from pacer.recording.replay import replay
+    from pacer.recording.replay import replay, sport_warning
     from pacer.workout.syntax import format_clock
 
     workout, profile = load(args)
@@ -77,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
             f"{len(activity.records)} records, {activity.device}) against "
             f"{workout.name}: {count} steps"
         )
+    warning = sport_warning(activity, workout)
+    if warning is not None:
+        print(f"warning: {warning}", file=sys.stderr)
     out = None
     if args.events:
         try:
@@ -102,6 +107,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print()
     print(format_summary(result.summary, profile.units))
+    if result.suppressed:
+        cues = ", ".join(f"{cue} x{n}" for cue, n in sorted(result.suppressed.items()))
+        print(f"suppressed (the recording is not a {workout.sport.value}): {cues}")
     if not args.quiet:
         rate = result.seconds / 3600 / spent if spent > 0 else float("inf")
         print(

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.workout.profile import Profile
     from pacer.workout.resolve import ResolvedWorkout
 
-ATHLETES = ("disciplined", "eager", "fader", "dropout", "strength")
+ATHLETES = ("disciplined", "eager", "fader", "dropout", "strength", "hot-start", "artefacts")
 
 DESCRIPTION = """\
 Run WORKOUT on simulated hardware: a simulated athlete produces heart rate, foot-pod and
@@ -36,6 +36,8 @@ athletes:
   fader        cannot hold the last hard step
   dropout      disciplined, but the HR strap loses contact now and then
   strength     presses the button after each set (default for strength workouts)
+  hot-start    warms up too hard and carries it into the first step
+  artefacts    disciplined, with a strap that spikes to 200+ bpm and drops out
 """
 
 EPILOG = """\

@@ -28,6 +28,8 @@ class EventType(StrEnum):
     WORKOUT_DONE = "workout_done"
     #: the extend button added time to a step, a rest timer or a condition cap
     STEP_EXTENDED = "step_extended"
+    #: a timed message of the step (``Cue``) reached its second or metre: ``text`` with it
+    CUE = "cue"
 
 
 @dataclass(frozen=True, slots=True)

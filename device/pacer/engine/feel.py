@@ -25,6 +25,7 @@ REST_END = "rest_end"
 PAUSED = "paused"
 RESUMED = "resumed"
 DONE = "done"
+CUE = "cue"  # a timed message of the step: one soft tap
 
 PATTERN_NAMES: tuple[str, ...] = (
     STEP_CHANGE,
@@ -42,6 +43,7 @@ PATTERN_NAMES: tuple[str, ...] = (
     PAUSED,
     RESUMED,
     DONE,
+    CUE,
 )
 
 #: Event type -> pattern. ``None``: shown on screen, not felt on its own (a cadence cue rides
@@ -64,6 +66,7 @@ PATTERNS: dict[EventType, str | None] = {
     EventType.RESUMED: RESUMED,
     EventType.WORKOUT_DONE: DONE,
     EventType.STEP_EXTENDED: None,
+    EventType.CUE: CUE,
 }
 
 #: When several events land on the same tick only the most important is played
@@ -81,6 +84,7 @@ PRIORITY: tuple[str, ...] = (
     TICK,
     COUNTDOWN,
     BACK_IN_ZONE,
+    CUE,
     SENSOR_BACK,
     PAUSED,
     RESUMED,

@@ -11,13 +11,16 @@ the instant a bound is crossed, ours is calm and early instead.
   mistake.
 * **Asymmetry.** Over alerts after a short dwell beyond the bound, under after a long one,
   and repeats of under are rarer.
-* **Prediction.** From the smoothed HR slope, warn before the upper bound is crossed; only on
-  a steep rise, never on a flat approach.
-* **Hysteresis, repeats, excursions.** An alert clears only when the value is back
-  ``hysteresis`` inside the range; repeats are at least ``*_repeat_s`` apart and at most
-  ``max_alerts_per_excursion`` per excursion.
+* **Direction.** On a step *up* HR already over the top is an overshoot, alerted at once; on
+  a step *down* HR is given the time a physiological recovery takes to fall.
+* **Prediction.** From effort (a first-order model of how this athlete's HR answers speed,
+  cadence or power, learned during the run) or from HR's own slope, warn when the predicted
+  steady state is over the top, before HR gets there.
+* **Hysteresis, repeats, excursions.** An excursion ends only when the value has been back
+  ``hysteresis`` inside the range for ``clear_dwell_s``; repeats are at least
+  ``*_repeat_s`` apart and at most ``max_alerts_per_excursion`` per excursion.
 
-The small functions at the end are the decisions themselves; :mod:`pacer.engine.engine`
+The small functions at the end are the decisions themselves; :mod:`pacer.engine.judge`
 keeps the state and calls them.
 """
 
@@ -113,14 +116,57 @@ class AlertPolicy:
     under_repeat_s: float = 240.0
     #: Alerts per excursion; then silence until the value is back in range.
     max_alerts_per_excursion: int = 3
-    #: Warn when the upper bound will be crossed within this many seconds at the current slope.
-    predict_horizon_s: float = 20.0
+    #: Warn when HR is heading over the top: its predicted steady state (from effort, or
+    #: from its own slope) is above the top by ``predict_margin_bpm`` and the first-order
+    #: approach crosses the top within ``predict_horizon_s``.
+    predict_horizon_s: float = 45.0
+    predict_margin_bpm: float = 5.0
     #: Heart-rate samples of this many seconds give the slope (least squares).
     predict_window_s: float = 30.0
-    #: Only a rise at least this steep (bpm/min) is predicted; a flat approach never is.
+    #: The HR-only fallback predicts only a rise at least this steep (bpm/min).
     predict_min_slope_bpm_min: float = 15.0
     #: The prediction must hold this long before it is given.
     predict_confirm_s: float = 3.0
+    #: A crossing that was predicted (a warning given in this approach) needs less
+    #: confirmation: heart-rate over alerts then dwell this long instead of ``over_dwell_s``.
+    predicted_over_dwell_s: float = 3.0
+    #: Effort model (docs/engine.md, :mod:`pacer.engine.effort`): the short average of speed,
+    #: cadence and power it reads; how long it remembers (s); the spread of an input (a
+    #: fraction of its mean) it must have seen and the share of HR's variance it must explain
+    #: before its gain is trusted; and the prior
+    #: time constant of HR following effort (s) until step changes have fitted one.
+    effort_smoothing_s: float = 5.0
+    effort_memory_s: float = 1200.0
+    effort_min_spread: float = 0.015
+    effort_min_r2: float = 0.5
+    effort_tau_s: float = 40.0
+    #: The model does not learn in the run's first seconds: HR starts far from any steady
+    #: state and settles for minutes.
+    effort_settle_s: float = 300.0
+    #: Artefacts: a heart-rate reading more than ``artefact_jump_bpm`` per second from the
+    #: last believed one is held back and dropped unless ``artefact_persist_n`` readings agree
+    #: on the new level; a reading more than ``rr_disagree_bpm`` from its own RR intervals is
+    #: dropped. A strap can spike; a heart cannot jump 20 bpm in a second and back.
+    artefact_jump_bpm: float = 15.0
+    artefact_persist_n: int = 3
+    rr_disagree_bpm: float = 20.0
+    #: Good readings further apart than this are a gap: the trend restarts after it ...
+    gap_s: float = 3.0
+    #: ... and needs this many consecutive good readings before it is believed.
+    trend_min_samples: int = 10
+    #: An excursion ends only after the value has been back inside by the hysteresis for
+    #: this long; then (and only then) the one "back in zone" tap.
+    clear_dwell_s: float = 20.0
+    #: Step down with HR above the new top: no over alert while HR decays at least as fast
+    #: as recovery with time constant ``step_down_tau_s`` (plus ``step_down_margin_bpm``),
+    #: nor in the first ``step_down_grace_s`` (the athlete reacts); an HR that does not fall
+    #: is alerted at ``step_down_limit_s`` after the step start at the latest.
+    step_down_tau_s: float = 60.0
+    step_down_grace_s: float = 20.0
+    step_down_margin_bpm: float = 4.0
+    step_down_limit_s: float = 90.0
+    #: No under alert while HR rises fast enough to reach the floor within this many seconds.
+    under_reach_horizon_s: float = 60.0
     #: |slope| below this (bpm/min) shows as a steady trend.
     trend_steady_bpm_min: float = 3.0
     #: Cadence that changed less than ``cadence_flat_spm`` in ``cadence_window_s`` is flat.
@@ -159,12 +205,9 @@ class AlertPolicy:
             raise ConfigError("alert policy countdown_final must lie between 0 and countdown_s")
 
     def rules(self, metric: Metric) -> MetricRules:
-        return {
-            Metric.HR: self.hr,
-            Metric.SPEED: self.speed,
-            Metric.CADENCE: self.cadence,
-            Metric.POWER: self.power,
-        }[metric]
+        """The rules of ``metric`` (the field named after it: ``hr``, ``speed``...)."""
+        rules: MetricRules = getattr(self, metric.value)
+        return rules
 
     @property
     def countdown_marks(self) -> tuple[int, ...]:
@@ -251,15 +294,24 @@ def ramp_in_s(policy: AlertPolicy, steps: tuple[ResolvedStep, ...], index: int) 
     return window
 
 
-class Lag(StrEnum):
-    """Which way the value must travel at a step change, so which alert the ramp-in holds."""
+class Direction(StrEnum):
+    """Which way a step change goes, so what HR over the new top means."""
 
-    UP = "up"  # value below (or in) the range: hold under alerts
-    DOWN = "down"  # value above the range: hold over alerts
+    UP = "up"  # a harder target, or the first after an untargeted step: over is overshoot
+    DOWN = "down"  # an easier target: HR is expected to fall
+    LEVEL = "level"
 
 
-def lag_direction(value: float | None, high: float) -> Lag:
-    return Lag.DOWN if value is not None and value > high else Lag.UP
+def step_direction(steps: tuple[ResolvedStep, ...], index: int) -> Direction:
+    """Compare the middle of step ``index``'s target with where the previous one ended."""
+    target = steps[index].target
+    if target is None:
+        return Direction.LEVEL
+    prev = steps[index - 1].target if index > 0 else None
+    if prev is None or prev.metric is not target.metric:
+        return Direction.UP
+    before, now = sum(prev.bounds_at(1.0)), sum(target.bounds_at(0.0))
+    return Direction.UP if now > before else Direction.DOWN if now < before else Direction.LEVEL
 
 
 def hr_trend(slope_bpm_min: float | None, policy: AlertPolicy) -> Trend:
@@ -272,15 +324,12 @@ def hr_trend(slope_bpm_min: float | None, policy: AlertPolicy) -> Trend:
     return Trend.STEADY
 
 
-def seconds_to_cross(
-    value: float, slope_bpm_min: float, high: float, policy: AlertPolicy
-) -> float | None:
-    """Seconds until ``value`` rising at ``slope_bpm_min`` crosses ``high``, when that is a
-    warning worth giving: the rise is steep and the crossing is within the horizon."""
-    if value > high or slope_bpm_min < policy.predict_min_slope_bpm_min:
+def first_order_eta(value: float, steady: float, high: float, tau_s: float) -> float | None:
+    """Seconds until ``value`` approaching ``steady`` exponentially (time constant
+    ``tau_s``) crosses ``high``; None when it never does."""
+    if value >= high or steady <= high:
         return None
-    eta = (high - value) / (slope_bpm_min / 60.0)
-    return eta if eta <= policy.predict_horizon_s else None
+    return tau_s * math.log((steady - value) / (steady - high))
 
 
 def least_squares_slope(points: Sequence[tuple[float, float]]) -> float | None:
@@ -302,65 +351,14 @@ def least_squares_slope(points: Sequence[tuple[float, float]]) -> float | None:
     return (n * sxy - sx * sy) / den
 
 
-class Verdict(StrEnum):
-    NONE = "none"
-    ALERT = "alert"
-    #: back inside by the hysteresis after at least one alert: ``back_in_zone``
-    CLEARED = "cleared"
-
-
-@dataclass(frozen=True, slots=True)
-class Excursion:
-    """The alert state of one direction (over or under) in the current step."""
-
-    #: start of the current continuous stretch beyond the bound (None when not beyond)
-    beyond_since: float | None = None
-    #: alerts given in this excursion
-    alerts: int = 0
-    last_alert_t: float | None = None
-
-
-def judge(
-    ex: Excursion,
-    t: float,
-    *,
-    beyond: bool,
-    back_inside: bool,
-    held: bool,
-    dwell_s: float,
-    repeat_s: float,
-    max_alerts: int,
-) -> tuple[Excursion, Verdict]:
-    """One second of one direction's alert state machine.
-
-    ``beyond``: the value is past the bound (with tolerance); ``back_inside``: it is back
-    inside by the hysteresis, which ends the excursion; ``held``: an alert is not allowed now
-    (ramp-in, grace); the dwell then starts only once it is allowed again.
-    """
-    if back_inside:
-        return Excursion(), (Verdict.CLEARED if ex.alerts else Verdict.NONE)
-    if not beyond or held:
-        return replace(ex, beyond_since=None), Verdict.NONE
-    since = t if ex.beyond_since is None else ex.beyond_since
-    ex = replace(ex, beyond_since=since)
-    if t - since < dwell_s or ex.alerts >= max_alerts:
-        return ex, Verdict.NONE
-    if ex.last_alert_t is not None and t - ex.last_alert_t < repeat_s:
-        return ex, Verdict.NONE
-    return replace(ex, alerts=ex.alerts + 1, last_alert_t=t), Verdict.ALERT
-
-
 __all__ = [
     "AlertPolicy",
-    "Excursion",
-    "Lag",
+    "Direction",
     "MetricRules",
-    "Verdict",
+    "first_order_eta",
     "hr_trend",
     "is_first_hard_step",
-    "judge",
-    "lag_direction",
     "least_squares_slope",
     "ramp_in_s",
-    "seconds_to_cross",
+    "step_direction",
 ]

@@ -91,7 +91,10 @@ class Snapshot:
     predict_s: float | None = None
     #: the step is still in its ramp-in window (HR lags; under is not alerted yet)
     ramp_in: bool = False
-    #: +1 while the target ramps up, -1 while it ramps down, 0 for a fixed target
+    #: the band the value is judged against now (a ramp's moves through the step)
+    target_low: float | None = None
+    target_high: float | None = None
+    #: +1 a rising ramp, -1 a falling one, 0 a fixed target (the screen's marker)
     target_trend: int = 0
 
     @property

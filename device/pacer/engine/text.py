@@ -53,11 +53,18 @@ def describe(event: EngineEvent, units: Units = Units.METRIC) -> str:
             nth = f" #{d['n']}" if int(d.get("n", 1)) > 1 else ""
             return f"alert {'over' if over else 'under'}{nth}: {value} {rel} {bound}{cue}"
         case EventType.ALERT_PREDICTED_OVER:
-            return (
-                f"alert predicted over: HR {float(d['value']):.0f} rising "
-                f"{float(d['slope_bpm_min']):.0f} bpm/min, above {float(d['high']):.0f} "
-                f"in ~{d['in_s']} s{cue}"
+            source = "effort" if d.get("from") == "effort" else "trend"
+            heading = (
+                f"heading for {float(d['steady_bpm']):.0f} ({source})"
+                if "steady_bpm" in d
+                else f"rising {float(d['slope_bpm_min']):.0f} bpm/min"
             )
+            return (
+                f"alert predicted over: HR {float(d['value']):.0f} {heading}, above "
+                f"{float(d['high']):.0f} in ~{d['in_s']} s{cue}"
+            )
+        case EventType.CUE:
+            return f"cue: {d['text']}"
         case EventType.BACK_IN_ZONE:
             value = format_value(str(d["metric"]), float(d["value"]), units)
             return f"back in zone: {value}"

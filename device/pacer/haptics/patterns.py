@@ -117,6 +117,7 @@ _ALL = (
         "the step ends in 10 s",
     ),
     Pattern("back_in_zone", 30, buzz((0.35, 60)), "one faint tap", "back in the target"),
+    Pattern("cue", 28, buzz((SOFT, 150)), "one soft tap", "a message of the step on screen"),
     Pattern(
         "sensor_back",
         25,

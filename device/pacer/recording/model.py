@@ -28,6 +28,7 @@ from typing import Any
 
 from pacer.engine.events import EventType
 from pacer.engine.snapshot import TargetStatus
+from pacer.engine.zones import status_of
 from pacer.workout.model import Intensity, Sport
 from pacer.workout.profile import Units
 from pacer.workout.resolve import Metric, ResolvedTarget
@@ -304,17 +305,6 @@ def with_targets(records: Iterable[Record], laps: Sequence[Lap]) -> list[Record]
                 r = replace(r, target_low=lap.target.low, target_high=lap.target.high)
         out.append(r)
     return out
-
-
-def status_of(value: float | None, target: ResolvedTarget | None) -> TargetStatus:
-    """Where ``value`` sits against ``target`` (NONE without either)."""
-    if value is None or target is None:
-        return TargetStatus.NONE
-    if value > target.high:
-        return TargetStatus.OVER
-    if value < target.low:
-        return TargetStatus.UNDER
-    return TargetStatus.IN
 
 
 def metric_value(record: Record, metric: Metric) -> float | None:

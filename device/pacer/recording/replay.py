@@ -5,16 +5,22 @@ real engine, second by second at its recorded timing, as fast as the machine goe
 decides every alert and cue as it would have on the run; the result holds its events and its
 per-step summary (time in target, compliance). :mod:`pacer.recording.feed` turns the recording
 into samples; see there for smart-recording gaps, missing heart rate and pauses.
+
+Replaying a recording of one sport against a workout of another (a ride against a run) is
+allowed (the heart-rate steps still say something) but warned, and the engine's turnover
+cues, a runner's advice, are suppressed: :attr:`ReplayResult.warnings` says so and
+:attr:`ReplayResult.suppressed` counts them by cue.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from pacer.core.actions import ButtonAction
 from pacer.engine.engine import Engine
-from pacer.engine.events import EngineEvent
+from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.policy import AlertPolicy
 from pacer.engine.summary import WorkoutSummary
 from pacer.recording.feed import HOLD_S, replay_feed
@@ -31,6 +37,20 @@ class ReplayResult:
     seconds: float
     #: the workout reached its end within the recording
     completed: bool
+    #: what does not fit (the recording's sport differs from the workout's)
+    warnings: tuple[str, ...] = ()
+    #: cues left out, by cue ("ease_turnover": 3)
+    suppressed: dict[str, int] = field(default_factory=dict)
+
+
+def sport_warning(activity: Activity, workout: ResolvedWorkout) -> str | None:
+    """The warning for replaying a recording against a workout of another sport."""
+    if activity.sport is workout.sport:
+        return None
+    return (
+        f"the recording is a {activity.sport.value}, the workout '{workout.name}' a "
+        f"{workout.sport.value}: turnover cues suppressed"
+    )
 
 
 def replay(
@@ -44,10 +64,19 @@ def replay(
     """Run ``workout`` on ``activity``'s data. The replay stops when the workout ends or
     the recording does (then the engine is stopped as an athlete would: not completed)."""
     engine = Engine(workout, policy)
+    warning = sport_warning(activity, workout)
+    suppressed: Counter[str] = Counter()
+    kept: list[EngineEvent] = []
 
     def emit(events: list[EngineEvent]) -> None:
-        if on_event is not None:
-            for e in events:
+        for e in events:
+            if warning is not None and e.type is EventType.CADENCE_CUE:
+                suppressed[str(e.data["cue"])] += 1
+                continue
+            if warning is not None and "cue" in e.data:
+                e = replace(e, data={k: v for k, v in e.data.items() if k != "cue"})
+            kept.append(e)
+            if on_event is not None:
                 on_event(e)
 
     now = 0.0
@@ -69,7 +98,14 @@ def replay(
     completed = engine.done
     if not engine.done:
         emit(engine.on_action(ButtonAction.STOP, now))
-    return ReplayResult(engine.summary(), engine.events, now, completed)
+    return ReplayResult(
+        engine.summary(),
+        tuple(kept),
+        now,
+        completed,
+        warnings=() if warning is None else (warning,),
+        suppressed=dict(suppressed),
+    )
 
 
-__all__ = ["ReplayResult", "replay"]
+__all__ = ["ReplayResult", "replay", "sport_warning"]

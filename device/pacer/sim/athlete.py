@@ -16,7 +16,11 @@ The model, per second:
 Behaviours decide the effort: ``disciplined`` eases into each step and follows the cues,
 ``eager`` jumps into each hard step too hard until an over alert reins it in, ``fader``
 cannot hold the last hard step, ``dropout`` is disciplined with a strap that loses contact or
-disconnects now and then, ``strength`` presses the button after each set. Everything random
+disconnects now and then, ``strength`` presses the button after each set, ``hot-start``
+warms up too hard and carries it into the first step until an over alert, ``artefacts`` is
+disciplined with a strap that spikes to 200+ bpm (one reading or two) and drops out. Effort
+moves first: speed, cadence and power answer it at once, heart rate follows it with its
+kinetics. Everything random
 comes from one ``random.Random(seed)``.
 """
 
@@ -57,6 +61,8 @@ class Behaviour(StrEnum):
     FADER = "fader"
     DROPOUT = "dropout"
     STRENGTH = "strength"
+    HOT_START = "hot-start"
+    ARTEFACTS = "artefacts"
 
 
 BEHAVIOURS: dict[Behaviour, str] = {
@@ -65,6 +71,8 @@ BEHAVIOURS: dict[Behaviour, str] = {
     Behaviour.FADER: "cannot hold the last hard step",
     Behaviour.DROPOUT: "disciplined, but the HR strap loses contact now and then",
     Behaviour.STRENGTH: "presses the button after each set, waits for the rest timer",
+    Behaviour.HOT_START: "warms up too hard and carries it into the first step",
+    Behaviour.ARTEFACTS: "disciplined, with a strap that spikes (single and paired) and drops",
 }
 
 
@@ -83,8 +91,8 @@ class Physiology:
     #: marathon pace as a speed, and the effort at which it is run
     ref_speed_mps: float = 3.3
     ref_effort: float = 0.62
-    speed_gain_above: float = 0.24
-    speed_gain_below: float = 0.5
+    speed_gain_above: float = 0.7
+    speed_gain_below: float = 0.7
     #: speed lost per percent of grade, at the same effort
     grade_speed_loss: float = 0.035
     cadence_base_spm: float = 150.0
@@ -218,6 +226,10 @@ class Athlete:
     fade_per_min: float = 0.025
     #: an open step (lap button) lasts this long
     open_step_s: float = 300.0
+    #: hot-start: warm up this many bpm above the top of the first hard step
+    hot_bpm: float = 8.0
+    #: artefacts: seconds between strap spikes (mean)
+    spike_every_s: float = 90.0
     _rng: random.Random = field(init=False, repr=False)
     _phys: Physiology = field(init=False, repr=False)
     _t0: float | None = field(default=None, init=False)
@@ -233,6 +245,9 @@ class Athlete:
     _next_dropout: float = field(default=0.0, init=False)
     _last_hard_index: int = field(default=-1, init=False)
     _track: deque[tuple[float, float]] = field(default_factory=deque, init=False)
+    _first_hard: ResolvedTarget | None = field(default=None, init=False)
+    _next_spike: float = field(default=0.0, init=False)
+    _spike_left: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -241,7 +256,15 @@ class Athlete:
         self._effort = REST_EFFORT
         hard = [i for i, s in enumerate(self.workout.steps) if _is_hard(s.intensity, s.target)]
         self._last_hard_index = hard[-1] if hard else -1
+        self._first_hard = self.workout.steps[hard[0]].target if hard else None
         self._next_dropout = self._rng.uniform(240.0, 600.0)
+        self._next_spike = self._rng.uniform(30.0, 2 * self.spike_every_s)
+
+    @property
+    def heart_rate(self) -> float:
+        """The true heart rate now (before the strap's noise and artefacts): what the
+        benchmarks judge the engine against."""
+        return self._hr
 
     # --- the engine talks back ---------------------------------------------------------
 
@@ -295,6 +318,11 @@ class Athlete:
             assert target is not None
             goal = p.effort_for_hr(target.high + self.overshoot_bpm)
             ease, overshoot = 5.0, True
+        hot = self.behaviour is Behaviour.HOT_START and self._first_hard is not None
+        if hot and step.intensity is Intensity.WARMUP and self._first_hard is not None:
+            goal = p.effort_for_hr(self._first_hard.high + self.hot_bpm)
+        elif hot and step.target is self._first_hard and self._plan is not None:
+            goal, ease, overshoot = self._effort, 5.0, True  # carries the warm-up's effort
         start_t = self._last_t or 0.0
         # what the runner learned about the day's effort-HR relation carries over
         carried = 0.0
@@ -339,7 +367,8 @@ class Athlete:
             plan.overshoot = False  # even the eager settle down in the end
         if plan.overshoot:
             return plan.goal_effort
-        if self.behaviour is Behaviour.EAGER and plan.hard and plan.aim and plan.ease_in_s < 10:
+        hasty = self.behaviour in (Behaviour.EAGER, Behaviour.HOT_START)
+        if hasty and plan.hard and plan.aim and plan.ease_in_s < 10:
             # reined in: head for the middle of the range quickly
             plan.goal_effort = self._effort_for(plan.aim)
             plan.start_effort, plan.start_t, plan.ease_in_s = self._effort, now, 20.0
@@ -441,8 +470,10 @@ class Athlete:
             round(rr * (1 + rng.gauss(0.0, 0.02)), 3) for _ in range(max(1, round(self._hr / 60)))
         )
         hr_sample: Sample | None = HeartRateSample(now, bpm, contact=True, rr_s=beats)
-        if self.behaviour is Behaviour.DROPOUT:
+        if self.behaviour in (Behaviour.DROPOUT, Behaviour.ARTEFACTS):
             hr_sample = self._strap(now, HeartRateSample(now, bpm, contact=True, rr_s=beats), out)
+        if self.behaviour is Behaviour.ARTEFACTS and hr_sample is not None:
+            hr_sample = self._spike(now, hr_sample)
         if hr_sample is not None:
             out.append(hr_sample)
         if self.workout.sport is Sport.STRENGTH:
@@ -497,6 +528,18 @@ class Athlete:
             return None
         garbage = rng.choice((0, rng.randint(40, 220)))
         return HeartRateSample(now, garbage, contact=False)
+
+    def _spike(self, now: float, sample: Sample) -> Sample:
+        """The artefacts athlete's strap: now and then a 200+ bpm reading, one or two."""
+        rng = self._rng
+        since = now - (self._t0 or now)
+        if not self._spike_left and since >= self._next_spike:
+            self._spike_left = rng.choice((1, 2))
+            self._next_spike = since + rng.uniform(0.5, 1.5) * self.spike_every_s
+        if not self._spike_left:
+            return sample
+        self._spike_left -= 1
+        return HeartRateSample(now, rng.randint(200, 230), contact=True)
 
 
 def _is_hard(intensity: Intensity, target: ResolvedTarget | None) -> bool:

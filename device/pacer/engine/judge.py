@@ -1,0 +1,306 @@
+"""The judge: one step's zone alerts, excursions and prediction, one second at a time (pure).
+
+:func:`judge` is one direction's excursion state machine (dwell, repeats, the alerts per
+excursion, the end after ``clear_dwell_s`` back inside). The engine hands a
+:class:`StepJudge` a :class:`Reading` each tick (the smoothed value and the band it is
+judged against, the HR trend, the effort model's prediction, and the context that holds
+alerts back); it answers with :class:`Call` objects, the alerts to give. What each rule
+decides is in :mod:`pacer.engine.policy`; why, in docs/engine.md.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from pacer.engine.effort import Prediction
+from pacer.engine.events import EventType
+from pacer.engine.policy import AlertPolicy, Direction, first_order_eta
+from pacer.workout.resolve import Metric
+
+
+class Verdict(StrEnum):
+    NONE = "none"
+    ALERT = "alert"
+    #: back inside by the hysteresis after at least one alert: ``back_in_zone``
+    CLEARED = "cleared"
+
+
+@dataclass(frozen=True, slots=True)
+class Excursion:
+    """The alert state of one direction (over or under) in the current step."""
+
+    #: start of the current continuous stretch beyond the bound (None when not beyond)
+    beyond_since: float | None = None
+    #: alerts given in this excursion
+    alerts: int = 0
+    last_alert_t: float | None = None
+    #: start of the current stretch back inside by the margin (the excursion ends after
+    #: ``clear_dwell_s`` of it)
+    inside_since: float | None = None
+
+
+def judge(
+    ex: Excursion,
+    t: float,
+    *,
+    beyond: bool,
+    back_inside: bool,
+    held: bool,
+    dwell_s: float,
+    repeat_s: float,
+    max_alerts: int,
+    clear_dwell_s: float = 0.0,
+) -> tuple[Excursion, Verdict]:
+    """One second of one direction's alert state machine.
+
+    ``beyond``: the value is past the bound (with tolerance); ``back_inside``: it is back
+    inside by the margin; held there for ``clear_dwell_s`` that ends an excursion that was
+    alerted (CLEARED, once); ``held``: an alert is not allowed now (ramp-in, grace); the
+    dwell then starts only once it is allowed again.
+    """
+    if back_inside:
+        if not ex.alerts:
+            return Excursion(), Verdict.NONE
+        since = t if ex.inside_since is None else ex.inside_since
+        if t - since >= clear_dwell_s:
+            return Excursion(), Verdict.CLEARED
+        return replace(ex, beyond_since=None, inside_since=since), Verdict.NONE
+    if ex.inside_since is not None:
+        ex = replace(ex, inside_since=None)
+    if not beyond or held:
+        return replace(ex, beyond_since=None), Verdict.NONE
+    since = t if ex.beyond_since is None else ex.beyond_since
+    ex = replace(ex, beyond_since=since)
+    if t - since < dwell_s or ex.alerts >= max_alerts:
+        return ex, Verdict.NONE
+    if ex.last_alert_t is not None and t - ex.last_alert_t < repeat_s:
+        return ex, Verdict.NONE
+    return replace(ex, alerts=ex.alerts + 1, last_alert_t=t), Verdict.ALERT
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the judge sees in one second."""
+
+    t: float
+    metric: Metric
+    value: float
+    #: the band now (a ramp's band at the fraction of the step done)
+    low: float
+    high: float
+    #: HR slope, bpm per minute (None until enough consecutive good readings)
+    slope: float | None = None
+    #: where the effort model says HR is heading (HR targets with an effort sensor)
+    effort: Prediction | None = None
+    #: the time constant of HR following effort (fitted, or the prior)
+    tau_s: float = 40.0
+    #: heart rate now (pace steps: is a pace excursion the terrain?)
+    hr: float | None = None
+    cadence_rising: bool = False
+    resumed_recently: bool = False
+    near_end: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """An alert to give: its type and fields; ``side`` picks the turnover advice."""
+
+    type: EventType
+    side: str
+    fields: dict[str, object]
+
+
+@dataclass(slots=True)
+class StepJudge:
+    """The judging state of one step with a target."""
+
+    policy: AlertPolicy
+    start_t: float
+    ramp_in_s: float
+    direction: Direction
+    #: the value at the step start (a step down measures the decay from it)
+    start_value: float | None
+    over: Excursion = field(default_factory=Excursion)
+    under: Excursion = field(default_factory=Excursion)
+    predicted_armed: bool = True
+    predicted_since: float | None = None
+    last_predicted_t: float | None = None
+    #: seconds until HR crosses the top, when a warning is due (shown on screen)
+    predict_s: float | None = None
+    #: pace steps: heart rate while the pace was on target (sum, count)
+    effort_hr_sum: float = 0.0
+    effort_hr_n: int = 0
+    #: the top of the band as last judged (a ramp's moves)
+    _high: float = 0.0
+
+    def no_data(self) -> None:
+        """No value: no zone alerts, excursions forgotten."""
+        self.over, self.under, self.predicted_since, self.predict_s = (
+            Excursion(),
+            Excursion(),
+            None,
+            None,
+        )
+
+    def excused(self, over: bool, t: float) -> bool:
+        """Is being over (``over``) or under now the lag the rules allow for?"""
+        if over:
+            return self._decaying(t, None)
+        return t - self.start_t < self.ramp_in_s
+
+    def _decaying(self, t: float, value: float | None) -> bool:
+        """A step down, HR above the top at the start, still within the time its decay
+        may take (and, given ``value``, falling at least as fast as a slow recovery)."""
+        p, v0 = self.policy, self.start_value
+        if self.direction is not Direction.DOWN or v0 is None:
+            return False
+        elapsed = t - self.start_t
+        if elapsed >= p.step_down_limit_s - p.hr.over_dwell_s or elapsed < 0:
+            return False
+        if value is None or elapsed < p.step_down_grace_s:
+            return True
+        return value <= self._ceiling(elapsed, v0)
+
+    def _ceiling(self, elapsed: float, v0: float) -> float:
+        high = self._high
+        decay = math.exp(-elapsed / self.policy.step_down_tau_s)
+        return high + max(0.0, v0 - high) * decay + self.policy.step_down_margin_bpm
+
+    def judge(self, r: Reading) -> list[Call]:
+        p, t = self.policy, r.t
+        rules = p.rules(r.metric)
+        self._high = r.high
+        hyst = rules.effective_hysteresis(r.low, r.high)
+        in_ramp = t - self.start_t < self.ramp_in_s
+        terrain_slow, terrain_fast = self._terrain(r)
+        rising_in = (
+            r.metric is Metric.HR
+            and r.slope is not None
+            and r.slope > 0
+            and (r.low - r.value) / (r.slope / 60.0) <= p.under_reach_horizon_s
+        )
+        if r.metric is Metric.HR:
+            over_held = self._decaying(t, r.value)
+        else:  # power and pace answer at once: the ramp-in covers a step down
+            over_held = in_ramp and self.direction is Direction.DOWN
+        under_held = (
+            in_ramp
+            or r.resumed_recently
+            or r.near_end
+            or (r.metric is Metric.HR and r.cadence_rising)
+            or terrain_slow
+            or rising_in
+        )
+        self.over, over = judge(
+            self.over,
+            t,
+            beyond=r.value > r.high * (1 + rules.tolerance),
+            back_inside=r.value <= r.high - hyst,
+            held=over_held or terrain_fast,
+            dwell_s=self._over_dwell(r, rules.over_dwell_s),
+            repeat_s=p.over_repeat_s,
+            max_alerts=p.max_alerts_per_excursion,
+            clear_dwell_s=p.clear_dwell_s,
+        )
+        self.under, under = judge(
+            self.under,
+            t,
+            beyond=r.value < r.low * (1 - rules.tolerance),
+            back_inside=r.value >= r.low + hyst,
+            held=under_held,
+            dwell_s=rules.under_dwell_s,
+            repeat_s=p.under_repeat_s,
+            max_alerts=p.max_alerts_per_excursion,
+            clear_dwell_s=p.clear_dwell_s,
+        )
+        fields: dict[str, object] = {
+            "metric": r.metric.value,
+            "value": round(r.value, 2),
+            "low": round(r.low, 2),
+            "high": round(r.high, 2),
+        }
+        out: list[Call] = []
+        for verdict, ex, kind, side in (
+            (over, self.over, EventType.ALERT_OVER, "over"),
+            (under, self.under, EventType.ALERT_UNDER, "under"),
+        ):
+            if verdict is Verdict.ALERT:
+                out.append(Call(kind, side, {**fields, "n": ex.alerts}))
+            elif verdict is Verdict.CLEARED and r.low <= r.value <= r.high:
+                out.append(Call(EventType.BACK_IN_ZONE, side, {"side": side, **fields}))
+        self.predict_s = None
+        if r.metric is Metric.HR:
+            out.extend(self._predict(r, hyst, fields))
+        return out
+
+    def _over_dwell(self, r: Reading, dwell_s: float) -> float:
+        """The over dwell: shorter for a heart-rate crossing that was predicted (a warning
+        given and not yet re-armed): the forecast is the confirmation."""
+        if r.metric is Metric.HR and not self.predicted_armed:
+            return min(dwell_s, self.policy.predicted_over_dwell_s)
+        return dwell_s
+
+    def _terrain(self, r: Reading) -> tuple[bool, bool]:
+        """Pace steps: is a slow (fast) pace the terrain rather than the effort? So while the
+        heart rate holds near what it was with the pace on target (a climb, a descent)."""
+        margin = self.policy.pace_effort_bpm
+        if r.metric is not Metric.SPEED or margin <= 0 or r.hr is None:
+            return False, False
+        if r.low <= r.value <= r.high:
+            self.effort_hr_sum += r.hr
+            self.effort_hr_n += 1
+        if not self.effort_hr_n:
+            return False, False
+        effort = self.effort_hr_sum / self.effort_hr_n
+        return r.hr >= effort - margin, r.hr <= effort + margin
+
+    def steady_state(self, r: Reading) -> tuple[float, float, str] | None:
+        """Where HR is heading, (bpm, time constant, source): the effort model's steady
+        state; without an effort sensor, HR's own first-order extrapolation (value + tau *
+        slope), and only on a steep rise."""
+        if r.effort is not None:
+            return r.effort.steady_bpm, r.effort.tau_s, "effort"
+        if r.slope is not None and r.slope >= self.policy.predict_min_slope_bpm_min:
+            return r.value + r.tau_s * r.slope / 60.0, r.tau_s, "hr"
+        return None
+
+    def _predict(self, r: Reading, hyst: float, fields: dict[str, object]) -> list[Call]:
+        p, t = self.policy, r.t
+        found = self.steady_state(r)
+        steady, tau, source = found if found is not None else (None, r.tau_s, "")
+        eta = None
+        if steady is not None and steady > r.high + p.predict_margin_bpm:
+            eta = first_order_eta(r.value, steady, r.high, tau)
+            if eta is not None and eta > p.predict_horizon_s:
+                eta = None
+        self.predict_s = eta
+        if not self.predicted_armed:
+            if r.value <= r.high - hyst and (steady is None or steady <= r.high):
+                self.predicted_armed = True  # eased off: a new approach may be warned again
+            return []
+        recent = [x for x in (self.last_predicted_t, self.over.last_alert_t) if x is not None]
+        blocked = (
+            self.over.beyond_since is not None
+            or self.over.alerts > 0
+            or any(t - x < p.over_repeat_s for x in recent)
+        )
+        if eta is None or blocked:
+            self.predicted_since = None
+            return []
+        if self.predicted_since is None:
+            self.predicted_since = t
+        if t - self.predicted_since < p.predict_confirm_s:
+            return []
+        self.predicted_armed, self.predicted_since, self.last_predicted_t = False, None, t
+        extra: dict[str, object] = {
+            "in_s": round(eta),
+            "steady_bpm": round(steady or 0.0, 1),
+            "slope_bpm_min": round(r.slope or 0.0, 1),
+            "from": source,
+        }
+        return [Call(EventType.ALERT_PREDICTED_OVER, "over", {**fields, **extra})]
+
+
+__all__ = ["Call", "Excursion", "Reading", "StepJudge", "Verdict", "judge"]

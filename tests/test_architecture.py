@@ -52,8 +52,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 KNOWN_UPWARD: dict[tuple[str, str], str] = {}
 
 #: Modules over MAX_LINES being split in parallel: path -> owner.
-KNOWN_LONG: dict[str, str] = {
-}
+KNOWN_LONG: dict[str, str] = {}
 
 MAX_LOOSE = 5
 MAX_LINES = 600

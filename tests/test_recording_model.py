@@ -105,3 +105,22 @@ def test_the_synthetic_run_adds_up() -> None:
     assert total.seconds == 300.0
     assert activity.duration == 320.0  # the 20 s pause
     assert sum(s.distance_m or 0.0 for s in laps) == pytest.approx(activity.distance)
+
+
+def test_a_foreign_ride_is_judged_against_the_ramp_where_it_is() -> None:
+    """A file from another watch carries no status: each second is judged against the
+    ramp's band at that point of the lap, so following the ramp is all "in" and holding
+    its starting power falls under in the second half."""
+    ramp = ResolvedTarget(Metric.POWER, 145, 155, "ramp", end_low=245, end_high=255)
+
+    def ride(power_at: list[float]) -> Activity:
+        records = tuple(Record(float(i), float(i), power=p) for i, p in enumerate(power_at))
+        return Activity(
+            "x", 0.0, laps=(Lap(0, "ramp", Intensity.ACTIVE, 0.0, 100.0, ramp),), records=records
+        )
+
+    (follows,) = lap_summaries(ride([150 + i for i in range(100)]))
+    assert (follows.in_s, follows.under_s, follows.over_s) == (100.0, 0.0, 0.0)
+    (holds,) = lap_summaries(ride([150.0] * 100))
+    assert holds.in_s == pytest.approx(5.0, abs=1)  # the band leaves 150 W after ~5 %
+    assert holds.under_s == pytest.approx(95.0, abs=1)

@@ -494,8 +494,13 @@ class Recorder:
                 distance=snap.distance_m,
                 power=snap.power_w,
                 step=snap.step_index,
-                target_low=None if snap.target is None else snap.target.low,
-                target_high=None if snap.target is None else snap.target.high,
+                # the band judged this second (a ramp's moves through its step)
+                target_low=snap.target_low
+                if snap.target_low is not None
+                else (None if snap.target is None else snap.target.low),
+                target_high=snap.target_high
+                if snap.target_high is not None
+                else (None if snap.target is None else snap.target.high),
                 status=snap.status,
                 battery=snap.battery_percent,
             )

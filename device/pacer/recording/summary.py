@@ -79,7 +79,9 @@ def _status(record: Record, lap: Lap | None) -> TargetStatus:
         return record.status
     if lap is None or lap.target is None:
         return TargetStatus.NONE
-    return status_of(metric_value(record, lap.target.metric), lap.target)
+    span = lap.end - lap.start
+    done = (record.t - lap.start) / span if span > 0 else 0.0  # where a ramp's band is
+    return status_of(metric_value(record, lap.target.metric), lap.target, done)
 
 
 def summarize(activity: Activity, lap: Lap | None, records: Sequence[Record]) -> Summary:

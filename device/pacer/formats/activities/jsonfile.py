@@ -22,6 +22,7 @@ from pacer.recording.model import (
     target_from_json,
     target_to_json,
 )
+from pacer.recording.payload import sample_json
 from pacer.workout.model import Intensity, Sport
 from pacer.workout.profile import Units
 
@@ -67,15 +68,8 @@ def activity_to_json(activity: Activity) -> dict[str, Any]:
         "records": [
             _drop_none(
                 {
-                    "t": r.t,
+                    **sample_json(r),  # the recording's sample object, plus what it leaves out
                     "timer": r.timer,
-                    "hr": r.hr,
-                    "rr": list(r.rr) or None,
-                    "speed": r.speed,
-                    "cadence": r.cadence,
-                    "distance": r.distance,
-                    "power": r.power,
-                    "step": r.step,
                     "target_low": r.target_low,
                     "target_high": r.target_high,
                     "status": None if r.status is TargetStatus.NONE else r.status.value,

@@ -45,3 +45,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite tests/golden/*.png from the current screens instead of comparing",
     )
+
+
+def _hypothesis_profiles() -> None:
+    """``--hypothesis-profile=triage``: no shrinking or explaining (they trace every line,
+    which is slow), to see a failing example fast."""
+    from hypothesis import Phase, settings
+
+    settings.register_profile(
+        "triage", phases=[Phase.explicit, Phase.reuse, Phase.generate], print_blob=True
+    )
+
+
+_hypothesis_profiles()

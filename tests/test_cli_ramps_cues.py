@@ -325,6 +325,10 @@ def test_hot_start_and_artefacts_athletes_run_from_the_cli(
     help_text = capsys.readouterr().out
     assert "hot-start    warms up too hard" in help_text
     assert "artefacts    disciplined, with a strap that spikes" in help_text
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])  # the device's --hardware sim offers the same athletes
+    words = " ".join(capsys.readouterr().out.split())  # however argparse wraps it
+    assert "fader, dropout, strength, hot-start, artefacts" in words
     hot = tmp_path / "hot.jsonl"
     code, out, _ = run_cli(
         capsys, "sim", STEP_UP, "--athlete", "hot-start", "--events", str(hot)

@@ -110,6 +110,44 @@ def test_cues_fire_on_their_second_in_sim_and_in_the_replay_of_its_recording(
         assert "6:00  2/3  cue: one minute left" in out
 
 
+CAFE_ZWO = (
+    b"<workout_file>\n  <name>Caf\xe9 sprints</name>\n  <sportType>bike</sportType>\n"
+    b"  <workout>\n"
+    b'    <Warmup Duration="300" PowerLow="0.4" PowerHigh="0.7">\n'
+    b'      <textevent timeoffset="60" message="settle in \x96 easy"/>\n'
+    b"    </Warmup>\n"
+    b'    <SteadyState Duration="15" Power="3.0"/>\n'
+    b'    <SteadyState Duration="300" Power="0.5">\n'
+    b'      <textevent timeoffset="240" message="one minute left"/>\n'
+    b"    </SteadyState>\n  </workout>\n</workout_file>\n"
+)  # Windows-1252 bytes (an e acute, an en dash), no encoding declared
+
+
+def test_an_imported_zwos_text_events_fire_as_cues_in_sim(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    zwo, workout, profile = tmp_path / "cafe.zwo", tmp_path / "cafe.yaml", tmp_path / "p.yaml"
+    zwo.write_bytes(CAFE_ZWO)
+    profile.write_text(RIDER)
+    code, _, err = run_cli(capsys, "import", str(zwo), "-o", str(workout))
+    assert code == 0
+    assert "read as Windows-1252" in err
+    assert err.endswith("3 steps, 1 warning\n")
+    text = workout.read_text()
+    assert 'name: "Caf\u00e9 sprints"' in text
+    assert "target: ramp 40% FTP to 70% FTP" in text
+    assert "target: 300% FTP" in text  # a sprint, not refused
+    events = tmp_path / "cafe.jsonl"
+    code, _, err = run_cli(
+        capsys, "sim", str(workout), "--profile", str(profile), "--quiet", "--events", str(events)
+    )
+    assert code == 0, err
+    assert [(c["t"], c["step"], c["text"]) for c in events_of(events, "cue")] == [
+        (60.0, 1, "settle in \u2013 easy"),
+        (300.0 + 15.0 + 240.0, 3, "one minute left"),
+    ]
+
+
 # --- 2. a ZWO ramp imported, and rides that follow it or hold its start ----------------------
 
 

@@ -92,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
     write_bytes(args.output or "-", ("\n".join(header) + "\n" + text).encode("utf-8"))
     if args.output:
         steps = sum(1 for _ in _steps(result.workout.items))
-        print(f"wrote {args.output}: {steps} steps, {len(notes)} warnings", file=sys.stderr)
+        said = f"{len(notes)} warning" + ("" if len(notes) == 1 else "s")
+        print(f"wrote {args.output}: {steps} steps, {said}", file=sys.stderr)
     return 0
 
 

@@ -30,7 +30,7 @@ steps:
     cues:
       - {at: 30s, text: settle in}
       - {at: 4m, text: "one minute left, stay relaxed and keep the turnover quick"}
-  - cooldown: 5m
+  - cooldown: 1km
     cues: [{at: 500m, text: half way home}]
 """
 
@@ -101,7 +101,7 @@ def test_cues_fire_on_their_second_in_sim_and_in_the_replay_of_its_recording(
         code, out, err = run_cli(
             capsys, "replay", str(activity), "-w", str(workout), "--events", str(replayed)
         )
-        assert code == 0, (fmt, err)
+        assert code == 0, (fmt, err)  # the cool-down's last metres, in its last second
         assert "warning" not in err
         got = events_of(replayed, "cue")
         assert [(c["step"], c["text"]) for c in got] == [(c["step"], c["text"]) for c in cues]

@@ -13,7 +13,8 @@ The model, per second:
   same effort; **cadence** grows with effort and holds on hills (seed: "keep churning those
   legs at the same rate"); **power** (bike) is proportional to effort.
 
-Behaviours decide the effort: ``disciplined`` eases into each step and follows the cues,
+Behaviours decide the effort: ``disciplined`` eases into each step and follows the cues
+(and a ramp's band as it moves),
 ``eager`` jumps into each hard step too hard until an over alert reins it in, ``fader``
 cannot hold the last hard step, ``dropout`` is disciplined with a strap that loses contact or
 disconnects now and then, ``strength`` presses the button after each set, ``hot-start``

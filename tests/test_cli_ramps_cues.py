@@ -205,6 +205,20 @@ def ramp_workout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Pa
     return workout, profile
 
 
+def replay_ride(
+    ramp_workout: tuple[Path, Path], ride: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[str, str, list[dict[str, Any]]]:
+    """``pacer replay RIDE`` against the imported ramp: stdout, stderr and the events."""
+    workout, profile = ramp_workout
+    events = ride.with_suffix(".jsonl")
+    code, out, err = run_cli(
+        capsys, "replay", str(ride), "-w", str(workout), "--profile", str(profile),
+        "--events", str(events),
+    )  # fmt: skip
+    assert code == 0, err
+    return out, err, events_of(events)
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".fit"])
 def test_a_ride_that_follows_the_imported_ramp_gets_no_alert(
     suffix: str,
@@ -212,16 +226,8 @@ def test_a_ride_that_follows_the_imported_ramp_gets_no_alert(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    workout, profile = ramp_workout
-    ride = write_ride(tmp_path / f"follow{suffix}", follow)
-    events = tmp_path / "follow.jsonl"
-    code, out, err = run_cli(
-        capsys, "replay", str(ride), "-w", str(workout), "--profile", str(profile),
-        "--events", str(events),
-    )  # fmt: skip
-    assert code == 0, err
+    out, err, rows = replay_ride(ramp_workout, write_ride(tmp_path / f"f{suffix}", follow), capsys)
     assert err == ""  # a ride against a ride: no sport warning, the CSV's included
-    rows = events_of(events)
     assert [r["type"] for r in rows if r["type"].startswith("alert")] == []
     assert "5:00  2/3  ramp 60% FTP to 90% FTP: 10m, ramp 60% FTP 150 W to 90% FTP 225 W" in out
     assert rows[-1]["type"] == "workout_done"
@@ -238,14 +244,8 @@ def test_holding_the_ramps_starting_power_is_alerted_under_as_the_ramp_leaves_it
     from pacer.engine.policy import AlertPolicy
 
     workout, profile = ramp_workout
-    ride = write_ride(tmp_path / f"hold{suffix}", hold)
-    events = tmp_path / "hold.jsonl"
-    code, _, err = run_cli(
-        capsys, "replay", str(ride), "-w", str(workout), "--profile", str(profile),
-        "--events", str(events),
-    )  # fmt: skip
-    assert code == 0, err
-    alerts = [r for r in events_of(events) if r["type"].startswith("alert")]
+    _, _, rows = replay_ride(ramp_workout, write_ride(tmp_path / f"h{suffix}", hold), capsys)
+    alerts = [r for r in rows if r["type"].startswith("alert")]
     assert alerts, "150 W against a ramp to 225 W falls under it"
     assert {r["type"] for r in alerts} == {"alert_under"}
     assert all(r["step"] == 2 and r["value"] == 150 for r in alerts)

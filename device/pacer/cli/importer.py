@@ -15,8 +15,8 @@ from the content, not the file name:
   intervals.icu plain-text workouts (the text of its workout builder),
   Zwift workouts (.zwo).
 
-Whatever pacer cannot hold exactly (a ramp, a power zone, a speed zone) is printed as a
-warning naming the step, and kept as comments at the top of the output. Malformed input is
+Whatever pacer cannot hold exactly (a power zone, a speed zone, a FreeRide's power) is printed
+as a warning naming the step, and kept as comments at the top of the output. Malformed input is
 an error with its FILE:LINE:COL (or FIT step), and nothing is written."""
 
 EPILOG = """\
@@ -92,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
     write_bytes(args.output or "-", ("\n".join(header) + "\n" + text).encode("utf-8"))
     if args.output:
         steps = sum(1 for _ in _steps(result.workout.items))
-        print(f"wrote {args.output}: {steps} steps, {len(notes)} warnings", file=sys.stderr)
+        said = f"{len(notes)} warning" + ("" if len(notes) == 1 else "s")
+        print(f"wrote {args.output}: {steps} steps, {said}", file=sys.stderr)
     return 0
 
 

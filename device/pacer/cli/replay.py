@@ -28,8 +28,9 @@ examples:
 (workout seconds), type, step (1-based) and the event's own fields.
 A recording of another sport than the workout's (a ride against a run) is replayed with a
 warning, and without the runner's turnover cues; the summary says which were suppressed.
+A CSV names no sport: it is taken to be of the workout's sport.
 exit status: 0 when the workout ran to its end within the recording, 1 when the recording
-ended first, 2 on bad input.
+ended first (said on stderr, with where, even with --quiet), 2 on bad input.
 """
 
 
@@ -58,6 +59,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
+    from dataclasses import replace
 
     from pacer.cli.activity_arg import open_activity
     from pacer.cli.reporting import title
@@ -71,6 +73,10 @@ def run(args: argparse.Namespace) -> int:
 
     workout, profile = load(args)
     activity = open_activity(args.activity, args.data_dir)
+    if activity.device == "csv":
+        # a CSV names no sport (read as a run): take it to be the workout's, rather than warn
+        # that a ride with power is "a run" and drop its turnover cues
+        activity = replace(activity, sport=workout.sport)
     count = len(workout.steps)
     width = len(str(count))
     if not args.quiet:
@@ -115,7 +121,17 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"\n{format_clock(result.seconds)} of recording replayed in {spent:.2f} s "
             f"({rate:.1f} recorded hours per second)"
-            + ("" if result.completed else "; the recording ended before the workout")
         )
     sys.stdout.flush()
+    if not result.completed:
+        # said on stderr, --quiet or not: exit status 1 is not a failure to read or replay
+        step = max((e.step for e in result.events), default=1)
+        planned = workout.total_seconds
+        print(
+            f"pacer: the recording ended at {format_clock(result.seconds)}, in step {step}/"
+            f"{count}, before the workout did"
+            + (f" ({format_clock(planned)} planned)" if planned else "")
+            + ": the summary covers what was recorded (exit status 1)",
+            file=sys.stderr,
+        )
     return 0 if result.completed else 1

@@ -12,13 +12,16 @@ What real files demand:
   no samples arrive while paused.
 * RR intervals arrive once, with the record that carried them.
 * Sensor connection changes a pacer recording logged are replayed as they happened.
+* The last record's second is run to its end (its distance carried on at its speed): pacer
+  records no second after the one that ended the workout, so a distance step's last metres
+  arrive there; a timer stopped on that second (a FIT file's end) is the end, not a pause.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pacer.core.actions import ButtonAction
 from pacer.core.samples import (
@@ -79,6 +82,13 @@ def _samples(record: Record, t: float, sport: Sport, *, fresh: bool) -> list[Sam
     return out
 
 
+def _run_on(record: Record, t: float) -> Record:
+    """``record`` at ``t``, its distance carried on at its speed."""
+    if record.distance is None or record.speed is None:
+        return record
+    return replace(record, distance=record.distance + record.speed * (t - record.t))
+
+
 def replay_feed(activity: Activity, *, hold_s: float = HOLD_S) -> Iterator[Tick]:
     """Second by second from the start to the end of the activity. The first tick carries
     the start press."""
@@ -100,7 +110,8 @@ def replay_feed(activity: Activity, *, hold_s: float = HOLD_S) -> Iterator[Tick]
         late: list[ButtonAction] = []
         if second == 0:
             actions.append(ButtonAction.START_PAUSE)
-        in_pause = any(a <= t < b for a, b in pauses)
+        # a timer stopped on the last second (a FIT file's end) ends the run, it is no pause
+        in_pause = any(a <= t < b for a, b in pauses) and (second < end or paused)
         pausing = in_pause and not paused
         if in_pause != paused:
             (late if pausing else actions).append(ButtonAction.START_PAUSE)
@@ -121,6 +132,10 @@ def replay_feed(activity: Activity, *, hold_s: float = HOLD_S) -> Iterator[Tick]
             gap_to_next = (records[i].t - current.t) if i < len(records) else 1.0
             if t - current.t < min(max(gap_to_next, 1.0), hold_s):
                 samples.extend(_samples(current, t, activity.sport, fresh=fresh))
+            elif second == end and i == len(records) and t - current.t <= 1.0:
+                # the last record's second run to its end: the metres that end a distance
+                # step there (pacer records no second after the one that ended the workout)
+                samples.extend(_samples(_run_on(current, t), t, activity.sport, fresh=False))
         yield Tick(t, tuple(samples), tuple(actions), tuple(late), lap=second in lap_ends)
 
 

@@ -13,7 +13,8 @@ The model, per second:
   same effort; **cadence** grows with effort and holds on hills (seed: "keep churning those
   legs at the same rate"); **power** (bike) is proportional to effort.
 
-Behaviours decide the effort: ``disciplined`` eases into each step and follows the cues,
+Behaviours decide the effort: ``disciplined`` eases into each step and follows the cues
+(and a ramp's band as it moves),
 ``eager`` jumps into each hard step too hard until an over alert reins it in, ``fader``
 cannot hold the last hard step, ``dropout`` is disciplined with a strap that loses contact or
 disconnects now and then, ``strength`` presses the button after each set, ``hot-start``
@@ -376,11 +377,18 @@ class Athlete:
             elapsed = 0.0
         frac = 1.0 if plan.ease_in_s <= 0 else min(1.0, elapsed / plan.ease_in_s)
         effort = plan.start_effort + (plan.goal_effort - plan.start_effort) * frac
-        if plan.aim and now >= plan.next_glance_t:
+        aim = plan.aim
+        low, high = view.target_low, view.target_high
+        if aim and view.target_trend and low is not None and high is not None:
+            # a ramp: follow the band the screen shows now, as far as it has moved
+            moved = (aim[0], (low + high) / 2)
+            effort += self._effort_for(moved) - self._effort_for(aim)
+            aim = moved
+        if aim and now >= plan.next_glance_t:
             # heart rate every 10 s; pace only now and then, on its average over the hills
-            slow = plan.aim[0] is Metric.SPEED
+            slow = aim[0] is Metric.SPEED
             plan.next_glance_t = now + (PACE_GLANCE_S if slow else 10.0)
-            plan.correction += self._glance(view, plan.aim)
+            plan.correction += self._glance(view, aim)
         effort += plan.correction
         fading = self.behaviour is Behaviour.FADER and view.step_index == self._last_hard_index
         if fading and elapsed > self.fade_after_s:

@@ -46,7 +46,7 @@ from pacer.screens.driver import DisplayDriver
 from pacer.workout.profile import Units
 
 #: screens whose first frame is a key frame: kept in a thinned GIF and shown a while
-KEY_SCREENS = frozenset({Screen.STEP_CHANGE, Screen.PAUSED, Screen.SUMMARY})
+KEY_SCREENS = frozenset({Screen.STEP_CHANGE, Screen.CUE, Screen.PAUSED, Screen.SUMMARY})
 
 
 def half_blocks(image: Image.Image) -> list[str]:

@@ -33,8 +33,10 @@ screen is drawn in the terminal, the keyboard is the buttons (space start/pause,
 s stop, n next screen, e extend) and the serial link is a pseudo-terminal whose path is
 printed, so 'pacer device --port PATH ...' talks to it like to a real pacer.
 
-A bad configuration is refused before anything starts, every problem named with its file,
-line and key (exit status 2)."""
+A bad config file is refused before anything starts, every problem named with its file,
+line and key (exit status 2). Settings a host stored over USB never stop it: one it cannot
+use is left out (logged by key, shown on an error card) and the serial link comes up so the
+host can repair it."""
 
 EPILOG = """\
 examples:

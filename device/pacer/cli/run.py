@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pacer.cli.sim import ATHLETES  # one list: pacer sim's athletes run here too
 from pacer.core.argtypes import positive_float
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -18,7 +19,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.daemon.hardware import Device
     from pacer.storage.store import Store
 
-ATHLETES = ("disciplined", "eager", "fader", "dropout", "strength")
 
 DESCRIPTION = """\
 Run the pacer: the idle screen, the buttons that pick and start a workout, the paired BLE

@@ -138,6 +138,19 @@ def test_cli_data_dir_from_environment(
     assert load_pairings(tmp_path / "env") == (Pairing(HR, SensorRole.HR),)
 
 
+def test_cli_pairs_into_the_store_the_daemon_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # systemd's StateDirectory= is where `pacer run` keeps its store; `pacer sensors` run
+    # beside it must pair into that store, not into ~/.local/share.
+    monkeypatch.delenv("PACER_DATA_DIR", raising=False)
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert main(["sensors", "pair", HR, "--as", "hr"]) == 0
+    assert load_pairings(tmp_path / "state") == (Pairing(HR, SensorRole.HR),)
+    assert not (tmp_path / "xdg").exists()
+
+
 def test_cli_scan_without_dbus_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -32,7 +32,7 @@ def test_every_variant_and_part_evaluates_without_warnings(
     """The CSG tree (no mesh maths, fast): catches syntax errors and unknown variables."""
     messages = openscad(tmp_path / "case.csg", variant=variant, part=part)
     assert not re.search(r"^(WARNING|ERROR)", messages, re.M), messages
-    assert f"pacer case {variant}: 81 x 40 x 22.8 mm" in messages
+    assert f"pacer case {variant}: 81 x 40 x 26.8 mm" in messages
     assert (tmp_path / "case.csg").stat().st_size > 1000
 
 
@@ -52,10 +52,10 @@ def stl_bounds(path: Path) -> tuple[list[float], list[float], int]:
 @pytest.mark.parametrize(
     ("variant", "low", "high"),
     [
-        # 81 x 40 mm box 20.8 mm tall, plus an 8 mm strap lug at each end.
-        ("armband", [-8.0, 0.0, 0.0], [89.0, 40.0, 20.8]),
+        # 81 x 40 mm box 24.8 mm tall (the 10 mm cell's bay), plus an 8 mm strap lug at each end.
+        ("armband", [-8.0, 0.0, 0.0], [89.0, 40.0, 24.8]),
         # The bar saddle (22.2 / 4 + 3 = 8.55 mm) under the floor.
-        ("handlebar", [0.0, 0.0, -8.55], [81.0, 40.0, 20.8]),
+        ("handlebar", [0.0, 0.0, -8.55], [81.0, 40.0, 24.8]),
     ],
 )
 def test_base_renders_to_a_solid_of_the_expected_size(

@@ -27,13 +27,14 @@ EPILOG = """\
 examples:
   pacer device info                       who is plugged in, its clock, what it holds
   pacer device time-sync                  set the device clock from this computer
-  pacer device push examples/*.yaml       validate here, then on the device, then store
+  pacer device push examples/step-up-run*.yaml
+                                          validate here, then on the device, then store
   pacer device ls                         workouts on the device (* selected, > running)
   pacer device pull step-up-run -o run.yaml
   pacer device select step-up-run && pacer device start
   pacer device profile push examples/profile.yaml
   pacer device profile set max_hr=186 resting_hr=48
-  pacer device settings set haptics.strength=60 units.distance=mi
+  pacer device settings set haptics.strength=0.6 display.dim_after_s=60
   pacer device download --dir ~/runs      every activity not downloaded yet
   pacer device status --follow            a live view of the running workout
   pacer device --port /dev/ttyACM0 ls     name the port (also: PACER_PORT=...)

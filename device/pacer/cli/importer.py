@@ -15,9 +15,10 @@ from the content, not the file name:
   intervals.icu plain-text workouts (the text of its workout builder),
   Zwift workouts (.zwo).
 
-Whatever pacer cannot hold exactly (a power zone, a speed zone, a FreeRide's power) is printed
-as a warning naming the step, and kept as comments at the top of the output. Malformed input is
-an error with its FILE:LINE:COL (or FIT step), and nothing is written."""
+Ramps stay ramps (ramp 60% FTP to 90% FTP) and timed text events become the step's cues.
+Whatever pacer cannot hold exactly (a power zone, a speed zone, an ignored attribute) is
+printed as a warning naming the step, and kept as comments at the top of the output.
+Malformed input is an error with its FILE:LINE:COL (or FIT step), and nothing is written."""
 
 EPILOG = """\
 examples:

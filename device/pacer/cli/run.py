@@ -11,13 +11,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pacer.cli.sim import ATHLETES
+from pacer.cli.sim import ATHLETES  # one list: pacer sim's athletes run here too
 from pacer.core.argtypes import positive_float
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.config.file import Config
     from pacer.daemon.hardware import Device
     from pacer.storage.store import Store
+
 
 DESCRIPTION = """\
 Run the pacer: the idle screen, the buttons that pick and start a workout, the paired BLE
@@ -32,8 +33,10 @@ screen is drawn in the terminal, the keyboard is the buttons (space start/pause,
 s stop, n next screen, e extend) and the serial link is a pseudo-terminal whose path is
 printed, so 'pacer device --port PATH ...' talks to it like to a real pacer.
 
-A bad configuration is refused before anything starts, every problem named with its file,
-line and key (exit status 2)."""
+A bad config file is refused before anything starts, every problem named with its file,
+line and key (exit status 2). Settings a host stored over USB never stop it: one it cannot
+use is left out (logged by key, shown on an error card) and the serial link comes up so the
+host can repair it."""
 
 EPILOG = """\
 examples:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,8 +18,8 @@ Find and pair the Bluetooth LE sensors pacer reads: a heart-rate strap (hr), a r
 pod (pod), a bike speed/cadence sensor (cadence) and a power meter (power). The daemon
 connects only to paired sensors, one per role. Pairings live in the device's store
 (pacer.db, the same one the USB link writes) in the data directory: --data-dir, else
-$PACER_DATA_DIR, else /var/lib/pacer for the service user, else $XDG_DATA_HOME/pacer, else
-~/.local/share/pacer.
+$PACER_DATA_DIR, else systemd's $STATE_DIRECTORY, else /var/lib/pacer for the pacer user,
+else $XDG_DATA_HOME/pacer, else ~/.local/share/pacer (as 'pacer run').
 """
 
 EPILOG = """\
@@ -34,14 +33,6 @@ examples:
   pacer sensors forget F0:13:C3:5A:2B:01      unpair one sensor
   pacer sensors forget --all                  unpair every sensor
 """
-
-
-def default_data_dir() -> Path:
-    if env := os.environ.get("PACER_DATA_DIR"):
-        return Path(env)
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
-    return base / "pacer"
 
 
 def register(sub: Any) -> None:
@@ -136,6 +127,10 @@ def register(sub: Any) -> None:
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
+    """--data-dir, else the store's own default (:func:`pacer.storage.schema.resolve_data_dir`),
+    so a pairing made here lands in the store the daemon opens."""
+    from pacer.storage.schema import default_data_dir
+
     data_dir: Path | None = args.data_dir
     return data_dir if data_dir is not None else default_data_dir()
 

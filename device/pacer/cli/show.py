@@ -22,7 +22,7 @@ examples:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "show",
-        help="print a workout's steps with concrete targets",
+        help="print workouts' steps with concrete targets (files or folders)",
         description="Print the expanded steps of a workout as a table with concrete targets "
         "(bpm, pace in the profile's units, watts) and totals.",
         epilog=EPILOG,

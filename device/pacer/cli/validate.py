@@ -37,7 +37,7 @@ exit status: 0 when every file is valid, 2 when any file has an error.
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "validate",
-        help="check workout (and profile) files",
+        help="check workout and profile files (a folder: every one in it)",
         description="Check workout files and athlete profiles; print a summary line per "
         "valid file and every error as FILE:LINE:COL: message.",
         epilog=EPILOG,

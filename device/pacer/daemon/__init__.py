@@ -9,12 +9,13 @@ May import: core..link.
 * :mod:`pacer.daemon.control`, :mod:`pacer.daemon.links` - the serial link, the gauge;
 * :mod:`pacer.daemon.status` - ``status.get`` and the systemd ``STATUS=`` line;
 * :mod:`pacer.daemon.signals`, :mod:`pacer.daemon.idle` - stop signals; off when idle;
-* :mod:`pacer.daemon.options`, :mod:`pacer.daemon.sdnotify` - options; systemd's protocol.
+* :mod:`pacer.daemon.options`, :mod:`pacer.daemon.sdnotify` - options; systemd's protocol;
+* :mod:`pacer.daemon.hardware` - :func:`build_hardware`: the bundle, real or simulated.
 
 Hardware comes in as a :class:`pacer.devices.bundle.Hardware` bundle, built by
-:func:`pacer.daemon.hardware.build_hardware` (real or simulated). The daemon may import every
-room below it (core, config, storage, engine, screens, recording, link, devices); nothing
-but the CLI imports the daemon.
+:func:`pacer.daemon.hardware.build_hardware` (real or simulated: it assembles ``ble``,
+``sim`` and ``link`` parts, so it lives here, above them). The daemon may import every room
+below it (core to link); nothing but the CLI imports the daemon.
 """
 
 from pacer.daemon.app import Daemon, run_daemon

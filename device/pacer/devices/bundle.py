@@ -1,9 +1,10 @@
 """The hardware-abstraction layer: one ``Hardware`` bundle of small Protocols.
 
-``main()`` builds a bundle (real devices on the Pi, simulated twins on a laptop and in CI)
-and passes it in; nothing in the core reaches for a device on its own. Each real
-implementation lives in its own module under :mod:`pacer.devices` and imports its driver
-library lazily, inside its constructor, so importing pacer never touches hardware.
+:func:`pacer.daemon.hardware.build_hardware` builds a bundle (real devices on the Pi,
+simulated twins on a laptop and in CI) and ``pacer run`` passes it in; nothing in the core
+reaches for a device on its own. Each real implementation lives in its own module under
+:mod:`pacer.devices` and imports its driver library lazily, inside its constructor, so
+importing pacer never touches hardware.
 
 Lifecycles are (async) context managers: ``async with hardware:`` opens every device and
 guarantees the motor is off and the display blank on the way out, whatever happened.
@@ -73,8 +74,8 @@ class Sensors(Protocol):
 
 class Power(Protocol):
     """The machine's power and radios: the daemon switches the device off after a long idle
-    (``[power] idle_off_min``) and Wi-Fi off during a run. Real: logind over D-Bus (or
-    ``systemctl poweroff``) and rfkill (:mod:`pacer.devices.power`); simulated: a record of
+    (``[power] idle_off_min``) and Wi-Fi off during a run. Real: ``systemctl poweroff``
+    (which asks logind) and rfkill (:mod:`pacer.devices.power`); simulated: a record of
     what was asked (:class:`~pacer.devices.power.RecordedPower`). Bluetooth is never touched
     (the sensors use it; on the Zero 2 W it shares the chip with Wi-Fi)."""
 
@@ -121,7 +122,7 @@ class AsyncResource(Protocol):
 
 @dataclass
 class Hardware:
-    """Everything the daemon touches, built once in ``main()`` and passed in.
+    """Everything the daemon touches, built once by ``build_hardware`` and passed in.
 
     ``serial_port`` is the device node the serial server opens (``/dev/ttyGS0``, the
     simulated cable's end; None: no serial link); ``gauge`` the fuel gauge (None: no battery

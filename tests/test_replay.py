@@ -7,6 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import EXAMPLES, require_fit_fixtures
 from pacer.cli import main
@@ -138,3 +140,22 @@ def test_cues_fire_on_their_second_in_a_replay() -> None:
     assert cues == [
         {"t": 1200 + 90, "type": "cue", "step": 2, "text": "quick light strides", "at_s": 90}
     ]
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 200), st.integers(0, 60)).map(lambda p: (p[0], p[0] + p[1])),
+        max_size=40,
+    )
+)
+def test_pauses_merge_into_sorted_disjoint_intervals(raw: list[tuple[int, int]]) -> None:
+    """The replay walks the pauses forward once (a file with thousands of pauses replays in
+    linear time); merging them keeps exactly the seconds any of them covers."""
+    from pacer.recording.feed import _merged
+
+    pauses = [(float(a), float(b)) for a, b in raw]
+    merged = _merged(pauses)
+    assert all(a < b for a, b in merged)
+    assert all(merged[k][1] < merged[k + 1][0] for k in range(len(merged) - 1))
+    for t in range(0, 262):
+        assert any(a <= t < b for a, b in pauses) == any(a <= t < b for a, b in merged), t

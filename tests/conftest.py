@@ -53,7 +53,10 @@ def _hypothesis_profiles() -> None:
     from hypothesis import Phase, settings
 
     settings.register_profile(
-        "triage", phases=[Phase.explicit, Phase.reuse, Phase.generate], print_blob=True
+        "triage",
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
+        print_blob=True,
+        derandomize=True,
     )
 
 

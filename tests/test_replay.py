@@ -159,3 +159,23 @@ def test_pauses_merge_into_sorted_disjoint_intervals(raw: list[tuple[int, int]])
     assert all(merged[k][1] < merged[k + 1][0] for k in range(len(merged) - 1))
     for t in range(0, 262):
         assert any(a <= t < b for a, b in pauses) == any(a <= t < b for a, b in merged), t
+
+
+def test_a_long_pause_is_skipped_not_replayed_second_by_second() -> None:
+    """A watch left paused for a week replays in as many ticks as the seconds it ran (plus
+    the two ends of the pause): the engine holds still in a pause, so nothing is lost."""
+    from pacer.recording.model import Activity, ActivityEvent, Record
+
+    week = 7 * 24 * 3600.0
+    records = tuple(Record(float(s), float(s), hr=120) for s in range(10)) + tuple(
+        Record(week + s, 10.0 + s, hr=125) for s in range(10)
+    )
+    events = (ActivityEvent(10.0, EventType.PAUSED), ActivityEvent(week, EventType.RESUMED))
+    activity = Activity("paused", 0.0, records=records, events=events)
+    ticks = list(replay_feed(activity))
+    assert len(ticks) < 40, len(ticks)
+    pauses = [a for tick in ticks for a in tick.actions + tick.late_actions]
+    assert len(pauses) == 3  # start, pause, resume
+    assert ticks[-1].t == week + 10  # the run goes on after the pause, to its end
+    fed = {tick.t for tick in ticks if tick.samples}
+    assert {r.t for r in records} <= fed  # every record arrives at its second

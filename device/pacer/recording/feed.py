@@ -118,7 +118,9 @@ def replay_feed(activity: Activity, *, hold_s: float = HOLD_S) -> Iterator[Tick]
     current: Record | None = None
     s_i = 0
     paused = False
-    for second in range(end + 1):
+    lap_skipped = False  # a lap end inside a skipped pause: told on the tick after it
+    second = 0
+    while second <= end:
         t = float(second)
         actions: list[ButtonAction] = []
         late: list[ButtonAction] = []
@@ -153,7 +155,17 @@ def replay_feed(activity: Activity, *, hold_s: float = HOLD_S) -> Iterator[Tick]
                 # the last record's second run to its end: the metres that end a distance
                 # step there (pacer records no second after the one that ended the workout)
                 samples.extend(_samples(_run_on(current, t), t, activity.sport, fresh=False))
-        yield Tick(t, tuple(samples), tuple(actions), tuple(late), lap=second in lap_ends)
+        lap = second in lap_ends or lap_skipped
+        yield Tick(t, tuple(samples), tuple(actions), tuple(late), lap=lap)
+        # A pause holds the engine still: nothing is judged or timed until it ends, so the
+        # seconds inside it are skipped (a file paused for days replays as fast as a short
+        # one); what they held (sensor events, the record before the resume) still arrives.
+        nxt = second + 1
+        if paused and p_i < len(pauses):
+            resume = pauses[p_i][1]
+            nxt = max(nxt, end if math.isinf(resume) else min(end, math.floor(resume) - 1))
+        lap_skipped = nxt > second + 1 and any(second < s < nxt for s in lap_ends)
+        second = nxt
 
 
 __all__ = ["HOLD_S", "Tick", "replay_feed"]

@@ -116,6 +116,7 @@ class Daemon:
         self.ready = asyncio.Event()
         self._status_line = ""
         self._storage_full_shown: float | None = None
+        self._storage_full_logged: set[int | None] = set()
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -189,6 +190,7 @@ class Daemon:
         run = self.run_
         if run is not None:
             await run.close(ended=True)
+            self._log_storage_full(run)
             log.info("recording %s %s (%s)", run.activity_id, run.saved_text(), run.name)
         self.hw.follow(None)
         self.hw.haptics.off()
@@ -290,6 +292,7 @@ class Daemon:
         run = self.run_
         if run is not None and run.done and not run.closed:
             await run.close(ended=True)
+            self._log_storage_full(run)
             if self.run_ is run:  # not a new workout started while the recording closed
                 self.hw.follow(None)
                 self.power.run_ended()
@@ -345,11 +348,17 @@ class Daemon:
     def _storage_full(self, run: LiveRun, now: float) -> None:
         """Say so once in the log, and show the card again every STORAGE_FULL_EVERY_S."""
         shown = self._storage_full_shown
-        if shown is None:
-            log.error("storage full: recording %s %s", run.activity_id, run.saved_text())
+        self._log_storage_full(run)
         if shown is None or now - shown >= STORAGE_FULL_EVERY_S:
             self._storage_full_shown = now
             self._show_notice(ErrorKind.STORAGE_FULL)
+
+    def _log_storage_full(self, run: LiveRun) -> None:
+        """Once a run, as soon as the daemon sees it (a tick, a stop or a signal, whichever
+        comes first): the disk filled up and the recording stopped there."""
+        if run.storage_full and run.activity_id not in self._storage_full_logged:
+            self._storage_full_logged.add(run.activity_id)
+            log.error("storage full: recording %s %s", run.activity_id, run.saved_text())
 
     def _begin(self, run: LiveRun, events: list[EngineEvent], now: float) -> None:
         self.run_ = run

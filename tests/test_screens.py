@@ -314,7 +314,10 @@ def test_a_ramp_shows_where_it_is_now_with_a_rising_marker() -> None:
     from pacer.screens.examples import WARMUP_RAMP, _workout_ramp
 
     start = replace(step_up_z2(), target=WARMUP_RAMP, step_elapsed_s=0, step_remaining_s=600)
-    later = replace(start, step_elapsed_s=450, step_remaining_s=150)
+    low, high = WARMUP_RAMP.bounds_at(0.75)  # the engine's band 450 s into 600
+    later = replace(
+        start, step_elapsed_s=450, step_remaining_s=150, target_low=low, target_high=high
+    )
     # the band moves right along the zone bar as the ramp rises
     assert (
         band_x(render_workout(later, Units.METRIC))

@@ -98,6 +98,14 @@ class Snapshot:
     target_trend: int = 0
 
     @property
+    def band(self) -> tuple[float, float] | None:
+        """The band the value is judged against now: the engine's (a ramp's moves through
+        its step), else the target's own; None without a target."""
+        if self.target_low is not None and self.target_high is not None:
+            return self.target_low, self.target_high
+        return None if self.target is None else (self.target.low, self.target.high)
+
+    @property
     def step_number(self) -> int:
         """1-based, as the athlete reads it."""
         return self.step_index + 1

@@ -483,6 +483,7 @@ class Recorder:
             return
         self._last_t = t
         rr, self._rr = tuple(self._rr), []
+        band = snap.band  # the band judged this second (a ramp's moves through its step)
         self.writer.record(
             Record(
                 t=t,
@@ -494,13 +495,8 @@ class Recorder:
                 distance=snap.distance_m,
                 power=snap.power_w,
                 step=snap.step_index,
-                # the band judged this second (a ramp's moves through its step)
-                target_low=snap.target_low
-                if snap.target_low is not None
-                else (None if snap.target is None else snap.target.low),
-                target_high=snap.target_high
-                if snap.target_high is not None
-                else (None if snap.target is None else snap.target.high),
+                target_low=None if band is None else band[0],
+                target_high=None if band is None else band[1],
                 status=snap.status,
                 battery=snap.battery_percent,
             )

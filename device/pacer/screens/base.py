@@ -201,11 +201,13 @@ def speed_unit(units: Units) -> str:
     return "mph" if units is Units.IMPERIAL else "km/h"
 
 
-def target_range(target: ResolvedTarget, units: Units, fraction: float = 0.0) -> str:
+def target_range(
+    target: ResolvedTarget, units: Units, band: tuple[float, float] | None = None
+) -> str:
     """The target's numbers only, as the big number reads: ``137-143``, ``5:05-5:15``; a
-    single value as itself (``220``, ``7:00``), never ``220-220``. A ramp reads where it is
-    at ``fraction`` of its step."""
-    low, high = target.bounds_at(fraction)
+    single value as itself (``220``, ``7:00``), never ``220-220``. ``band``: where a ramp
+    is now (the snapshot's ``band``); without it, the target's start."""
+    low, high = band or (target.low, target.high)
     if target.metric is Metric.SPEED:
         if target.single:  # the pace in the middle of the band, as written
             return format_speed_as_pace(2 / (1 / low + 1 / high), units)

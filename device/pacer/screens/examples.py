@@ -139,6 +139,8 @@ def _workout_ramp() -> Image.Image:
         step_name="Warm-up",
         intensity=Intensity.WARMUP,
         target=WARMUP_RAMP,
+        target_low=WARMUP_RAMP.bounds_at(0.6)[0],  # the engine's band 6 minutes into 10
+        target_high=WARMUP_RAMP.bounds_at(0.6)[1],
         target_trend=1,
         status=TargetStatus.IN,
         hr=128,

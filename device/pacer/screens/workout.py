@@ -126,15 +126,6 @@ def _header(draw: ImageDraw.ImageDraw, snap: Snapshot, title: str | None = None)
     text(draw, (left + 3, 9), fit(name, icons_left - left - 6, SMALL), SMALL)
 
 
-def step_fraction(snap: Snapshot) -> float:
-    """How much of a timed step is done (0..1), for a ramp's current target; 0 when the
-    step's length is not known in time (a distance or open step)."""
-    if snap.step_remaining_s is None:
-        return 0.0
-    whole = snap.step_elapsed_s + snap.step_remaining_s
-    return 0.0 if whole <= 0 else min(1.0, max(0.0, snap.step_elapsed_s / whole))
-
-
 def target_trend(snap: Snapshot) -> int:
     """+1 rising, -1 falling, 0 fixed: the engine's word, else the target's own."""
     if snap.target_trend:
@@ -160,7 +151,10 @@ def draw_ramp_marker(draw: ImageDraw.ImageDraw, x: int, baseline: int, trend: in
 
 
 def zone_bar(
-    draw: ImageDraw.ImageDraw, target: ResolvedTarget, value: float | None, fraction: float = 0.0
+    draw: ImageDraw.ImageDraw,
+    target: ResolvedTarget,
+    value: float | None,
+    band: tuple[float, float] | None = None,
 ) -> None:
     """Outline, the target band filled, a marker (a notch above, a line through) at ``value``.
 
@@ -169,7 +163,7 @@ def zone_bar(
     scale pins the marker to the end with a second notch that says "further".
     """
     lo, hi = _bar_scale(target)
-    band_low, band_high = target.bounds_at(fraction)
+    band_low, band_high = band or (target.low, target.high)
     x0, x1 = 1, WIDTH - 2
 
     def x_of(v: float) -> int:
@@ -207,9 +201,8 @@ def render_workout(snap: Snapshot, units: Units, *, bike: bool = False) -> Image
 
     metric = primary_metric(snap, bike=bike)
     left = _time_left(snap, units)
-    fraction = step_fraction(snap)
     trend = target_trend(snap)
-    rng = None if snap.target is None else target_range(snap.target, units, fraction)
+    rng = None if snap.target is None else target_range(snap.target, units, snap.band)
     mark = 6 if trend else 0
     col = min(COLUMN_MAX, max(text_width(left, MEDIUM), text_width(rng or "", SMALL) + mark))
     box_right = WIDTH - col - 3
@@ -232,7 +225,7 @@ def render_workout(snap: Snapshot, units: Units, *, bike: bool = False) -> Image
         size = largest_size(rng, col - mark, (SMALL, 9, 8))
         text(draw, (WIDTH - 1, 40), rng, size, anchor="rs")
         draw_ramp_marker(draw, WIDTH - 2 - text_width(rng, size), 40, trend)
-        zone_bar(draw, snap.target, metric_value(snap, metric), fraction)
+        zone_bar(draw, snap.target, metric_value(snap, metric), snap.band)
     else:
         line = snap.note or (f"next: {snap.next_step_name}" if snap.next_step_name else "open")
         text(draw, (WIDTH - 1, 40), "open", SMALL, anchor="rs")

@@ -61,3 +61,20 @@ def test_a_ramp_is_drawn_as_a_sloped_band() -> None:
     ys_at_end = sorted({round(y, 6) for x, y in band if abs(x - end) < 1e-9})
     assert ys_at_start == [140, 146]
     assert ys_at_end == [160, 166]
+
+
+def test_a_plain_install_does_not_pull_matplotlib() -> None:
+    """``pip install .`` (the Pi's install) takes no matplotlib: it comes only with the
+    ``report`` extra, which ``.[test]`` and ``./dev`` include."""
+    import tomllib
+    from importlib.metadata import requires
+
+    from conftest import REPO
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    plain = [*project["dependencies"], *project["optional-dependencies"]["pi"]]
+    assert not [d for d in plain if d.lower().startswith("matplotlib")], plain
+    assert any(d.startswith("matplotlib") for d in project["optional-dependencies"]["report"])
+    installed = [r for r in requires("pacer") or [] if r.lower().startswith("matplotlib")]
+    assert installed, "the installed metadata names matplotlib"
+    assert all('extra == "report"' in r for r in installed), installed

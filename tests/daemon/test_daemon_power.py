@@ -1,0 +1,218 @@
+"""Off when not in use, on the simulated device and a simulated clock that moves only when
+the test says: after ``[power] idle_off_min`` on the idle screen the display dims, the store
+is flushed and the Power port is asked to switch off; never during a run, never while a host
+talks over the serial link; Wi-Fi off during a run and back on after it."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from PIL.Image import Image
+
+from pacer.config.file import Config, PowerConfig, load_config
+from pacer.core.actions import ButtonAction
+from pacer.daemon import EXIT_OK, Daemon, DaemonOptions
+from pacer.daemon.idle import DIM_BEFORE_OFF_S
+from pacer.devices.bundle import Hardware
+from pacer.devices.power import RecordedPower, SystemPower, rfkill_event
+from pacer.haptics.player import HapticRecorder
+from pacer.sim.clock import SimClock
+from pacer.sim.device import SimulatedButtons, SimulatedSensors
+from pacer.storage.store import ActivityStatus, Store
+from tests.support.daemon_rig import started
+
+IDLE_S = 15 * 60.0
+
+
+@dataclass
+class ContrastLog:
+    """A display that remembers when (on the clock) its contrast changed."""
+
+    clock: SimClock
+    size: tuple[int, int] = (128, 64)
+    levels: list[tuple[float, int]] = field(default_factory=list)
+    is_off: bool = False
+
+    def show(self, image: Image) -> None:
+        self.is_off = False
+
+    def contrast(self, level: int) -> None:
+        self.levels.append((self.clock.monotonic(), level))
+
+    def off(self) -> None:
+        self.is_off = True
+
+
+@dataclass
+class Rig:
+    daemon: Daemon
+    clock: SimClock
+    power: RecordedPower
+    display: ContrastLog
+    buttons: SimulatedButtons
+    task: asyncio.Task[int]
+
+    async def advance(self, seconds: float, step: float = 5.0) -> None:
+        """Move the clock ``seconds`` on, letting every task run at each due moment."""
+        end = self.clock.monotonic() + seconds
+        while self.clock.monotonic() < end and not self.task.done():
+            await self.clock.advance_to(min(end, self.clock.monotonic() + step))
+            for _ in range(5):
+                await asyncio.sleep(0)
+
+    async def until(self, predicate: object, within_s: float = 20.0) -> None:
+        """Real time, as a safety net only: the condition comes from the daemon's own tasks
+        (a writer thread, the serial link), not from the clock."""
+        assert callable(predicate)
+        async with asyncio.timeout(within_s):
+            while not predicate():  # noqa: ASYNC110  # the daemon's state, no event to await
+                await asyncio.sleep(0.01)
+
+
+@asynccontextmanager
+async def device(
+    store: Store, config: Config | None = None, serial_port: str | None = None
+) -> AsyncIterator[Rig]:
+    clock = SimClock(0.0)
+    buttons = SimulatedButtons()
+    display = ContrastLog(clock)
+    power = RecordedPower(clock.monotonic)
+    hw = Hardware(
+        clock=clock,
+        display=display,
+        haptics=HapticRecorder(clock.monotonic),
+        buttons=buttons,
+        sensors=SimulatedSensors(clock, press=buttons.press),
+        serial_port=serial_port,
+        power=power,
+    )
+    d = Daemon(hw, config or Config(), store, DaemonOptions(device_id="test-device"))
+    async with started(d) as task:
+        yield Rig(d, clock, power, display, buttons, task)
+
+
+def power_offs(power: RecordedPower) -> list[float]:
+    return [t for t, what in power.asked if what == "power_off"]
+
+
+async def test_switches_off_after_the_idle_time_display_dimmed_first(store: Store) -> None:
+    config = Config(display=Config().display.__class__(dim_after_s=0))  # only the idle-off dims
+    async with device(store, config) as rig:
+        await rig.advance(IDLE_S - 10)
+        assert not rig.power.powered_off
+        assert rig.display.levels == [(0.0, 255)], "not dimmed yet"
+        await rig.advance(10 + DIM_BEFORE_OFF_S + 5)
+        await rig.until(rig.task.done)
+    assert rig.task.result() == EXIT_OK
+    (off,) = power_offs(rig.power)
+    assert IDLE_S + DIM_BEFORE_OFF_S <= off <= IDLE_S + DIM_BEFORE_OFF_S + 6
+    dimmed = [t for t, level in rig.display.levels if level < 255]
+    assert dimmed, "the display dims"
+    assert IDLE_S <= dimmed[0] < off, "then it switches off"
+    assert rig.display.is_off
+
+
+async def test_a_press_while_dimmed_keeps_it_on(store: Store) -> None:
+    async with device(store) as rig:
+        await rig.advance(IDLE_S + 5)
+        rig.buttons.press(ButtonAction.LAP)
+        await rig.advance(DIM_BEFORE_OFF_S + 10)
+        assert not rig.power.powered_off
+        await rig.advance(IDLE_S + DIM_BEFORE_OFF_S)
+        await rig.until(rig.task.done)
+    (off,) = power_offs(rig.power)
+    assert off >= 2 * IDLE_S + DIM_BEFORE_OFF_S
+
+
+async def test_never_during_a_run_wifi_off_while_it_runs_store_flushed_before(
+    store: Store,
+) -> None:
+    db = store.path
+    seen: dict[str, object] = {}
+
+    def inspect_store() -> None:  # what a power cut right now would leave
+        wal = Path(f"{db}-wal")
+        seen["wal_bytes"] = wal.stat().st_size if wal.exists() else 0
+        with sqlite3.connect(db) as fresh:
+            seen["status"] = fresh.execute("SELECT status FROM activities").fetchall()
+            seen["samples"] = fresh.execute("SELECT count(*) FROM samples").fetchone()[0]
+
+    async with device(store) as rig:
+        rig.power.on_power_off = inspect_store
+        assert rig.power.wifi_on is True, "idle: Wi-Fi as [power] wifi_when_idle says"
+        rig.buttons.press(ButtonAction.START_PAUSE)
+        await rig.until(lambda: rig.daemon.running() == "step-up-run")
+        assert rig.power.wifi_on is False, "Wi-Fi off while a workout runs"
+        await rig.advance(IDLE_S + DIM_BEFORE_OFF_S + 60)  # 16.5 min into an 80-min run
+        assert not rig.power.powered_off, "never during a run"
+        assert rig.daemon.running() == "step-up-run"
+        rig.buttons.press(ButtonAction.STOP)
+        await rig.until(lambda: rig.power.wifi_on is True)  # back on once the run is saved
+        ended = rig.clock.monotonic()
+        await rig.advance(IDLE_S + DIM_BEFORE_OFF_S + 5)
+        await rig.until(rig.task.done)
+    (off,) = power_offs(rig.power)
+    assert off >= ended + IDLE_S
+    assert seen["wal_bytes"] == 0, "the write-ahead log was checkpointed before"
+    assert seen["status"] == [(ActivityStatus.ENDED.value,)]
+    assert isinstance(seen["samples"], int)
+    assert seen["samples"] >= IDLE_S
+
+
+async def test_never_while_the_host_talks_on_the_serial_link(store: Store) -> None:
+    from pacer.link.cable import PtyCable
+    from pacer.link.host import DeviceClient
+
+    with PtyCable() as cable:
+        async with device(store, serial_port=cable.device_path) as rig:
+            with DeviceClient(cable.host_path, timeout=10) as host:
+                for _ in range(3):  # a request every 10 minutes for half an hour
+                    await rig.advance(10 * 60)
+                    info = await asyncio.to_thread(host.hello)
+                    assert info["device_id"] == "test-device", info
+                assert not rig.power.powered_off, "a host talking keeps it on"
+                asked = rig.clock.monotonic()
+            await rig.advance(IDLE_S + DIM_BEFORE_OFF_S + 5)
+            await rig.until(rig.task.done)
+    (off,) = power_offs(rig.power)
+    assert off >= asked + IDLE_S
+
+
+async def test_zero_never_switches_off(store: Store) -> None:
+    config = Config(power=PowerConfig(idle_off_min=0, wifi_when_idle=False))
+    async with device(store, config) as rig:
+        assert rig.power.wifi_on is False
+        await rig.advance(3 * IDLE_S, step=30.0)
+        assert not rig.power.powered_off
+
+
+def test_the_power_section_of_the_config() -> None:
+    config = load_config("[power]\nidle_off_min = 5\nwifi_when_idle = false\n", "p.toml")
+    assert config.power == PowerConfig(idle_off_min=5.0, wifi_when_idle=False)
+    assert Config().power.idle_off_min == 15.0
+    with pytest.raises(Exception, match=r"p.toml:2:1: power.idle_off_min = -1"):
+        load_config("[power]\nidle_off_min = -1\n", "p.toml")
+
+
+def test_system_power_asks_systemctl_and_writes_rfkill_events(tmp_path: Path) -> None:
+    """The real port against a file standing in for /dev/rfkill and a recorded command
+    runner (poweroff cannot run here)."""
+    commands: list[list[str]] = []
+    rfkill = tmp_path / "rfkill"
+    rfkill.touch()
+    power = SystemPower(rfkill=rfkill, run=commands.append)
+    power.wifi(False)
+    assert rfkill.read_bytes() == rfkill_event(block=True) == bytes([0, 0, 0, 0, 1, 3, 1, 0])
+    power.wifi(True)
+    assert rfkill.read_bytes() == rfkill_event(block=False)
+    power.power_off()
+    assert commands == [["systemctl", "poweroff"]]
+    missing = SystemPower(rfkill=tmp_path / "none" / "rfkill", run=commands.append)
+    missing.wifi(False)
+    assert commands[-1] == ["rfkill", "block", "wifi"]

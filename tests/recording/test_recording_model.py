@@ -1,0 +1,126 @@
+"""The activity model's pure helpers: pauses, timer time, record weights, laps, summaries."""
+
+from __future__ import annotations
+
+import pytest
+
+from pacer.engine.events import EventType
+from pacer.engine.snapshot import TargetStatus
+from pacer.recording.model import (
+    Activity,
+    ActivityEvent,
+    EventKind,
+    Lap,
+    Record,
+    laps_from_events,
+    pause_intervals,
+    record_seconds,
+    timer_of,
+    with_targets,
+)
+from pacer.recording.summary import activity_summary, lap_summaries
+from pacer.workout.model import Intensity
+from pacer.workout.resolve import Metric, ResolvedTarget
+from tests.support.activity_factory import step_up
+
+
+def test_pauses_and_interruptions_stop_the_timer() -> None:
+    events = [
+        ActivityEvent(10.0, EventType.PAUSED),
+        ActivityEvent(30.0, EventType.RESUMED),
+        ActivityEvent(100.0, EventKind.INTERRUPTED, data={"since": 60.0}),
+    ]
+    pauses = pause_intervals(events)
+    assert pauses == [(10.0, 30.0), (60.0, 100.0)]
+    assert timer_of(5.0, pauses) == 5.0
+    assert timer_of(20.0, pauses) == 10.0
+    assert timer_of(50.0, pauses) == 30.0
+    assert timer_of(110.0, pauses) == 50.0
+
+
+def test_a_pause_never_resumed_runs_to_the_end() -> None:
+    pauses = pause_intervals([ActivityEvent(10.0, EventType.PAUSED)])
+    assert timer_of(1000.0, pauses) == 10.0
+
+
+def test_sparse_records_weigh_the_seconds_they_cover() -> None:
+    records = [Record(t, t) for t in (0.0, 1.0, 5.0, 200.0)]
+    assert record_seconds(records, max_gap=60.0) == [1.0, 4.0, 60.0, 1.0]
+
+
+def test_step_events_make_laps_and_a_resumed_step_stays_one_lap() -> None:
+    hr = {"metric": "hr", "low": 140, "high": 150, "label": "Z2"}
+    events = [
+        ActivityEvent(0.0, EventKind.STEP, 0, {"name": "Warm-up", "intensity": "warmup"}),
+        ActivityEvent(60.0, EventKind.STEP, 1, {"name": "Z2", "target": hr, "trigger": "time"}),
+        ActivityEvent(90.0, EventKind.STEP, 1, {"name": "Z2", "target": hr}),  # after a resume
+        ActivityEvent(200.0, EventKind.STEP, 2, {"name": "Cool-down", "intensity": "cooldown"}),
+    ]
+    laps = laps_from_events(events, end=260.0)
+    assert [(lap.step, lap.start, lap.end) for lap in laps] == [
+        (0, 0.0, 60.0),
+        (1, 60.0, 200.0),
+        (2, 200.0, 260.0),
+    ]
+    assert laps[0].intensity is Intensity.WARMUP
+    assert laps[1].target == ResolvedTarget(Metric.HR, 140, 150, "Z2")
+    filled = with_targets([Record(70.0, 70.0, hr=145), Record(10.0, 10.0)], laps)
+    assert (filled[0].target_low, filled[0].target_high) == (140, 150)
+    assert filled[1].target_low is None
+
+
+def test_summary_counts_time_in_over_under_and_alerts() -> None:
+    target = ResolvedTarget(Metric.HR, 140, 150, "140-150 bpm")
+    statuses = [TargetStatus.UNDER] * 3 + [TargetStatus.IN] * 5 + [TargetStatus.OVER] * 2
+    records = tuple(
+        Record(float(i), float(i), hr=130 + 3 * i, status=s) for i, s in enumerate(statuses)
+    )
+    events = (
+        ActivityEvent(1.0, EventType.ALERT_UNDER, 0),
+        ActivityEvent(8.5, EventType.ALERT_OVER, 0),
+        ActivityEvent(9.0, EventType.ALERT_OVER, 0),
+    )
+    activity = Activity(
+        "x",
+        0.0,
+        laps=(Lap(0, "Z2", Intensity.ACTIVE, 0.0, 10.0, target),),
+        records=records,
+        events=events,
+    )
+    (s,) = lap_summaries(activity)
+    assert (s.in_s, s.over_s, s.under_s, s.none_s) == (5.0, 2.0, 3.0, 0.0)
+    assert s.share(s.in_s) == pytest.approx(0.5)
+    assert (s.alerts_over, s.alerts_under) == (2, 1)
+    assert s.hr.max == 157
+    assert s.hr.min == 130
+    assert s.hr.avg == pytest.approx(sum(130 + 3 * i for i in range(10)) / 10)
+
+
+def test_the_synthetic_run_adds_up() -> None:
+    activity = step_up(60)
+    laps = lap_summaries(activity)
+    total = activity_summary(activity)
+    assert len(laps) == 5
+    assert [s.seconds for s in laps] == [60.0] * 5
+    assert total.seconds == 300.0
+    assert activity.duration == 320.0  # the 20 s pause
+    assert sum(s.distance_m or 0.0 for s in laps) == pytest.approx(activity.distance)
+
+
+def test_a_foreign_ride_is_judged_against_the_ramp_where_it_is() -> None:
+    """A file from another watch carries no status: each second is judged against the
+    ramp's band at that point of the lap, so following the ramp is all "in" and holding
+    its starting power falls under in the second half."""
+    ramp = ResolvedTarget(Metric.POWER, 145, 155, "ramp", end_low=245, end_high=255)
+
+    def ride(power_at: list[float]) -> Activity:
+        records = tuple(Record(float(i), float(i), power=p) for i, p in enumerate(power_at))
+        return Activity(
+            "x", 0.0, laps=(Lap(0, "ramp", Intensity.ACTIVE, 0.0, 100.0, ramp),), records=records
+        )
+
+    (follows,) = lap_summaries(ride([150 + i for i in range(100)]))
+    assert (follows.in_s, follows.under_s, follows.over_s) == (100.0, 0.0, 0.0)
+    (holds,) = lap_summaries(ride([150.0] * 100))
+    assert holds.in_s == pytest.approx(5.0, abs=1)  # the band leaves 150 W after ~5 %
+    assert holds.under_s == pytest.approx(95.0, abs=1)

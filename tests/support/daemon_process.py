@@ -1,0 +1,74 @@
+"""``pacer run --hardware sim`` as a process, the way systemd runs it: ``NOTIFY_SOCKET`` on a
+socket the test owns, the serial port it prints read from its stdout.
+
+Stands in for nothing: it starts the real daemon on simulated hardware. Used by the e2e tests
+and by the daemon, link and recording tests that need a whole device process.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.notify_socket import NotifySocket
+from tests.support.paths import REPO
+
+WATCHDOG_USEC = 1_000_000  # systemd's WatchdogSec=1s: a ping every 0.5 s
+
+
+def pacer_run(*args: str, python: tuple[str, ...] = ()) -> list[str]:
+    """The command line of ``pacer run --hardware sim ARGS`` (``python``: interpreter flags)."""
+    return [sys.executable, *python, "-m", "pacer.cli", "run", "--hardware", "sim", *args]
+
+
+@dataclass
+class Daemon:
+    proc: subprocess.Popen[str]
+    port: str
+    stderr: Path
+
+    def log(self) -> str:
+        return self.stderr.read_text()
+
+
+def env_for(notify: NotifySocket, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=str(REPO / "device"),
+        NOTIFY_SOCKET=notify.path,
+        WATCHDOG_USEC=str(WATCHDOG_USEC),
+        **extra,
+    )
+    env.pop("WATCHDOG_PID", None)
+    return env
+
+
+@contextmanager
+def daemon(tmp_path: Path, notify: NotifySocket, *args: str) -> Iterator[Daemon]:
+    err = tmp_path / "stderr.log"
+    with err.open("w") as stderr:
+        proc = subprocess.Popen(
+            pacer_run("--headless", "--data-dir", str(tmp_path / "data"), *args),
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env=env_for(notify),
+        )
+    try:
+        assert proc.stdout is not None
+        port = ""
+        for line in proc.stdout:
+            if line.startswith("pacer run: serial port "):
+                port = line.split()[-1]
+                break
+        assert port, f"no serial port printed; stderr:\n{err.read_text()}"
+        yield Daemon(proc, port, err)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)

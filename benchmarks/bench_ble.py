@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO / "device"), str(REPO / "tests")]
+sys.path[:0] = [str(REPO / "device"), str(REPO)]
 
 from pacer.ble.decode import decoder_for  # noqa: E402
 from pacer.ble.parsers import (  # noqa: E402
@@ -97,7 +97,14 @@ def bench_parsers(runs: int, n: int) -> None:
 
 
 async def latency_run(count: int, gap_s: float) -> tuple[list[float], list[float]]:
-    from bluez_double import BlueZDouble, PrivateBus, SystemClock, heart_rate_strap, release_bleak
+    from tests.support.bluez_double import (
+        BlueZDouble,
+        PrivateBus,
+        SystemClock,
+        heart_rate_strap,
+        release_bleak,
+    )
+
     from pacer.ble.pairing import Pairing
     from pacer.ble.session import BleSensors
     from pacer.core.samples import HeartRateSample, SensorStatus

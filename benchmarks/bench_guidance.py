@@ -1,5 +1,5 @@
 """How well pacer guides: every simulated athlete over N seeds of the seed's step-up run,
-and the scripted traces of tests/scripted.py, judged against the athlete's true heart rate.
+and the scripted traces of tests/support/scripted.py, judged against the athlete's true heart rate.
 Prints the figures of issue 13's table with the goal beside each.
 
     python benchmarks/bench_guidance.py [--seeds 30] [--jobs 2]
@@ -167,7 +167,7 @@ def simulated(seeds: int, jobs: int, athletes: list[Behaviour]) -> dict[Behaviou
 
 def scripted() -> dict[str, tuple[str, str, bool]]:
     """Each scripted row: (goal, measured, holds)."""
-    from tests import scripted as sc
+    from tests.support import scripted as sc
 
     rows: dict[str, tuple[str, str, bool]] = {}
     lat = []

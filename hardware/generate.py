@@ -4,7 +4,7 @@
     python hardware/generate.py           rewrite the files that changed
     python hardware/generate.py --check   exit 1 if the committed files are out of date
 
-tests/test_pinout.py runs the check, so edit pacer/config/pinout.py, run this, commit both.
+tests/hardware/test_pinout.py runs the check, so edit pacer/config/pinout.py, run this, commit both.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Everything from bleak down is real: bleak's BlueZ backend and its D-Bus manager,
 bleak-retry-connector, dbus-fast, a real ``dbus-daemon``. Only bluetoothd and the radio are
-simulated (``tests/bluez_double.py``). bleak finds the bus through ``DBUS_SYSTEM_BUS_ADDRESS``,
-which dbus-fast reads whenever bleak opens a connection, and bleak keeps one BlueZ manager per
-event loop, so each test (its own loop) gets a fresh manager on its own bus.
+simulated (``tests/support/bluez_double.py``). bleak finds the bus through
+``DBUS_SYSTEM_BUS_ADDRESS``, which dbus-fast reads whenever bleak opens a connection, and
+bleak keeps one BlueZ manager per event loop, so each test (its own loop) gets a fresh
+manager on its own bus.
 """
 
 from __future__ import annotations

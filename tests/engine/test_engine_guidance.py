@@ -1,4 +1,4 @@
-"""Pacing v2 (issue 13), one rule per test, each on a scripted trace of tests/scripted.py
+"""Pacing v2 (issue 13), one rule per test, each on a scripted trace of tests/support/scripted.py
 with a fake clock (one sample and one tick per second, ``now`` passed explicitly)."""
 
 from __future__ import annotations

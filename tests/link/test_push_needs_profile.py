@@ -1,6 +1,6 @@
 """A workout whose targets need a value the device's profile lacks (FTP, LTHR, a reference
 pace) is refused when pushed or started over the serial link, with the reason; the same
-workout shows fine on the laptop (tests/test_cli_validate_show.py)."""
+workout shows fine on the laptop (tests/cli/test_cli_validate_show.py)."""
 
 from __future__ import annotations
 

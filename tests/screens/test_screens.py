@@ -2,7 +2,7 @@
 
 Regenerate the golden PNGs after an intended change of a screen, then look at them:
 
-    PYTHONPATH=device python -m pytest tests/test_screens.py --regen-golden
+    PYTHONPATH=device python -m pytest tests/screens/test_screens.py --regen-golden
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ with discovery, ``org.bluez.Device1`` with ``Connect``/``Disconnect``/``Services
 simulated: they advertise while in range, drop out of range, come back; the adapter can
 vanish.
 
-Used by ``tests/test_ble_bluez_double.py`` and ``benchmarks/bench_ble.py``.
+Used by ``tests/ble/test_ble_bluez_double.py`` and ``benchmarks/bench_ble.py``.
 """
 
 from __future__ import annotations

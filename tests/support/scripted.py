@@ -96,7 +96,7 @@ def first_above(trace: Trace, bound: float, until: int) -> int:
     return next(s for s in range(1, until) if round(trace(float(s)) or 0) > bound)
 
 
-# --- the issue-13 traces (tests/test_engine_guidance.py and benchmarks/bench_guidance.py) ---
+# --- the issue-13 traces (tests/engine/test_engine_guidance.py, benchmarks/bench_guidance.py) ---
 
 #: warm-up, a hard step, a recovery float (a step down), cool-down
 GUIDED = """

@@ -17,7 +17,7 @@ from pacer.ble.pairing import (
 )
 from pacer.cli import main
 from pacer.core.errors import ConfigError
-from pacer.core.samples import CadenceUnit, SensorRole
+from pacer.core.samples import PodCadenceUnit, SensorRole
 from pacer.storage.store import DB_NAME, Store
 
 HR = "F0:13:C3:5A:2B:01"
@@ -29,7 +29,7 @@ def test_no_file_means_no_pairings(tmp_path: Path) -> None:
 
 
 def test_roundtrip_in_role_order(tmp_path: Path) -> None:
-    pod = Pairing(POD, SensorRole.POD, "Stryd", CadenceUnit.STRIDES)
+    pod = Pairing(POD, SensorRole.POD, "Stryd", PodCadenceUnit.STRIDES)
     hr = Pairing(HR.lower(), SensorRole.HR, "Polar H10")
     save_pairings(tmp_path, [pod, hr])
     assert load_pairings(tmp_path) == (Pairing(HR, SensorRole.HR, "Polar H10"), pod)
@@ -85,10 +85,12 @@ def test_the_daemon_leaves_a_bad_stored_row_out(tmp_path: Path) -> None:
 
 def test_pairing_over_serial_and_cli_share_one_store(tmp_path: Path) -> None:
     with Store.open_dir(tmp_path) as store:  # what the serial link's sensors.pair does
-        pair_in(store, Pairing(POD, SensorRole.POD, "Stryd", CadenceUnit.STRIDES))
-    assert load_pairings(tmp_path) == (Pairing(POD, SensorRole.POD, "Stryd", CadenceUnit.STRIDES),)
+        pair_in(store, Pairing(POD, SensorRole.POD, "Stryd", PodCadenceUnit.STRIDES))
+    assert load_pairings(tmp_path) == (
+        Pairing(POD, SensorRole.POD, "Stryd", PodCadenceUnit.STRIDES),
+    )
     assert pair(tmp_path, Pairing(POD, SensorRole.HR)) == (
-        Pairing(POD, SensorRole.POD, "Stryd", CadenceUnit.STRIDES),
+        Pairing(POD, SensorRole.POD, "Stryd", PodCadenceUnit.STRIDES),
     )
 
 
@@ -241,15 +243,15 @@ def _serial_pair(store_dir: Path, args: dict[str, object]) -> dict[str, object]:
     return asyncio.run(go())
 
 
-@pytest.mark.parametrize("unit", [*(u.value for u in CadenceUnit), "spm", "STEPS"])
+@pytest.mark.parametrize("unit", [*(u.value for u in PodCadenceUnit), "spm", "STEPS"])
 def test_one_cadence_unit_for_the_link_and_both_command_lines(
     tmp_path: Path, unit: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from pacer.ble import parsers
     from pacer.workout import profile
 
-    assert parsers.CadenceUnit is profile.CadenceConvention is CadenceUnit
-    good = unit in {u.value for u in CadenceUnit}
+    assert parsers.PodCadenceUnit is profile.CadenceConvention is PodCadenceUnit
+    good = unit in {u.value for u in PodCadenceUnit}
     reply = _serial_pair(tmp_path / "s", {"address": POD, "role": "pod", "cadence_unit": unit})
     assert reply["ok"] is good, reply
     for argv in (
@@ -273,4 +275,4 @@ def test_one_cadence_unit_for_the_link_and_both_command_lines(
         assert (code == 2 and "invalid choice" in capsys.readouterr().err) is not good, argv
     if good:
         assert load_pairings(tmp_path / "c") == load_pairings(tmp_path / "s")
-        assert load_pairings(tmp_path / "c")[0].cadence_unit is CadenceUnit(unit)
+        assert load_pairings(tmp_path / "c")[0].cadence_unit is PodCadenceUnit(unit)

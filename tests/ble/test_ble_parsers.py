@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from pacer.ble.decode import decoder_for
 from pacer.ble.parsers import (
     MAX_SPM,
-    CadenceUnit,
     CscCalculator,
     CyclingPowerMeasurement,
     HeartRateMeasurement,
+    PodCadenceUnit,
     RevolutionRate,
     RscMeasurement,
     StepCadence,
@@ -416,13 +416,13 @@ def rsc(speed: float, cadence: int) -> RscMeasurement:
 
 
 def test_steps_pod_passes_through() -> None:
-    c = StepCadence(CadenceUnit.STEPS)
+    c = StepCadence(PodCadenceUnit.STEPS)
     assert c.steps_per_minute(rsc(3.0, 172)) == 172
     assert c.steps_per_minute(rsc(1.2, 110)) == 110  # slow: could be walking steps
 
 
 def test_strides_setting_always_doubles() -> None:
-    c = StepCadence(CadenceUnit.STRIDES)
+    c = StepCadence(PodCadenceUnit.STRIDES)
     assert c.steps_per_minute(rsc(3.0, 86)) == 172
     assert c.steps_per_minute(rsc(1.0, 55)) == 110
 
@@ -437,14 +437,14 @@ ODD = (2.6, 85)  # a speed spike with a walking cadence: looks like strides, alo
 
 def test_a_few_odd_samples_do_not_double_a_walk() -> None:
     """Issue 14: three odd samples latched the guard, then a walk read 220 spm."""
-    c = StepCadence(CadenceUnit.STEPS)
+    c = StepCadence(PodCadenceUnit.STEPS)
     got = spm(c, [WALK, ODD, ODD, ODD, WALK, WALK, ODD, ODD, ODD, *[WALK] * 20])
     assert not c.looks_like_strides
     assert got == [110, 85, 85, 85, 110, 110, 85, 85, 85, *[110] * 20]
 
 
 def test_consistent_evidence_engages_the_guard_and_as_much_releases_it() -> None:
-    c = StepCadence(CadenceUnit.STEPS, latch_after=8)
+    c = StepCadence(PodCadenceUnit.STEPS, latch_after=8)
     strides = spm(c, [(3.0, 86)] * 8)  # a pod that counts strides, running
     assert strides == [86] * 7 + [172]  # engaged on the 8th consistent sample
     assert c.looks_like_strides
@@ -458,7 +458,7 @@ def test_consistent_evidence_engages_the_guard_and_as_much_releases_it() -> None
 
 
 def test_mixed_evidence_does_not_flip_the_guard() -> None:
-    c = StepCadence(CadenceUnit.STEPS, latch_after=8)
+    c = StepCadence(PodCadenceUnit.STEPS, latch_after=8)
     spm(c, [(3.0, 86), (3.0, 172)] * 50)  # alternating: no consistent evidence either way
     assert not c.looks_like_strides
     spm(c, [(3.0, 86)] * 8)
@@ -470,7 +470,7 @@ def test_mixed_evidence_does_not_flip_the_guard() -> None:
 def test_a_walking_cadence_under_an_engaged_guard_is_step_like() -> None:
     """Engaged wrongly (a pod set to steps with long stride-like stretches), a walk of 110
     steps is not read as 220: 100 or more under 2 m/s is steps, and it releases the guard."""
-    c = StepCadence(CadenceUnit.STEPS, latch_after=4)
+    c = StepCadence(PodCadenceUnit.STEPS, latch_after=4)
     spm(c, [(3.0, 90)] * 4)
     assert c.looks_like_strides
     assert spm(c, [WALK] * 4) == [110] * 4
@@ -479,12 +479,12 @@ def test_a_walking_cadence_under_an_engaged_guard_is_step_like() -> None:
 
 def test_cadence_is_clamped_to_a_plausible_range() -> None:
     """``--cadence-unit strides`` and 255 (the byte's maximum) made 510 spm."""
-    assert spm(StepCadence(CadenceUnit.STRIDES), [(3.0, 255), (3.0, 126), (3.0, 0)]) == [
+    assert spm(StepCadence(PodCadenceUnit.STRIDES), [(3.0, 255), (3.0, 126), (3.0, 0)]) == [
         MAX_SPM,
         MAX_SPM,
         0,
     ]
-    assert spm(StepCadence(CadenceUnit.STEPS), [(5.0, 255), (3.0, 250)]) == [MAX_SPM, 250]
+    assert spm(StepCadence(PodCadenceUnit.STEPS), [(5.0, 255), (3.0, 250)]) == [MAX_SPM, 250]
 
 
 #: RSC bytes (flags, speed u16 in 1/256 m/s, cadence u8) -> steps a minute, in order, for one
@@ -502,7 +502,7 @@ RSC_TABLE = [
 
 
 def test_foot_pod_decoder_guard_byte_table() -> None:
-    decoder = decoder_for(SensorRole.POD, cadence_unit=CadenceUnit.STEPS)
+    decoder = decoder_for(SensorRole.POD, cadence_unit=PodCadenceUnit.STEPS)
     got = []
     for hexdata, _ in RSC_TABLE:
         (sample,) = decoder.decode(bytes.fromhex(hexdata), 0.0)
@@ -523,7 +523,7 @@ def test_heart_rate_decoder_stamps_samples() -> None:
 
 
 def test_foot_pod_decoder_reports_steps() -> None:
-    d = decoder_for(SensorRole.POD, cadence_unit=CadenceUnit.STRIDES)
+    d = decoder_for(SensorRole.POD, cadence_unit=PodCadenceUnit.STRIDES)
     (sample,) = d.decode(h("07 00 03 5A 8C 00 E8 03 00 00"), 5.0)
     assert sample == StrideSample(
         t=5.0, speed_mps=3.0, cadence_spm=180, distance_m=100.0, stride_m=1.4, running=True

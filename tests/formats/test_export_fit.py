@@ -18,7 +18,7 @@ from pacer.formats.workouts.fit_export import encode_fit_workout, workout_messag
 from pacer.workout.fileformat import LONG_WORKOUT_SECONDS, MAX_STEPS, dump_workout, load_workout
 from pacer.workout.model import (
     CadenceRange,
-    CadenceUnit,
+    CadenceTargetUnit,
     Comparison,
     ConditionDuration,
     DistanceDuration,
@@ -273,7 +273,7 @@ def ordered(lo: int, hi: int) -> st.SearchStrategy[tuple[int, int]]:
 def targets(sport: Sport, unit: PaceUnit) -> st.SearchStrategy[Target]:
     # paces FIT's mm/s tells apart to the second: up to 15 min/km or 20 min/mi
     pace = (120, 900) if unit is PaceUnit.KM else (200, 1200)
-    cadence = CadenceUnit.RPM if sport is Sport.BIKE else CadenceUnit.SPM
+    cadence = CadenceTargetUnit.RPM if sport is Sport.BIKE else CadenceTargetUnit.SPM
     lo_c = 20 if sport is Sport.BIKE else 100
     return st.one_of(
         st.integers(1, 5).map(lambda z: HrZone(str(z))),

@@ -11,7 +11,7 @@ from pacer.core.errors import InputErrors
 from pacer.formats.workouts import ImportKind, detect_kind, import_workout
 from pacer.workout.model import (
     CadenceRange,
-    CadenceUnit,
+    CadenceTargetUnit,
     Comparison,
     ConditionDuration,
     DistanceDuration,
@@ -279,8 +279,8 @@ def custom(kind: str, low: int, high: int) -> dict[str, Any]:
         ("running", custom("heart_rate", 245, 255), HrRange(145, 155)),
         ("running", custom("heart_rate", 70, 80), HrPercent(70, 80, HrBasis.MAX)),
         ("running", custom("speed", 3704, 3922), PaceRange(255, 270, PaceUnit.KM)),
-        ("running", custom("cadence", 170, 180), CadenceRange(170, 180, CadenceUnit.SPM)),
-        ("cycling", custom("cadence", 85, 95), CadenceRange(85, 95, CadenceUnit.RPM)),
+        ("running", custom("cadence", 170, 180), CadenceRange(170, 180, CadenceTargetUnit.SPM)),
+        ("cycling", custom("cadence", 85, 95), CadenceRange(85, 95, CadenceTargetUnit.RPM)),
         ("cycling", custom("power", 1250, 1270), PowerRange(250, 270)),
         ("cycling", custom("power", 88, 94), PowerPercent(88, 94)),
         ("cycling", {"target_type": "power", "target_value": 4}, PowerPercent(90, 105)),
@@ -299,7 +299,7 @@ def test_speed_reads_back_per_mile_for_an_imperial_profile() -> None:
 
 def test_running_cadence_in_strides_is_doubled_with_a_warning() -> None:
     step, warnings = only_step([timed(60, **custom("cadence", 85, 90))])
-    assert step.target == CadenceRange(170, 180, CadenceUnit.SPM)
+    assert step.target == CadenceRange(170, 180, CadenceTargetUnit.SPM)
     assert warnings == ["cadence 85-90 taken as strides per minute: 170-180 spm"]
 
 

@@ -9,7 +9,7 @@ from pacer.formats.workouts import ImportKind, detect_kind, import_workout
 from pacer.formats.workouts.icu import tokenize
 from pacer.workout.model import (
     CadenceRange,
-    CadenceUnit,
+    CadenceTargetUnit,
     Cue,
     DistanceDuration,
     DistanceUnit,
@@ -194,9 +194,9 @@ def test_a_workout_over_eight_hours_warns_with_the_minutes_hint() -> None:
 def test_cadence_is_a_secondary_target() -> None:
     step, _ = one("10m 75% 90rpm")
     assert step.target == PowerPercent(75, 75)
-    assert step.secondary == (CadenceRange(90, 90, CadenceUnit.RPM),)
+    assert step.secondary == (CadenceRange(90, 90, CadenceTargetUnit.RPM),)
     step, _ = one("5km Z2 HR 170-180spm")
-    assert step.secondary == (CadenceRange(170, 180, CadenceUnit.SPM),)
+    assert step.secondary == (CadenceRange(170, 180, CadenceTargetUnit.SPM),)
 
 
 def test_second_target_is_secondary() -> None:

@@ -11,7 +11,7 @@ from pacer.core.errors import InputErrors
 from pacer.formats.workouts import ImportKind, detect_kind, import_workout
 from pacer.workout.model import (
     CadenceRange,
-    CadenceUnit,
+    CadenceTargetUnit,
     Cue,
     DistanceDuration,
     DistanceUnit,
@@ -68,7 +68,7 @@ def test_every_segment_kind() -> None:
     assert w.name == "Mix"
     assert w.description == "All kinds"
     assert w.sport is Sport.BIKE
-    rpm = CadenceUnit.RPM
+    rpm = CadenceTargetUnit.RPM
     assert w.items == (
         Step(Intensity.WARMUP, TimeDuration(600), ramp(25, 75),
              (CadenceRange(85, 85, rpm),), cues=(Cue("Easy spin", at_s=0.0),)),
@@ -180,7 +180,7 @@ def test_run_workout_power_is_a_fraction_of_a_reference_speed() -> None:
     assert result.workout.sport is Sport.RUN
     assert mp.target == RelativePace(PaceRef.MARATHON, 5, 10, PaceUnit.MI)
     assert five_k.target is None  # examples/profile.yaml has no 5K pace
-    assert five_k.secondary == (CadenceRange(180, 180, CadenceUnit.SPM),)
+    assert five_k.secondary == (CadenceRange(180, 180, CadenceTargetUnit.SPM),)
     assert "97.7-98.8% of MP pace converted to MP+5s..MP+10s/mi" in messages(result)[0]
     assert "the profile has no 5K reference pace; the step has no target" in messages(result)[1]
 

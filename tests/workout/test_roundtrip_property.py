@@ -9,7 +9,7 @@ from pacer.workout.fileformat import MAX_STEPS, dump_workout, load_workout
 from pacer.workout.model import (
     MAX_REPEAT_DEPTH,
     CadenceRange,
-    CadenceUnit,
+    CadenceTargetUnit,
     Comparison,
     ConditionDuration,
     Cue,
@@ -88,8 +88,8 @@ targets = st.one_of(
         ranges(-300, 300),
         st.sampled_from(PaceUnit),
     ),
-    st.builds(lambda r: CadenceRange(r[0], r[1], CadenceUnit.SPM), ranges(60, 260)),
-    st.builds(lambda r: CadenceRange(r[0], r[1], CadenceUnit.RPM), ranges(20, 200)),
+    st.builds(lambda r: CadenceRange(r[0], r[1], CadenceTargetUnit.SPM), ranges(60, 260)),
+    st.builds(lambda r: CadenceRange(r[0], r[1], CadenceTargetUnit.RPM), ranges(20, 200)),
     ranges(1, 2500).map(lambda r: PowerRange(*r)),
     tenths(10, 250).map(lambda r: PowerPercent(*r)),
 )

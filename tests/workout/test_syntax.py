@@ -6,7 +6,7 @@ import pytest
 
 from pacer.workout.model import (
     CadenceRange,
-    CadenceUnit,
+    CadenceTargetUnit,
     Comparison,
     ConditionDuration,
     DistanceDuration,
@@ -83,8 +83,8 @@ def test_durations_parse(text: str, expected: object) -> None:
         ("MP+5s..MP+10s/mi", RelativePace(PaceRef.MARATHON, 5, 10, PaceUnit.MI)),
         ("MP-20s..MP-15s/mi", RelativePace(PaceRef.MARATHON, -20, -15, PaceUnit.MI)),
         ("10K..10K+5s/km", RelativePace(PaceRef.TEN_K, 0, 5, PaceUnit.KM)),
-        ("170-180 spm", CadenceRange(170, 180, CadenceUnit.SPM)),
-        ("85-95 rpm", CadenceRange(85, 95, CadenceUnit.RPM)),
+        ("170-180 spm", CadenceRange(170, 180, CadenceTargetUnit.SPM)),
+        ("85-95 rpm", CadenceRange(85, 95, CadenceTargetUnit.RPM)),
         ("250-270 W", PowerRange(250, 270)),
         ("88-94% FTP", PowerPercent(88, 94)),
         ("88% FTP", PowerPercent(88, 88)),
@@ -93,7 +93,7 @@ def test_durations_parse(text: str, expected: object) -> None:
         ("90% LTHR", HrPercent(90, 90, HrBasis.LTHR)),
         ("7:00/mi", PaceRange(420, 420, PaceUnit.MI)),
         ("MP+10s/mi", RelativePace(PaceRef.MARATHON, 10, 10, PaceUnit.MI)),
-        ("90 rpm", CadenceRange(90, 90, CadenceUnit.RPM)),
+        ("90 rpm", CadenceRange(90, 90, CadenceTargetUnit.RPM)),
         ("250 W", PowerRange(250, 250)),
         ("ramp 60% FTP to 90% FTP", Ramp(PowerPercent(60, 60), PowerPercent(90, 90))),
         ("ramp 130 bpm to 150 bpm", Ramp(HrRange(130, 130), HrRange(150, 150))),

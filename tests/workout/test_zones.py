@@ -128,7 +128,7 @@ def test_profile_file_errors_are_located() -> None:
 
 
 def test_single_values_are_bands_of_the_default_tolerances() -> None:
-    from pacer.workout.model import CadenceRange, CadenceUnit, HrPercent, HrRange, PaceRange
+    from pacer.workout.model import CadenceRange, CadenceTargetUnit, HrPercent, HrRange, PaceRange
     from pacer.workout.model import PaceUnit as PU
     from pacer.workout.model import PowerPercent as PP
 
@@ -149,7 +149,7 @@ def test_single_values_are_bands_of_the_default_tolerances() -> None:
     assert pace.low == pytest.approx(mile / 425)  # 7:05/mi, 5 s slower
     assert pace.high == pytest.approx(mile / 415)
     assert pace.label == "7:00/mi"
-    rpm = resolve_target(CadenceRange(90, 90, CadenceUnit.RPM), p)
+    rpm = resolve_target(CadenceRange(90, 90, CadenceTargetUnit.RPM), p)
     assert (rpm.low, rpm.high, rpm.label) == (87, 93, "90 rpm")
     # a range stays as written: no tolerance added
     assert resolve_target(PP(88, 94), p).low == 220

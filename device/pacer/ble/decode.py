@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from pacer.ble.parsers import (
     DEFAULT_WHEEL_CIRCUMFERENCE_M,
-    CadenceUnit,
     CscCalculator,
+    PodCadenceUnit,
     StepCadence,
     parse_battery_level,
     parse_csc,
@@ -156,7 +156,7 @@ class PowerDecoder(_RevolutionDecoder):
 def decoder_for(
     role: SensorRole,
     *,
-    cadence_unit: CadenceUnit = CadenceUnit.STEPS,
+    cadence_unit: PodCadenceUnit = PodCadenceUnit.STEPS,
     wheel_circumference_m: float = DEFAULT_WHEEL_CIRCUMFERENCE_M,
 ) -> Decoder:
     """A fresh decoder for a sensor of ``role``."""

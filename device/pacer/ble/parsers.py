@@ -29,7 +29,7 @@ import struct
 from dataclasses import dataclass, field
 
 from pacer.core.errors import SensorParseError
-from pacer.core.samples import CadenceUnit as CadenceUnit  # the one enum, re-exported
+from pacer.core.samples import PodCadenceUnit as PodCadenceUnit  # the one enum, re-exported
 
 _U16 = struct.Struct("<H")
 _S16 = struct.Struct("<h")
@@ -498,14 +498,14 @@ class StepCadence:
     samples that are not step-like are doubled. Every result is clamped to 0..``MAX_SPM``.
     """
 
-    unit: CadenceUnit = CadenceUnit.STEPS
+    unit: PodCadenceUnit = PodCadenceUnit.STEPS
     latch_after: int = 8
     looks_like_strides: bool = field(default=False, init=False)
     _tally: int = field(default=0, init=False, repr=False)
 
     def steps_per_minute(self, m: RscMeasurement) -> float:
         raw = float(m.cadence)
-        if self.unit is CadenceUnit.STRIDES:
+        if self.unit is PodCadenceUnit.STRIDES:
             return min(raw * 2, MAX_SPM)
         fast = m.speed_mps > PLAUSIBLE_SPEED_MPS
         step_like = raw >= PLAUSIBLE_MIN_SPM or (not fast and raw >= WALK_MAX_STRIDES)

@@ -44,7 +44,7 @@ Handler = Callable[["DeviceClient", argparse.Namespace], int]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from pacer.core.samples import CadenceUnit
+    from pacer.core.samples import PodCadenceUnit
 
     parser = sub.add_parser(
         "device",
@@ -101,7 +101,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = action("sensors", _sensors, "paired sensors: list | pair ADDRESS ROLE | forget ADDRESS")
     p.add_argument("verb", choices=("list", "pair", "forget"), nargs="?", default="list")
     p.add_argument("items", nargs="*", metavar="ARG")
-    p.add_argument("--cadence-unit", choices=[u.value for u in CadenceUnit], help="for a foot pod")
+    p.add_argument(
+        "--cadence-unit", choices=[u.value for u in PodCadenceUnit], help="for a foot pod"
+    )
 
     action("activities", _activities, "list recorded activities")
     p = action("download", _download, "download activities (default: those not downloaded yet)")

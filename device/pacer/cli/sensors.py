@@ -36,7 +36,7 @@ examples:
 
 
 def register(sub: Any) -> None:
-    from pacer.core.samples import CadenceUnit
+    from pacer.core.samples import PodCadenceUnit
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -93,8 +93,8 @@ def register(sub: Any) -> None:
     pair.add_argument("--name", default="", help="a label for 'pacer sensors list'")
     pair.add_argument(
         "--cadence-unit",
-        choices=[u.value for u in CadenceUnit],
-        default=CadenceUnit.STEPS.value,
+        choices=[u.value for u in PodCadenceUnit],
+        default=PodCadenceUnit.STEPS.value,
         help="foot pods only: what the pod's cadence counts (default: steps; pacer always "
         "shows steps per minute)",
     )
@@ -174,13 +174,13 @@ def run_scan(args: argparse.Namespace) -> int:
 
 def run_pair(args: argparse.Namespace) -> int:
     from pacer.ble.pairing import Pairing, pair
-    from pacer.core.samples import CadenceUnit, SensorRole
+    from pacer.core.samples import PodCadenceUnit, SensorRole
 
     pairing = Pairing(
         address=args.address,
         role=SensorRole(args.role),
         name=args.name,
-        cadence_unit=CadenceUnit(args.cadence_unit),
+        cadence_unit=PodCadenceUnit(args.cadence_unit),
     )
     data_dir = _data_dir(args)
     replaced = pair(data_dir, pairing)

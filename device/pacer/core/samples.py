@@ -20,7 +20,7 @@ class SensorRole(StrEnum):
     POWER = "power"
 
 
-class CadenceUnit(StrEnum):
+class PodCadenceUnit(StrEnum):
     """What a foot pod's cadence counts: every foot strike (steps, both feet) or one foot's
     (strides) per minute. The one definition: pairings, the BLE decoder, the profile's
     ``pod_cadence``, the serial link and the command lines all use it."""

@@ -31,7 +31,7 @@ from types import TracebackType
 from typing import Any, Final
 
 from pacer.core.errors import ConfigError, StoreError
-from pacer.core.samples import CadenceUnit, SensorRole
+from pacer.core.samples import PodCadenceUnit, SensorRole
 from pacer.storage import payload as fmt
 from pacer.storage import schema
 from pacer.storage.schema import (
@@ -261,7 +261,7 @@ class Store:
     def _pairing(self, row: tuple[Any, ...]) -> Pairing:
         address, role, name, unit = row
         try:
-            return Pairing(address, SensorRole(role), name or "", CadenceUnit(unit or "steps"))
+            return Pairing(address, SensorRole(role), name or "", PodCadenceUnit(unit or "steps"))
         except (ValueError, ConfigError):
             raise ConfigError(
                 f"{self.path}: pairing {address} has role {role!r} and cadence {unit!r}; "

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from pacer.core.errors import ConfigError, StoreError
-from pacer.core.samples import CadenceUnit, SensorRole
+from pacer.core.samples import PodCadenceUnit, SensorRole
 
 _ADDRESS: Final = re.compile(r"[0-9A-F]{2}(:[0-9A-F]{2}){5}")
 
@@ -53,12 +53,12 @@ class Pairing:
     role: SensorRole
     name: str = ""
     #: Only foot pods: what their cadence counts (see :class:`pacer.ble.parsers.StepCadence`).
-    cadence_unit: CadenceUnit = CadenceUnit.STEPS
+    cadence_unit: PodCadenceUnit = PodCadenceUnit.STEPS
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "address", normalize_address(self.address))
         object.__setattr__(self, "role", SensorRole(self.role))
-        object.__setattr__(self, "cadence_unit", CadenceUnit(self.cadence_unit))
+        object.__setattr__(self, "cadence_unit", PodCadenceUnit(self.cadence_unit))
 
     def to_json(self) -> dict[str, Any]:
         pod = self.role is SensorRole.POD

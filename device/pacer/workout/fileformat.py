@@ -50,7 +50,7 @@ from pacer.workout.limits import (
 )
 from pacer.workout.model import (
     MAX_REPEAT_DEPTH,
-    CadenceUnit,
+    CadenceTargetUnit,
     Cue,
     DistanceDuration,
     DistanceUnit,
@@ -481,7 +481,7 @@ __all__ = [
     "MAX_REPS",
     "MAX_STEPS",
     "SPRINT_FTP_PERCENT",
-    "CadenceUnit",
+    "CadenceTargetUnit",
     "PaceUnit",
     "check_duration",
     "check_target",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pacer.workout.model import (
     CadenceRange,
-    CadenceUnit,
+    CadenceTargetUnit,
     ConditionDuration,
     DistanceDuration,
     Duration,
@@ -37,7 +37,7 @@ MAX_REPS = 200
 MAX_REST_SECONDS = 3600
 HR_BOUNDS = (30, 240)
 PACE_BOUNDS_S_PER_KM = (90, 1200)
-CADENCE_BOUNDS = {CadenceUnit.SPM: (60, 260), CadenceUnit.RPM: (20, 200)}
+CADENCE_BOUNDS = {CadenceTargetUnit.SPM: (60, 260), CadenceTargetUnit.RPM: (20, 200)}
 POWER_BOUNDS = (1, 2500)
 PERCENT_BOUNDS = {
     HrBasis.MAX: (30.0, 100.0),

@@ -168,7 +168,10 @@ class RelativePace:
     unit: PaceUnit
 
 
-class CadenceUnit(StrEnum):
+class CadenceTargetUnit(StrEnum):
+    """The unit of a cadence *target*: steps per minute (running) or revolutions per minute
+    (cycling). Not what a foot pod counts: that is :class:`pacer.core.samples.PodCadenceUnit`."""
+
     SPM = "spm"
     RPM = "rpm"
 
@@ -177,7 +180,7 @@ class CadenceUnit(StrEnum):
 class CadenceRange:
     low: int
     high: int
-    unit: CadenceUnit
+    unit: CadenceTargetUnit
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from pacer.core.errors import Location, ProfileError
-from pacer.core.samples import CadenceUnit
+from pacer.core.samples import PodCadenceUnit
 from pacer.workout.model import PaceRef, ZonePosition
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -46,7 +46,7 @@ class Units(StrEnum):
 
 
 #: What the foot pod reports: the one cadence-unit enum (steps or strides per minute).
-CadenceConvention = CadenceUnit
+CadenceConvention = PodCadenceUnit
 
 
 @dataclass(frozen=True, slots=True)

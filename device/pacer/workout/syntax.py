@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pacer.core.errors import PacerError
 from pacer.workout.model import (
     CadenceRange,
-    CadenceUnit,
+    CadenceTargetUnit,
     Comparison,
     ConditionDuration,
     DistanceDuration,
@@ -317,7 +317,7 @@ def parse_fixed(t: str, text: str) -> FixedTarget:
     if m:
         low, high = int(m[1]), int(m[2] or m[1])
         _ordered(low, high, text)
-        return CadenceRange(low, high, CadenceUnit(m[3]))
+        return CadenceRange(low, high, CadenceTargetUnit(m[3]))
     m = _WATTS.match(t)
     if m:
         low, high = int(m[1]), int(m[2] or m[1])

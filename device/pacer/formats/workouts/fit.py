@@ -40,7 +40,7 @@ from pacer.workout.limits import MAX_NAME, MAX_REPEAT, MAX_REPS
 from pacer.workout.model import (
     MAX_REPEAT_DEPTH,
     CadenceRange,
-    CadenceUnit,
+    CadenceTargetUnit,
     Comparison,
     ConditionDuration,
     Duration,
@@ -370,13 +370,13 @@ class _Reader:
             unit = self.pace_unit
             return PaceRange(pace_from_mm_s(high, unit), pace_from_mm_s(low, unit), unit)
         if self.sport is Sport.BIKE:
-            return CadenceRange(low, high, CadenceUnit.RPM)
+            return CadenceRange(low, high, CadenceTargetUnit.RPM)
         if high < STRIDE_CADENCE_BELOW:
             self.c.warn(
                 at, f"cadence {low}-{high} taken as strides per minute: {2 * low}-{2 * high} spm", n
             )
-            return CadenceRange(2 * low, 2 * high, CadenceUnit.SPM)
-        return CadenceRange(low, high, CadenceUnit.SPM)
+            return CadenceRange(2 * low, 2 * high, CadenceTargetUnit.SPM)
+        return CadenceRange(low, high, CadenceTargetUnit.SPM)
 
     def zone_target(self, at: str, n: int, base: str, zone: int) -> Target | None:
         if base == "heart_rate":

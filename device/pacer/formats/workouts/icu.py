@@ -52,7 +52,7 @@ from pacer.formats.workouts.common import (
 from pacer.workout.limits import MAX_NAME, MAX_REPEAT
 from pacer.workout.model import (
     CadenceRange,
-    CadenceUnit,
+    CadenceTargetUnit,
     Cue,
     DistanceDuration,
     DistanceUnit,
@@ -442,7 +442,7 @@ class _Parser:
         low, high, unit = tok.groups
         lo = int(low or 0)
         hi = int(high) if high else lo
-        return CadenceRange(min(lo, hi), max(lo, hi), CadenceUnit((unit or "rpm").lower()))
+        return CadenceRange(min(lo, hi), max(lo, hi), CadenceTargetUnit((unit or "rpm").lower()))
 
     def target(self, tok: Token, at: Location, n: int, ramp: Token | None) -> Target | None:
         handler: dict[str, Callable[[Token, Location, int], Target | None]] = {

@@ -49,7 +49,7 @@ from pacer.formats.workouts.xmltree import XmlNode, parse_xml, xml_bytes
 from pacer.workout.limits import MAX_CUE, MAX_NAME, MAX_REPEAT
 from pacer.workout.model import (
     CadenceRange,
-    CadenceUnit,
+    CadenceTargetUnit,
     Cue,
     Duration,
     FixedTarget,
@@ -494,7 +494,7 @@ class _Reader:
         return target
 
     def cadence(self, node: XmlNode, key: str) -> Target | None:
-        unit = CadenceUnit.SPM if self.sport is Sport.RUN else CadenceUnit.RPM
+        unit = CadenceTargetUnit.SPM if self.sport is Sport.RUN else CadenceTargetUnit.RPM
         value = self.number(node, key)
         low = self.number(node, "cadencelow") if key == "cadence" else None
         high = self.number(node, "cadencehigh") if key == "cadence" else None

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pacer.ble.pairing import Pairing, forget_in, pair_in, store_pairings
 from pacer.core.errors import ConfigError, ProtocolError
-from pacer.core.samples import CadenceUnit, SensorRole
+from pacer.core.samples import PodCadenceUnit, SensorRole
 from pacer.devices.bundle import SensorScanner
 from pacer.link.args import Args
 from pacer.link.ops import Op
@@ -50,14 +50,14 @@ class SensorRequests(Requests):
         address = args.text("address", max_bytes=64)
         role = args.choice("role", SensorRole)
         name = args.text("name", max_bytes=64, required=False)
-        unit = args.choice("cadence_unit", CadenceUnit, required=False)
+        unit = args.choice("cadence_unit", PodCadenceUnit, required=False)
         args.done()
         assert address is not None
         assert role is not None
         if unit is not None and role is not SensorRole.POD:
             raise args.error("cadence_unit", "only a foot pod has a cadence unit")
         try:
-            pairing = Pairing(address, role, name or "", unit or CadenceUnit.STEPS)
+            pairing = Pairing(address, role, name or "", unit or PodCadenceUnit.STEPS)
         except ConfigError as exc:
             raise args.error("address", exc.message) from None
         # One role per device as well as one device per role: the daemon keeps one BLE

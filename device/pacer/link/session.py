@@ -8,15 +8,29 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pacer.link.framing import LineFramer
 from pacer.link.protocol import encode_event
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pacer.link.service import DeviceService, EngineControl
+    from pacer.link.framing import Overlong
+    from pacer.link.protocol import Limits
+    from pacer.link.service.base import EngineControl
 
 log = logging.getLogger(__name__)
+
+
+class LineService(Protocol):
+    """What a session needs of the device's service (:class:`pacer.link.service.DeviceService`):
+    its limits and one framed line turned into one reply line."""
+
+    @property
+    def limits(self) -> Limits: ...
+
+    async def handle(
+        self, item: bytes | Overlong, session: Session
+    ) -> tuple[bytes, Callable[[], None] | None]: ...
 
 
 class Outbox:
@@ -76,7 +90,7 @@ class Outbox:
 class Session:
     """One host's conversation; :meth:`close` when the link goes."""
 
-    def __init__(self, service: DeviceService) -> None:
+    def __init__(self, service: LineService) -> None:
         self.service = service
         self.framer = LineFramer(service.limits.max_line_bytes)
         self.outbox = Outbox()

@@ -26,6 +26,7 @@ from typing import Any, cast
 from pacer.core.errors import PacerError
 from pacer.core.files import read_limited
 from pacer.engine.events import EventType
+from pacer.formats.activities.numbers import MAX_ACTIVITY_BYTES
 from pacer.recording.model import (
     Activity,
     ActivityEvent,
@@ -111,7 +112,6 @@ def read_fit(data: bytes, name: str = "<fit>") -> Activity:
 
 
 def read_fit_file(path: Path) -> Activity:
-    from pacer.formats.activities.load import MAX_ACTIVITY_BYTES
 
     return read_fit(read_limited(path, MAX_ACTIVITY_BYTES), str(path))
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pacer.core.errors import PacerError
 from pacer.core.files import read_limited
+from pacer.formats.activities.numbers import MAX_ACTIVITY_BYTES
 from pacer.recording.model import Activity
 
 
@@ -52,11 +53,6 @@ def read_activity(data: bytes, name: str) -> Activity:
     return read_csv(data, name)
 
 
-#: The largest activity file read, checked before reading: a day-long run at 1 Hz with HRV
-#: is about 8 MB of FIT (decoding takes about 2 s per MB in garmin-fit-sdk).
-MAX_ACTIVITY_BYTES = 16 << 20
-
-
 def load_activity_file(path: Path) -> Activity:
     try:
         data = read_limited(path, MAX_ACTIVITY_BYTES)
@@ -67,4 +63,4 @@ def load_activity_file(path: Path) -> Activity:
     return read_activity(data, str(path))
 
 
-__all__ = ["MAX_ACTIVITY_BYTES", "ActivityNotFound", "load_activity_file", "read_activity", "sniff"]
+__all__ = ["ActivityNotFound", "load_activity_file", "read_activity", "sniff"]

@@ -1,4 +1,5 @@
-"""The one check of a number read from an activity file (CSV, JSON): finite and not absurd.
+"""The limits of what is read from an activity file: the one check of a number (CSV, JSON),
+finite and not absurd, and the largest file read (every reader, FIT included).
 
 ``1e400`` (infinity once parsed), ``nan`` and ``1e308`` would otherwise get past the reader
 and fail far away (an ``OverflowError`` rounding a heart rate, a report axis from 0 to 1e308).
@@ -8,6 +9,11 @@ from __future__ import annotations
 
 import math
 from typing import Any
+
+#: The largest activity file read, checked before reading: a day-long run at 1 Hz with HRV
+#: is about 8 MB of FIT (decoding takes about 2 s per MB in garmin-fit-sdk).
+MAX_ACTIVITY_BYTES = 16 << 20
+
 
 #: Larger than any time (Unix seconds until 2286), distance, power or rate in an activity.
 MAX_MAGNITUDE = 1e10

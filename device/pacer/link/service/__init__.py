@@ -40,6 +40,7 @@ from pacer.link.service.base import (
     Handler,
     Result,
     ServiceControl,
+    SessionPort,
     SettableClock,
 )
 from pacer.link.service.device import DeviceRequests
@@ -127,7 +128,7 @@ class DeviceService:
         return await asyncio.to_thread(_decode_line, line, self.limits)
 
     async def handle(
-        self, item: bytes | Overlong, session: Session
+        self, item: bytes | Overlong, session: SessionPort
     ) -> tuple[bytes, Callable[[], None] | None]:
         """One framed line to one reply line (and an action to run once it is sent)."""
         if isinstance(item, Overlong):

@@ -7,16 +7,13 @@ import base64
 import hashlib
 import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pacer.link.args import Args
 from pacer.link.ops import Op
 from pacer.link.protocol import ErrorCode, Request
-from pacer.link.service.base import Context, Handler, Requests
+from pacer.link.service.base import Context, Handler, Requests, SessionPort
 from pacer.storage.store import ActivityStatus, read_activity_payload
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pacer.link.session import Session
 
 
 class ActivityRequests(Requests):
@@ -32,7 +29,7 @@ class ActivityRequests(Requests):
             Op.ACTIVITY_DELETE: self.delete,
         }
 
-    async def list(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def list(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         args.done()
         return {"activities": [a.to_json() for a in self.ctx.store.list_activities()]}
 
@@ -51,7 +48,7 @@ class ActivityRequests(Requests):
             self._payload = (activity, data, sha)
         return self._payload[1], self._payload[2]
 
-    async def get(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def get(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         limits = self.ctx.limits
         activity, status = self._activity(args)
         offset = args.integer("offset", minimum=0, maximum=2**53, default=0)
@@ -79,7 +76,7 @@ class ActivityRequests(Requests):
             "eof": offset + len(chunk) >= len(data),
         }
 
-    async def ack(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def ack(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         activity, status = self._activity(args)
         sha = args.text("sha256", max_bytes=64)
         args.done()
@@ -92,7 +89,7 @@ class ActivityRequests(Requests):
         self.ctx.changed("activities")
         return {"id": activity, "downloaded": True}
 
-    async def delete(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def delete(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         activity, status = self._activity(args)
         force = args.boolean("force")
         args.done()

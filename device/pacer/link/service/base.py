@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from pacer.config.file import Config
 from pacer.core.clock import Clock
@@ -15,9 +15,6 @@ from pacer.link.ops import Op
 from pacer.link.protocol import Limits, Request
 from pacer.link.status import StatusCallback
 from pacer.storage.store import Store
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pacer.link.session import Session
 
 log = logging.getLogger("pacer.link.service")
 
@@ -98,7 +95,17 @@ class Result:
     after: Callable[[], None] | None = None
 
 
-Handler = Callable[[Request, Args, "Session"], Awaitable[dict[str, Any] | Result]]
+class SessionPort(Protocol):
+    """A host's conversation as the handlers see it (:class:`pacer.link.session.Session`):
+    its status subscription. Declared here so the handlers need not import the session,
+    which imports them."""
+
+    def subscribe(self, engine: EngineControl) -> None: ...
+
+    def unsubscribe(self) -> None: ...
+
+
+Handler = Callable[[Request, Args, SessionPort], Awaitable[dict[str, Any] | Result]]
 
 
 class Requests:

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from pacer import __version__
 from pacer.core.errors import ProtocolError
 from pacer.link.args import Args
 from pacer.link.ops import Op
 from pacer.link.protocol import PROTOCOL_VERSION, ErrorCode, Request
-from pacer.link.service.base import Context, Handler, Requests, Result, ServiceControl
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pacer.link.session import Session
+from pacer.link.service.base import Context, Handler, Requests, Result, ServiceControl, SessionPort
 
 #: The earliest and latest wall time ``time.set`` accepts (2017 .. 2103).
 MIN_WALL: Final = 1.5e9
@@ -44,7 +41,7 @@ class DeviceRequests(Requests):
             out[Op.SERVICE_SHUTDOWN] = self.shutdown
         return out
 
-    async def hello(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def hello(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         version = args.integer("protocol", minimum=0, maximum=1_000_000, default=PROTOCOL_VERSION)
         args.text("client", max_bytes=128, required=False)
         args.done()
@@ -64,11 +61,11 @@ class DeviceRequests(Requests):
             "time": self.ctx.clock.wall(),
         }
 
-    async def time_get(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def time_get(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         args.done()
         return {"wall": self.ctx.clock.wall()}
 
-    async def time_set(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def time_set(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         wall = args.number("wall", minimum=MIN_WALL, maximum=MAX_WALL)
         args.done()
         previous = self.ctx.clock.wall()
@@ -85,12 +82,12 @@ class DeviceRequests(Requests):
                 ErrorCode.CONFLICT, f"{running!r} is running; stop it or pass force to {what}"
             )
 
-    async def restart(self, req: Request, args: Args, session: Session) -> Result:
+    async def restart(self, req: Request, args: Args, session: SessionPort) -> Result:
         self._service_action(args, "restart")
         assert self.service is not None
         return Result({"restarting": True}, self.service.restart)
 
-    async def shutdown(self, req: Request, args: Args, session: Session) -> Result:
+    async def shutdown(self, req: Request, args: Args, session: SessionPort) -> Result:
         self._service_action(args, "shut down")
         assert self.service is not None
         return Result({"shutting_down": True}, self.service.shutdown)

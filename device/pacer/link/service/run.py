@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pacer.core.errors import ProtocolError
 from pacer.link.args import Args
 from pacer.link.ops import Op
 from pacer.link.protocol import ErrorCode, Request
-from pacer.link.service.base import Handler, Requests
+from pacer.link.service.base import Handler, Requests, SessionPort
 from pacer.link.service.texts import check_workout
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pacer.link.session import Session
 
 
 class RunRequests(Requests):
@@ -25,7 +22,7 @@ class RunRequests(Requests):
             Op.STATUS_UNSUBSCRIBE: self.unsubscribe,
         }
 
-    async def start(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def start(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         name = args.name(required=False)
         args.done()
         store, engine = self.ctx.store, self.ctx.engine
@@ -53,7 +50,7 @@ class RunRequests(Requests):
         await engine.start(name, stored.source)
         return {"running": name}
 
-    async def stop(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def stop(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         args.done()
         running = self.ctx.engine.running()
         if running is None:
@@ -61,16 +58,16 @@ class RunRequests(Requests):
         await self.ctx.engine.stop()
         return {"stopped": running}
 
-    async def status_get(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def status_get(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         args.done()
         return {"status": self.ctx.engine.status()}
 
-    async def subscribe(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def subscribe(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         args.done()
         session.subscribe(self.ctx.engine)
         return {"subscribed": True, "status": self.ctx.engine.status()}
 
-    async def unsubscribe(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def unsubscribe(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         args.done()
         session.unsubscribe()
         return {"subscribed": False}

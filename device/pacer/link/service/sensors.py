@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from pacer.ble.pairing import Pairing, forget_in, pair_in, store_pairings
 from pacer.core.errors import ConfigError, ProtocolError
@@ -11,10 +11,7 @@ from pacer.devices.bundle import SensorScanner
 from pacer.link.args import Args
 from pacer.link.ops import Op
 from pacer.link.protocol import ErrorCode, Request
-from pacer.link.service.base import Context, Handler, Requests
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pacer.link.session import Session
+from pacer.link.service.base import Context, Handler, Requests, SessionPort
 
 MAX_SCAN_S: Final = 30
 
@@ -34,11 +31,11 @@ class SensorRequests(Requests):
             out[Op.SENSORS_SCAN] = self.scan
         return out
 
-    async def list(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def list(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         args.done()
         return {"sensors": [p.to_json() for p in store_pairings(self.ctx.store)]}
 
-    async def scan(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def scan(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         seconds = args.integer("seconds", minimum=1, maximum=MAX_SCAN_S, default=5)
         args.done()
         assert self.scanner is not None
@@ -46,7 +43,7 @@ class SensorRequests(Requests):
             raise ProtocolError(ErrorCode.CONFLICT, "cannot scan during a workout")
         return {"found": await self.scanner.scan(seconds)}
 
-    async def pair(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def pair(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         address = args.text("address", max_bytes=64)
         role = args.choice("role", SensorRole)
         name = args.text("name", max_bytes=64, required=False)
@@ -66,7 +63,7 @@ class SensorRequests(Requests):
         self.ctx.changed("pairings")
         return {"paired": pairing.to_json(), "replaced": [p.to_json() for p in replaced]}
 
-    async def forget(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def forget(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         address = args.text("address", max_bytes=64)
         args.done()
         assert address is not None

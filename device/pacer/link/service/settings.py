@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pacer.config.settings import check_update, effective
 from pacer.config.validate import SettingError
 from pacer.link.args import Args
 from pacer.link.ops import Op
 from pacer.link.protocol import Request
-from pacer.link.service.base import Handler, Requests
+from pacer.link.service.base import Handler, Requests, SessionPort
 from pacer.link.service.texts import check_profile
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pacer.link.session import Session
 
 
 class SettingsRequests(Requests):
@@ -25,12 +22,12 @@ class SettingsRequests(Requests):
             Op.PROFILE_PUT: self.profile_put,
         }
 
-    async def settings_get(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def settings_get(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         args.done()
         stored = self.ctx.store.get_settings()
         return {"settings": effective(stored, self.ctx.config), "set": sorted(stored)}
 
-    async def settings_set(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def settings_set(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         values = args.mapping("values", max_items=self.ctx.limits.max_items)
         args.done()
         try:
@@ -41,14 +38,14 @@ class SettingsRequests(Requests):
         self.ctx.changed("settings")
         return {"settings": effective(self.ctx.store.get_settings(), self.ctx.config)}
 
-    async def profile_get(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def profile_get(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         args.done()
         profile = self.ctx.store.get_profile()
         if profile is None:
             return {"text": None, "updated": None}
         return {"text": profile.source, "updated": profile.updated}
 
-    async def profile_put(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def profile_put(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         text = args.text("text", max_bytes=self.ctx.limits.max_text_bytes)
         args.done()
         assert text is not None

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pacer.core.errors import StoreError
 from pacer.link.args import Args
 from pacer.link.ops import Op
 from pacer.link.protocol import ErrorCode, Request
-from pacer.link.service.base import Handler, Requests
+from pacer.link.service.base import Handler, Requests, SessionPort
 from pacer.link.service.texts import check_workout
 from pacer.storage.store import StoreFull
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pacer.link.session import Session
 
 
 class WorkoutRequests(Requests):
@@ -26,7 +23,7 @@ class WorkoutRequests(Requests):
             Op.WORKOUT_SELECT: self.select,
         }
 
-    async def list(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def list(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         args.done()
         store = self.ctx.store
         selected = store.selected_workout()
@@ -47,7 +44,7 @@ class WorkoutRequests(Requests):
             "max": self.ctx.limits.max_workouts,
         }
 
-    async def get(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def get(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         name = args.name()
         args.done()
         assert name is not None
@@ -56,7 +53,7 @@ class WorkoutRequests(Requests):
             raise args.error("name", f"no workout named {name!r}", ErrorCode.NOT_FOUND)
         return {"name": stored.name, "text": stored.source, "updated": stored.updated}
 
-    async def put(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def put(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         limits = self.ctx.limits
         name = args.name()
         text = args.text("text", max_bytes=limits.max_text_bytes)
@@ -78,7 +75,7 @@ class WorkoutRequests(Requests):
         self.ctx.changed("workouts")
         return {"name": name, "bytes": len(text.encode()), "replaced": replaced}
 
-    async def delete(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def delete(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         name = args.name()
         args.done()
         assert name is not None
@@ -95,7 +92,7 @@ class WorkoutRequests(Requests):
         self.ctx.changed("workouts")
         return {"name": name}
 
-    async def select(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def select(self, req: Request, args: Args, session: SessionPort) -> dict[str, Any]:
         name = args.name()
         args.done()
         assert name is not None

@@ -9,6 +9,7 @@ import pytest
 
 from pacer.core.errors import InputErrors
 from pacer.formats.workouts import ImportKind, detect_kind, import_workout
+from pacer.workout.fileformat import dump_workout, load_workout
 from pacer.workout.model import (
     CadenceRange,
     CadenceTargetUnit,
@@ -404,3 +405,22 @@ def test_truncated_fit_file_is_an_error() -> None:
 def test_fit_file_without_steps_is_an_error() -> None:
     with pytest.raises(InputErrors, match="no workout or workout_step messages"):
         import_workout(fit_workout([]), "empty.fit")
+
+
+def test_a_time_step_without_a_duration_is_an_open_step_with_a_warning() -> None:
+    # a Bryton workout: time steps that end on lap, with no duration_value
+    result = imported(
+        [
+            {"duration_type": "time", "intensity": "warmup", "target_type": "open"},
+            timed(300, intensity="active"),
+        ]
+    )
+    first, second = result.workout.items
+    assert isinstance(first, Step)
+    assert isinstance(second, Step)
+    assert first.duration == OpenDuration()
+    assert second.duration == TimeDuration(300)
+    (warning,) = [w.message for w in result.warnings]
+    assert "'time' step without a duration_value: an open step that ends on lap" in warning
+    back = load_workout(dump_workout(result.workout))
+    assert back == result.workout

@@ -288,9 +288,14 @@ class _Reader:
                     at, f"unknown duration type {m.get('duration_type')}; ends on lap instead", n
                 )
             return OpenDuration(), None
-        if value is None:
-            self.c.error(at, f"a '{kind}' step needs a duration_value")
-            return None, None
+        if value is None:  # a Bryton workout's time steps, for one
+            self.c.warn(
+                at,
+                f"a '{kind.replace('_', ' ')}' step without a duration_value: an open step "
+                "that ends on lap instead",
+                n,
+            )
+            return OpenDuration(), None
         if kind in ("time", "repetition_time", "time_only"):
             seconds = round(value / MS_PER_S)
             if value % MS_PER_S:

@@ -18,8 +18,9 @@
 Power is a fraction of FTP on a bike; in a run workout (``sportType`` run) it is a fraction
 of a reference *speed* chosen by the ``pace`` attribute (1 = 5K, 2 = 10K, 3 = half
 marathon, 4 = marathon pace), kept as a percentage of that pace (``85-90% 5K pace``) and
-resolved against the profile's pace at show and run time. Ramps (Warmup, Cooldown, Ramp) become ramp targets (``ramp 50% FTP to 75% FTP``),
-FreeRide and MaxEffort open steps, and text events the step's timed cues.
+resolved against the profile's pace at show and run time. Ramps (Warmup, Cooldown, Ramp)
+become ramp targets (``ramp 50% FTP to 75% FTP``), FreeRide and MaxEffort open steps, and
+text events the step's timed cues.
 
 The XML is read with :mod:`xml.parsers.expat` so that every element knows its line and
 column: each error is ``FILE:LINE:COL``. DOCTYPEs (and with them entities) are refused. A

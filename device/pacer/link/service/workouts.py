@@ -12,6 +12,10 @@ from pacer.link.service.base import Handler, Requests
 from pacer.link.service.texts import check_workout
 from pacer.storage.store import StoreFull
 
+#: UTF-8 size of a workout's ``origin`` and ``origin_updated`` (a service's event address
+#: and its timestamp).
+ORIGIN_MAX_BYTES = 256
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.link.session import Session
 
@@ -37,6 +41,8 @@ class WorkoutRequests(Requests):
                     "name": w.name,
                     "bytes": w.bytes,
                     "updated": w.updated,
+                    "origin": w.origin,
+                    "origin_updated": w.origin_updated,
                     "selected": w.name == selected,
                     "running": w.name == running,
                 }
@@ -60,6 +66,8 @@ class WorkoutRequests(Requests):
         limits = self.ctx.limits
         name = args.name()
         text = args.text("text", max_bytes=limits.max_text_bytes)
+        origin = args.text("origin", max_bytes=ORIGIN_MAX_BYTES, required=False)
+        origin_updated = args.text("origin_updated", max_bytes=ORIGIN_MAX_BYTES, required=False)
         args.done()
         assert name is not None
         assert text is not None
@@ -71,7 +79,12 @@ class WorkoutRequests(Requests):
         await check_workout(name, text, profile.source if profile else None, limits.max_text_depth)
         try:
             replaced = self.ctx.store.put_workout(
-                name, text, self.ctx.clock.wall(), max_count=limits.max_workouts
+                name,
+                text,
+                self.ctx.clock.wall(),
+                max_count=limits.max_workouts,
+                origin=origin,
+                origin_updated=origin_updated,
             )
         except StoreFull as exc:
             raise args.error("name", f"{exc}; delete one first", ErrorCode.FULL) from None

@@ -519,7 +519,7 @@ def _payload(
 ) -> bytes:
     row = db.execute(
         "SELECT id, started, workout, status, downloaded, bytes, incomplete, workout_origin "
-            "FROM activities "
+        "FROM activities "
         "WHERE id = ?",
         (activity,),
     ).fetchone()

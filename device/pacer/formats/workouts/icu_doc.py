@@ -48,7 +48,7 @@ from pacer.formats.workouts.icu import prompts
 from pacer.workout.limits import MAX_NAME, MAX_REPEAT
 from pacer.workout.model import (
     CadenceRange,
-    CadenceUnit,
+    CadenceTargetUnit,
     Duration,
     HrBasis,
     HrPercent,
@@ -352,7 +352,7 @@ class _Converter:
         if span is None:
             self._bad(at, "cadence", value, n)
             return None
-        unit = CadenceUnit.SPM if self.sport is Sport.RUN else CadenceUnit.RPM
+        unit = CadenceTargetUnit.SPM if self.sport is Sport.RUN else CadenceTargetUnit.RPM
         return CadenceRange(round(span[0]), round(span[1]), unit)
 
 

@@ -17,8 +17,7 @@ from pacer.link.session import Session
 from pacer.sim.clock import SimClock
 from pacer.storage.schema import MIGRATIONS
 from pacer.storage.store import Store
-
-from .serial_rig import FakeEngine
+from tests.support.serial_rig import FakeEngine
 
 TEXT = "name: Threshold\nsport: run\nsteps:\n  - warmup: 10m\n"
 ORIGIN = "intervals.icu/event/12345"

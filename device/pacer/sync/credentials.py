@@ -162,6 +162,15 @@ class CredentialStore:
     def strava_url(self) -> str:
         return self.env.get("PACER_STRAVA_URL") or STRAVA_URL
 
+    def forget(self, section: str) -> bool:
+        """Drop a service's stored login ("intervals.icu" or "strava"); True if there was one."""
+        data = self._load()
+        if section not in data:
+            return False
+        del data[section]
+        self._save(data)
+        return True
+
     def secrets(self) -> list[str]:
         """Every secret known, for :func:`redact`."""
         out = []

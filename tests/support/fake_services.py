@@ -29,7 +29,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.parser import BytesParser
@@ -95,6 +95,8 @@ class FakeServices:
     strava_uploads: dict[int, StravaUpload] = field(default_factory=dict)
     strava_activities: dict[str, int] = field(default_factory=dict)  # sha -> activity id
     refreshes: int = 0
+    #: the services' clock, for the tokens' ``expires_at`` (tests drive it)
+    clock: Callable[[], float] = time.time
     log: list[Logged] = field(default_factory=list)
     faults: deque[Fault] = field(default_factory=deque)
     #: a ``hold`` fault's request has arrived / may be answered
@@ -148,6 +150,9 @@ def _multipart(headers: Any, body: bytes) -> dict[str, bytes]:
 def _handler(fake: FakeServices) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # headers and body in one write (no 40 ms delayed-ACK stall per reply)
+        wbufsize = 1 << 16
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: object) -> None:
             return
@@ -185,6 +190,10 @@ def _handler(fake: FakeServices) -> type[BaseHTTPRequestHandler]:
                     return self._reply(429, {"error": "Too Many Requests"}, headers)
                 if fault.kind == "500":
                     return self._reply(500, {"status": 500, "error": "Internal error"})
+                if fault.kind.isdigit():  # any other refusal, e.g. 422
+                    return self._reply(
+                        int(fault.kind), {"status": int(fault.kind), "error": "Refused"}
+                    )
                 if fault.kind == "slow":
                     time.sleep(fault.delay_s)
             hold = fault is not None and fault.kind == "hold"
@@ -334,7 +343,7 @@ def _handler(fake: FakeServices) -> type[BaseHTTPRequestHandler]:
                     {
                         "token_type": "Bearer",
                         "access_token": fake.strava_access,
-                        "expires_at": int(time.time()) + fake.strava_expires_in,
+                        "expires_at": int(fake.clock()) + fake.strava_expires_in,
                         "expires_in": fake.strava_expires_in,
                         "refresh_token": fake.strava_refresh,
                     },
@@ -418,7 +427,7 @@ def fake_services() -> Iterator[FakeServices]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
     server.daemon_threads = True
     fake.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield fake

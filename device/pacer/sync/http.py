@@ -224,7 +224,9 @@ class HttpClient:
                     f"{self.service} refused the credentials ({status}): log in again"
                     + (f" ({self.login_hint})" if self.login_hint else "")
                 )
-            if (status == 429 or status >= 500) and not last:
+            if status == 429 or status >= 500:
+                if last:
+                    break
                 wait = retry_after(response.headers.get("Retry-After"), self.wall())
                 if wait is None:
                     wait = min(delay, self.policy.max_backoff_s)

@@ -121,10 +121,16 @@ def pacer_sync(*args: str) -> list[str]:
 
 
 def run_sync(
-    env: dict[str, str], *args: str, timeout: float = 120
+    env: dict[str, str], *args: str, timeout: float = 120, input_text: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        pacer_sync(*args), env=env, capture_output=True, text=True, timeout=timeout, check=False
+        pacer_sync(*args),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        input=input_text,
     )
 
 

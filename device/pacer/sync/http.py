@@ -232,7 +232,11 @@ class HttpClient:
                     wait = min(delay, self.policy.max_backoff_s)
                     delay *= 2
                 if wait > self.policy.max_wait_s:
-                    break
+                    raise ServiceError(
+                        f"{what} answered {status} and asks to wait {wait / 60:.0f} min; "
+                        "try again later (nothing was lost)",
+                        status,
+                    )
                 self.sleep(wait)
                 continue
             said = _message(response)

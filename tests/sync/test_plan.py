@@ -85,3 +85,10 @@ def test_profile_changes_only_where_intervals_differs_and_within_range() -> None
         )
         assert plan_profile(again, Thresholds(ftp=250, lthr=168, threshold_pace=4.0)).changes == ()
     assert plan_profile(Profile(), Thresholds()).changes == ()
+
+
+def test_an_event_without_updated_is_not_replaced_at_every_sync() -> None:
+    events = [PlannedEvent(5, TODAY, "Easy", "Run", None, {"steps": []})]
+    (put,) = plan_workouts(events, [], TODAY, 1).put
+    device = [DeviceWorkout(put.name, "intervals.icu/event/5", "")]  # as stored: empty
+    assert plan_workouts(events, device, TODAY, 1).unchanged == (put.name,)

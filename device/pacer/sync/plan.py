@@ -92,7 +92,11 @@ def plan_workouts(
         taken.add(name)
         names[event.id] = name
         kept.add(name)
-        if current is not None and current.name == name and current.origin_updated == event.updated:
+        if (
+            current is not None
+            and current.name == name
+            and (current.origin_updated or "") == (event.updated or "")
+        ):
             unchanged.append(name)
         else:
             puts.append(Put(name, event, current is not None and current.name == name))

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from pacer.core.errors import InputErrors, PacerError
+from pacer.core.errors import HardwareError, PacerError
 from pacer.sync.http import AuthError, OfflineError, ServiceError, SyncError
 from pacer.sync.icu import IcuClient, PlannedEvent
 from pacer.sync.ledger import Entry, Ledger, State
@@ -159,7 +159,9 @@ class Syncer:
                         origin=event.origin,
                         origin_updated=event.updated or "",
                     )
-            except (InputErrors, SyncError, PacerError) as exc:
+            except HardwareError:
+                raise  # the device is gone: nothing more can be done this time
+            except PacerError as exc:  # this workout: not convertible, or refused
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 report.problems.append(f"event {event.id} '{event.name}': {first}")
                 self.out(f"  ! {put.name}: not put on the device: {first}")
@@ -174,7 +176,9 @@ class Syncer:
             try:
                 if not options.dry_run:
                     self.device.remove_workout(name)
-            except PacerError as exc:
+            except HardwareError:
+                raise
+            except PacerError as exc:  # e.g. it is running now
                 report.problems.append(f"{name}: not removed: {exc}")
                 self.out(f"  ! {name}: not removed: {exc}")
                 continue

@@ -65,6 +65,14 @@ def test_planned_workout_to_device_to_run_to_intervals_once(
     env = sync_env(fake, tmp_path)
     outputs: list[str] = []
     with _device(tmp_path, "--speed", "600") as d:
+        dry = run_sync(env, "--port", d.port, "--dry-run")
+        outputs += [dry.stdout, dry.stderr]
+        assert "would add" in _ok(dry)
+        assert not (tmp_path / "laptop-data").exists()  # a dry run writes nothing
+        with DeviceClient(d.port, timeout=10) as host:
+            host.hello()
+            assert host.workouts()["workouts"] == []
+            assert host.profile_get()["text"] is None
         first = run_sync(env, "--port", d.port)
         outputs += [first.stdout, first.stderr]
         text = _ok(first)

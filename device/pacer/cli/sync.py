@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -124,7 +125,7 @@ def _sync(args: argparse.Namespace) -> int:
     from pacer.storage.schema import default_data_dir
     from pacer.sync.credentials import redact
     from pacer.sync.icu import IcuClient
-    from pacer.sync.ledger import Ledger
+    from pacer.sync.ledger import LEDGER_NAME, Ledger
     from pacer.sync.runner import Options, Syncer
     from pacer.sync.serial_device import SerialDevice
     from pacer.sync.strava import StravaClient
@@ -152,7 +153,10 @@ def _sync(args: argparse.Namespace) -> int:
         retry_failed=args.retry_failed,
     )
     try:
-        with DeviceClient(port, timeout=args.timeout) as client, Ledger.open_dir(data_dir) as led:
+        ledger_path = data_dir / LEDGER_NAME
+        if args.dry_run and not ledger_path.exists():
+            ledger_path = Path(":memory:")  # a dry run writes nothing, not even the ledger
+        with DeviceClient(port, timeout=args.timeout) as client, Ledger(ledger_path) as led:
             info = client.hello()
             out(
                 f"pacer {info.get('device_id', '?')} on {port}"

@@ -32,8 +32,6 @@ from tests.support.fake_services import (  # noqa: E402
 from tests.support.notify_socket import NotifySocket  # noqa: E402
 from tests.support.sync_rig import plan_week, run_sync, seed_runs, sync_env  # noqa: E402
 
-from pacer.sync.credentials import CredentialStore, StravaCredentials  # noqa: E402
-
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -52,6 +50,14 @@ def main() -> int:
         flags = ["--days", str(args.days)]
         if args.strava:
             flags.append("--strava")
+            try:  # where the device side of sync moves the credentials
+                from pacer.storage.credentials import (  # type: ignore[import-not-found]
+                    CredentialStore,
+                    StravaCredentials,
+                )
+            except ImportError:
+                from pacer.sync.credentials import CredentialStore, StravaCredentials
+
             store = CredentialStore(tmp / "laptop-config", env={})
             store.save_strava(
                 StravaCredentials(STRAVA_CLIENT_ID, STRAVA_SECRET, "x", fake.strava_refresh, 0.0)

@@ -47,6 +47,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("formats",),
     ("sim",),
     ("link",),
+    ("sync",),
     ("daemon",),
     ("cli",),
     ("__main__",),

@@ -1,5 +1,5 @@
 """``pacer run``: the daemon that paces a workout from power-on, one event loop.
-May import: core..link.
+May import: core..sync.
 
 * :mod:`pacer.daemon.app` - :func:`run_daemon`: the one event loop, its tasks, what happens;
 * :mod:`pacer.daemon.ticker` - every second of the clock, a stall's seconds caught up;

@@ -32,7 +32,7 @@ SECRETS_NAME: Final = "secrets.json"
 #: The longest secret accepted (an intervals.icu key is ~24 characters, a Strava token 40).
 MAX_SECRET_CHARS: Final = 512
 #: What a secret may hold: printable ASCII without spaces (keys, tokens, client ids).
-SECRET_RE: Final = re.compile(r"[!-~]{1,%d}" % MAX_SECRET_CHARS)
+SECRET_RE: Final = re.compile(rf"[!-~]{{1,{MAX_SECRET_CHARS}}}")
 SECRET_RULE: Final = f"1-{MAX_SECRET_CHARS} printable ASCII characters without spaces"
 
 

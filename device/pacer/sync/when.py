@@ -208,7 +208,7 @@ def decide(
         )
     idle = now - state.idle_since
     if idle < settle_s:
-        return Decision(Verdict.WAIT, f"idle for {idle:.0f} s, syncing after {settle_s:.0f} s")
+        return Decision(Verdict.WAIT, f"idle for less than {settle_s:.0f} s")
     return Decision(Verdict.SYNC, f"idle for {idle:.0f} s with Wi-Fi up")
 
 

@@ -24,8 +24,7 @@ from pacer.link.ops import Op
 from pacer.link.protocol import RequestError
 from pacer.link.session import Session
 from pacer.storage.secrets import SECRETS_NAME, SecretError, SecretName, SecretStore
-
-from .serial_rig import Rig, device_rig
+from tests.support.serial_rig import Rig, device_rig
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -1,6 +1,7 @@
 """Write-only secrets over a real serial link (pyserial on both ends of a pty pair): a sync
-key goes in with ``secret.set`` (``pacer device sync set-key``), lands 0600 beside the store,
-and never comes back: not in a reply, an error, ``settings.get``, or a log line."""
+login goes in with ``secret.set`` (``pacer device sync set-key``), lands 0600 in the sync
+credentials file beside the store (where the device's own sync reads it), and never comes
+back: not in a reply, an error, ``settings.get``, or a log line."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from pacer.link.host import DeviceClient
 from pacer.link.ops import Op
 from pacer.link.protocol import RequestError
 from pacer.link.session import Session
-from pacer.storage.secrets import SECRETS_NAME, SecretError, SecretName, SecretStore
+from pacer.storage.credentials import CREDENTIALS_NAME, CredentialStore, IcuCredentials
 from tests.support.serial_rig import Rig, device_rig
 
 pytestmark = pytest.mark.timeout(60)
@@ -31,6 +32,16 @@ pytestmark = pytest.mark.timeout(60)
 #: A key shaped like intervals.icu's; the tests look for it (and its halves) everywhere.
 KEY = "4x7pq0icuSECRETk3y9zzt2w"
 TOKEN = "0123456789abcdefSTRAVArefreshTOKEN987654"
+
+
+def credentials(rig: Rig) -> CredentialStore:
+    """What the device holds (env={}: no override from this process's environment)."""
+    return CredentialStore(rig.store.path.parent, env={})
+
+
+def icu_key(rig: Rig) -> str | None:
+    login = credentials(rig).icu()
+    return None if login is None else login.api_key
 
 
 def client(rig: Rig) -> DeviceClient:
@@ -76,20 +87,22 @@ async def test_set_key_is_stored_0600_and_never_returned(
         hello = await t(dev.hello)
         assert {"secret.set", "secret.list"} <= set(hello["capabilities"])
         listed = await t(dev.request, Op.SECRET_LIST)
-        assert listed["secrets"] == {name.value: False for name in SecretName}
+        assert listed["secrets"] == {"intervals.icu": False, "strava": False}
 
-        result = await t(dev.request, Op.SECRET_SET, {"name": "intervals.api_key", "value": KEY})
-        assert result == {"name": "intervals.api_key", "set": True, "replaced": False}
-        again = await t(dev.request, Op.SECRET_SET, {"name": "intervals.api_key", "value": KEY})
+        login = {"name": "intervals.icu", "value": {"api_key": KEY}}
+        result = await t(dev.request, Op.SECRET_SET, login)
+        assert result == {"name": "intervals.icu", "set": True, "replaced": False}
+        again = await t(dev.request, Op.SECRET_SET, login)
         assert again["replaced"] is True
 
-        path = rig.store.path.parent / SECRETS_NAME
+        path = rig.store.path.parent / CREDENTIALS_NAME
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        assert SecretStore(rig.store.path.parent).get(SecretName.INTERVALS_API_KEY) == KEY
+        stored = credentials(rig).icu()
+        assert stored is not None
+        assert (stored.api_key, stored.athlete) == (KEY, "0")
 
         listed = await t(dev.request, Op.SECRET_LIST)
-        assert listed["secrets"]["intervals.api_key"] is True
-        assert listed["secrets"]["strava.refresh_token"] is False
+        assert listed["secrets"] == {"intervals.icu": True, "strava": False}
         settings = await t(dev.settings_get)
         keys = settings["settings"]
         assert not any(k.startswith(("intervals", "strava", "secret")) for k in keys)
@@ -109,27 +122,41 @@ async def test_bad_values_are_refused_without_quoting_them(
     async with device_rig(tmp_path) as rig:
         replies = tap_replies(rig)
         dev = await t(client, rig)
-        await t(dev.request, Op.SECRET_SET, {"name": "intervals.api_key", "value": KEY})
+        icu = "intervals.icu"
+        await t(dev.request, Op.SECRET_SET, {"name": icu, "value": {"api_key": KEY}})
         bad: list[tuple[dict[str, Any], str, str]] = [
-            ({"name": "intervals.api_key", "value": f"{KEY} {KEY}"}, "args.value", "invalid"),
-            ({"name": "intervals.api_key", "value": KEY * 30}, "args.value", "too_large"),
-            ({"name": "intervals.api_key", "value": f"{KEY}\n"}, "args.value", "invalid"),
-            ({"name": "intervals.api_key", "value": 12345}, "args.value", "invalid"),
-            ({"name": "intervals.api_key"}, "args.value", "invalid"),
-            ({"name": "settings.x", "value": KEY}, "args.name", "invalid"),
-            ({"name": "intervals.api_key", "value": KEY, "echo": True}, "args.echo", "invalid"),
+            ({"name": icu, "value": {"api_key": f"{KEY} {KEY}"}}, "args.value.api_key", ""),
+            ({"name": icu, "value": {"api_key": KEY * 30}}, "args.value.api_key", "too_large"),
+            ({"name": icu, "value": {"api_key": f"{KEY}\n"}}, "args.value.api_key", ""),
+            ({"name": icu, "value": {"api_key": 12345}}, "args.value.api_key", ""),
+            (
+                {"name": icu, "value": {"api_key": KEY, "athlete": "../x"}},
+                "args.value.athlete",
+                "",
+            ),
+            ({"name": icu, "value": {"key": KEY}}, "args.value.key", ""),
+            ({"name": icu, "value": {}}, "args.value.api_key", ""),
+            ({"name": icu, "value": KEY}, "args.value", ""),
+            ({"name": icu}, "args.value", ""),
+            (
+                {"name": "strava", "value": {"refresh_token": KEY}},
+                "args.value.client_id",
+                "",
+            ),
+            ({"name": "settings", "value": {"api_key": KEY}}, "args.name", ""),
+            ({"name": icu, "value": {"api_key": KEY}, "echo": True}, "args.echo", ""),
         ]
         for args, field, code in bad:
             with pytest.raises(RequestError) as err:
                 await t(dev.request, Op.SECRET_SET, args)
             assert err.value.field == field, args
-            assert err.value.code.startswith(code), (args, err.value.code)
-        store = SecretStore(rig.store.path.parent)
-        assert store.get(SecretName.INTERVALS_API_KEY) == KEY, "a refused value changes nothing"
+            assert err.value.code == (code or "invalid_field"), (args, err.value.code)
+        assert icu_key(rig) == KEY, "a refused value changes nothing"
+        assert credentials(rig).strava() is None
         # null forgets it
-        result = await t(dev.request, Op.SECRET_SET, {"name": "intervals.api_key", "value": None})
-        assert result == {"name": "intervals.api_key", "set": False, "replaced": True}
-        assert store.get(SecretName.INTERVALS_API_KEY) is None
+        result = await t(dev.request, Op.SECRET_SET, {"name": icu, "value": None})
+        assert result == {"name": icu, "set": False, "replaced": True}
+        assert icu_key(rig) is None
         dev.close()
     assert leaks(KEY, *replies, caplog.text) == []
 
@@ -143,18 +170,19 @@ async def test_cli_set_key_from_stdin_and_status(
     caplog.set_level(logging.DEBUG)
     async with device_rig(tmp_path) as rig:
         replies = tap_replies(rig)
-        store = SecretStore(rig.store.path.parent)
         monkeypatch.setattr("sys.stdin", io.StringIO(KEY + "\n"))
         code = await t(main, ["device", "--port", rig.port, "sync", "set-key", "--stdin"])
         assert code == 0
-        assert store.get(SecretName.INTERVALS_API_KEY) == KEY
+        assert icu_key(rig) == KEY
 
         strava = f"12345\nclientSECRET0123456789abcdef\n{TOKEN}\n"
         monkeypatch.setattr("sys.stdin", io.StringIO(strava))
         argv = ["device", "--port", rig.port, "sync", "set-key", "strava", "--stdin"]
         assert await t(main, argv) == 0
-        assert store.get(SecretName.STRAVA_REFRESH_TOKEN) == TOKEN
-        assert store.get(SecretName.STRAVA_CLIENT_ID) == "12345"
+        strava_login = credentials(rig).strava()
+        assert strava_login is not None
+        assert (strava_login.client_id, strava_login.refresh_token) == ("12345", TOKEN)
+        assert strava_login.expires_at == 0, "the first upload refreshes an access token"
 
         assert await t(main, ["device", "--port", rig.port, "sync", "status"]) == 0
         assert await t(main, ["device", "--port", rig.port, "info"]) == 0
@@ -163,14 +191,14 @@ async def test_cli_set_key_from_stdin_and_status(
         assert "sync keys:   intervals.icu: set; Strava: set" in out.out
 
         assert await t(main, ["device", "--port", rig.port, "sync", "forget", "strava"]) == 0
-        assert store.get(SecretName.STRAVA_REFRESH_TOKEN) is None
-        assert store.get(SecretName.INTERVALS_API_KEY) == KEY, "only Strava's are forgotten"
+        assert credentials(rig).strava() is None
+        assert icu_key(rig) == KEY, "only Strava's are forgotten"
 
         # an empty stdin stores nothing and says what is missing
         monkeypatch.setattr("sys.stdin", io.StringIO(""))
         argv = ["device", "--port", rig.port, "sync", "set-key", "strava", "--stdin"]
         assert await t(main, argv) == 2
-        assert store.get(SecretName.STRAVA_CLIENT_ID) is None
+        assert credentials(rig).strava() is None
         out2 = capsys.readouterr()
     assert "no Strava client id given on stdin" in out2.err
     everything = (out.out, out.err, out2.out, out2.err, caplog.text, *replies)
@@ -189,36 +217,45 @@ def test_the_prompt_reads_without_echo_and_refuses_a_pipe() -> None:
         asked.append(prompt)
         return f"  {KEY} "
 
-    assert read_values("intervals", from_stdin=False, stdin=Tty(), ask=ask) == {
-        "intervals.api_key": KEY
-    }
-    assert asked == ["intervals.icu API key: "]
+    assert read_values("intervals", from_stdin=False, stdin=Tty(), ask=ask) == {"api_key": KEY}
+    assert asked == ["intervals.icu API key (not shown): "]
     with pytest.raises(ConfigError, match=r"no terminal to ask .* pass --stdin"):
         read_values("intervals", from_stdin=False, stdin=io.StringIO(KEY), ask=ask)
 
 
-def test_the_file_is_0600_whatever_the_umask_and_a_readable_one_is_refused(
+async def test_set_key_from_this_computers_login_and_a_readable_file_is_refused(
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    old = os.umask(0)
-    try:
-        store = SecretStore(tmp_path / "state")
-        assert store.which() == {name: False for name in SecretName}
-        assert store.set(SecretName.INTERVALS_API_KEY, KEY) is False
-    finally:
-        os.umask(old)
-    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
-    assert [p.name for p in store.path.parent.iterdir()] == [SECRETS_NAME], "no temp file left"
-    assert KEY not in repr(store)
+    monkeypatch.setenv("PACER_CONFIG_DIR", str(tmp_path / "laptop"))
+    monkeypatch.delenv("PACER_ICU_API_KEY", raising=False)
+    async with device_rig(tmp_path) as rig:
+        argv = ["device", "--port", rig.port, "sync", "set-key", "--from-login"]
+        assert await t(main, argv) == 2
+        assert "no intervals.icu login on this computer" in capsys.readouterr().err
+        laptop = CredentialStore(tmp_path / "laptop", env={})
+        laptop.save_icu(IcuCredentials(KEY, "i4711"))
+        old = os.umask(0)
+        try:
+            assert await t(main, argv) == 0
+        finally:
+            os.umask(old)
+        stored = credentials(rig).icu()
+        assert stored is not None
+        assert (stored.api_key, stored.athlete) == (KEY, "i4711")
+        path = rig.store.path.parent / CREDENTIALS_NAME
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, "whatever the umask"
 
-    with pytest.raises(SecretError) as err:
-        store.set(SecretName.STRAVA_CLIENT_SECRET, "has a space")
-    assert "has a space" not in str(err.value)
-
-    store.path.chmod(0o644)
-    with pytest.raises(SecretError, match=r"others may read it .*chmod 600"):
-        store.get(SecretName.INTERVALS_API_KEY)
-    store.path.chmod(0o600)
-    store.path.write_text("[1, 2]")
-    with pytest.raises(SecretError, match="not a secrets file"):
-        store.get(SecretName.INTERVALS_API_KEY)
+        path.chmod(0o644)  # a hand-made copy others may read: refused, named, not quoted
+        dev = await t(client, rig)
+        login = {"name": "intervals.icu", "value": {"api_key": KEY}}
+        with pytest.raises(RequestError) as err:
+            await t(dev.request, Op.SECRET_SET, login)
+        dev.close()
+    assert err.value.code == "internal"
+    assert "readable by others" in str(err.value)
+    assert "chmod 600" in str(err.value)
+    assert KEY not in str(err.value)
+    out = capsys.readouterr()
+    assert leaks(KEY, out.out, out.err) == []

@@ -42,16 +42,20 @@ examples:
   pacer device sync forget strava         the device stops uploading to Strava
 """
 
-#: What each service needs, in the order asked (and read from stdin, one a line).
+#: What each service needs, by the protocol's field names, in the order asked (and read
+#: from stdin, one a line).
 SERVICES: Final = {
-    "intervals": (("intervals.api_key", "intervals.icu API key"),),
+    "intervals": ("intervals.icu", (("api_key", "intervals.icu API key"),)),
     "strava": (
-        ("strava.client_id", "Strava client id"),
-        ("strava.client_secret", "Strava client secret"),
-        ("strava.refresh_token", "Strava refresh token (scope activity:write)"),
+        "strava",
+        (
+            ("client_id", "Strava client id"),
+            ("client_secret", "Strava client secret"),
+            ("refresh_token", "Strava refresh token (scope activity:write)"),
+        ),
     ),
 }
-LABELS: Final = {"intervals": "intervals.icu", "strava": "Strava"}
+LABELS: Final = {"intervals.icu": "intervals.icu", "strava": "Strava"}
 
 Handler = Callable[["DeviceClient", argparse.Namespace], int]
 
@@ -71,6 +75,18 @@ def register(action: Callable[[str, Handler, str], argparse.ArgumentParser]) -> 
         action="store_true",
         help="read the values from stdin, one a line, instead of asking (for scripts)",
     )
+    p.add_argument(
+        "--from-login",
+        action="store_true",
+        help="intervals: send the key 'pacer sync login intervals' stored on this computer "
+        "(or $PACER_ICU_API_KEY)",
+    )
+    p.add_argument(
+        "--athlete",
+        default=None,
+        metavar="ID",
+        help="intervals: the athlete id (default 0: the key's owner)",
+    )
 
 
 def read_values(
@@ -80,7 +96,7 @@ def read_values(
     stdin: TextIO | None = None,
     ask: Callable[[str], str] | None = None,
 ) -> dict[str, str]:
-    """The service's secrets, by name: from ``stdin`` one a line, else asked without echo
+    """The service's login, by field: from ``stdin`` one a line, else asked without echo
     (``getpass``). An empty answer is a ConfigError naming what is missing (never a value)."""
     from pacer.core.errors import ConfigError
 
@@ -90,53 +106,69 @@ def read_values(
         ask = getpass.getpass
     stream = stdin or sys.stdin
     out: dict[str, str] = {}
-    for name, label in SERVICES[service]:
+    for key, label in SERVICES[service][1]:
         if from_stdin:
-            line = stream.readline()
-            value = line.strip()
+            value = stream.readline().strip()
         else:
             if not stream.isatty():
                 raise ConfigError(
                     f"no terminal to ask for the {label} on: pass --stdin and pipe it in"
                 )
-            value = ask(f"{label}: ").strip()
+            value = ask(f"{label} (not shown): ").strip()
         if not value:
             where = "stdin" if from_stdin else "the prompt"
             raise ConfigError(f"no {label} given on {where}: nothing stored")
-        out[name] = value
+        out[key] = value
     return out
 
 
+def from_login() -> dict[str, str]:
+    """The intervals.icu login stored on this computer (``pacer sync login intervals``;
+    ``$PACER_ICU_API_KEY`` overrides), as ``secret.set`` takes it."""
+    from pacer.core.errors import ConfigError
+    from pacer.storage.credentials import CredentialStore, default_config_dir
+
+    login = CredentialStore(default_config_dir()).icu()
+    if login is None:
+        raise ConfigError(
+            "no intervals.icu login on this computer: 'pacer sync login intervals' first, "
+            "or leave out --from-login to type the key"
+        )
+    return {"api_key": login.api_key, "athlete": login.athlete}
+
+
 def _sync(client: DeviceClient, args: argparse.Namespace) -> int:
-    from pacer.core.errors import PacerError
+    from pacer.core.errors import ConfigError, PacerError
     from pacer.link.ops import Op
 
     if Op.SECRET_SET.value not in client.info.get("capabilities", []):
         raise PacerError(
             "this pacer's software is too old to keep sync credentials: update it first"
         )
-    label = LABELS[args.service]
+    name, _ = SERVICES[args.service]
+    label = LABELS[name]
     if args.verb == "status":
         print(render(client.request(Op.SECRET_LIST)["secrets"]))
         return 0
-    names = [name for name, _ in SERVICES[args.service]]
     if args.verb == "forget":
-        for name in names:
-            client.request(Op.SECRET_SET, {"name": name, "value": None})
-        print(f"{label} credentials removed from the device")
+        result = client.request(Op.SECRET_SET, {"name": name, "value": None})
+        said = "removed from the device" if result["replaced"] else "were not on the device"
+        print(f"{label} credentials {said}")
         return 0
-    values = read_values(args.service, from_stdin=args.stdin)
-    for name in names:
-        client.request(Op.SECRET_SET, {"name": name, "value": values[name]})
+    if args.service != "intervals" and (args.from_login or args.athlete):
+        raise ConfigError("--from-login and --athlete are for intervals only")
+    from_stdin = args.stdin
+    values = from_login() if args.from_login else read_values(args.service, from_stdin=from_stdin)
+    if args.athlete is not None:
+        values["athlete"] = args.athlete
+    client.request(Op.SECRET_SET, {"name": name, "value": values})
     print(f"{label} credentials stored on the device (write-only: it never shows them)")
     return 0
 
 
 def render(secrets: dict[str, bool]) -> str:
-    """One line per service: all set, some set, none."""
-    lines = []
-    for service, wanted in SERVICES.items():
-        have = [bool(secrets.get(name)) for name, _ in wanted]
-        state = "set" if all(have) else "incomplete" if any(have) else "not set"
-        lines.append(f"{LABELS[service]}: {state}")
-    return "\n".join(lines)
+    """One line per service: set or not."""
+    return "\n".join(
+        f"{LABELS[name]}: {'set' if secrets.get(name) else 'not set'}"
+        for name, _ in SERVICES.values()
+    )

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pacer.sync.credentials import CredentialStore
+    from pacer.storage.credentials import CredentialStore
 
 DESCRIPTION = """\
 Sync the pacer plugged in over USB with intervals.icu (and Strava):
@@ -110,7 +110,7 @@ def _days(text: str) -> int:
 
 
 def _store() -> CredentialStore:
-    from pacer.sync.credentials import CredentialStore, default_config_dir
+    from pacer.storage.credentials import CredentialStore, default_config_dir
 
     return CredentialStore(default_config_dir())
 
@@ -122,8 +122,8 @@ def _say(text: str) -> None:
 def _sync(args: argparse.Namespace) -> int:
     from pacer.core.errors import ConfigError
     from pacer.link.host import DeviceClient, find_port
+    from pacer.storage.credentials import redact
     from pacer.storage.schema import default_data_dir
-    from pacer.sync.credentials import redact
     from pacer.sync.icu import IcuClient
     from pacer.sync.ledger import LEDGER_NAME, Ledger
     from pacer.sync.runner import Options, Syncer
@@ -252,7 +252,7 @@ def _login_intervals(args: argparse.Namespace) -> int:
     import getpass
 
     from pacer.core.errors import ConfigError
-    from pacer.sync.credentials import IcuCredentials
+    from pacer.storage.credentials import IcuCredentials
     from pacer.sync.icu import IcuClient
 
     store = _store()

@@ -1,29 +1,43 @@
-"""Write-only secrets (the sync services' credentials): ``secret.set``, ``secret.list``.
+"""Write-only secrets, the device's own sync credentials: ``secret.set``, ``secret.list``.
 
-A value goes in and never comes out: ``secret.set`` answers whether one was set before,
-``secret.list`` which are set; no reply, error or log line holds a value
-(:mod:`pacer.storage.secrets` keeps them, 0600, beside the store).
+A host sends a service's login once (``pacer device sync set-key``); the device keeps it in
+the sync credentials file beside its store (:class:`pacer.storage.credentials.CredentialStore`,
+0600), where the ``pacer-sync`` unit reads it. It never comes back: ``secret.set`` answers
+whether one was set before, ``secret.list`` which services have one; no reply, error or log
+line holds a value, and ``settings.get`` never sees it (it is not a setting).
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+import re
+from typing import TYPE_CHECKING, Any, Final
 
+from pacer.core.errors import ConfigError
 from pacer.link.args import Args
 from pacer.link.ops import Op
 from pacer.link.protocol import ErrorCode, Request, json_type
 from pacer.link.service.base import Handler, Requests
-from pacer.storage.secrets import (
+from pacer.storage.credentials import (
     MAX_SECRET_CHARS,
     SECRET_RULE,
-    SecretName,
-    SecretStore,
+    CredentialStore,
+    IcuCredentials,
+    Service,
+    StravaCredentials,
     check_secret,
 )
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.link.session import Session
+
+#: What each service's ``value`` holds: required keys, then optional ones.
+FIELDS: Final = {
+    Service.INTERVALS: (("api_key",), ("athlete",)),
+    Service.STRAVA: (("client_id", "client_secret", "refresh_token"), ()),
+}
+#: intervals.icu athlete ids: ``0`` (the key's owner) or ``i12345``.
+ATHLETE_RE: Final = re.compile(r"[A-Za-z0-9]{1,32}")
 
 
 class SecretRequests(Requests):
@@ -31,40 +45,81 @@ class SecretRequests(Requests):
         return {Op.SECRET_SET: self.set, Op.SECRET_LIST: self.list}
 
     @property
-    def secrets(self) -> SecretStore:
-        return SecretStore(self.ctx.store.path.parent)
+    def credentials(self) -> CredentialStore:
+        # env={}: what the device holds, not what this process's environment says
+        return CredentialStore(self.ctx.store.path.parent, env={})
 
     async def set(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
-        name = args.choice("name", SecretName)
-        value = _secret(args)
+        service = args.choice("name", Service)
+        values = _values(args, service)
         args.done()
-        assert name is not None
-        # a write and two fsyncs: off the loop
-        before = await asyncio.to_thread(self.secrets.set, name, value)
+        assert service is not None
+        store = self.credentials
+        try:
+            before = await asyncio.to_thread(_replace, store, service, values)
+        except ConfigError as exc:  # the file's path and its problem, never a value
+            raise args.error("name", f"not stored: {exc}", ErrorCode.INTERNAL) from None
+        except OSError as exc:
+            raise args.error("name", f"not stored: {exc.strerror}", ErrorCode.INTERNAL) from None
         self.ctx.changed("secrets")
-        return {"name": name.value, "set": value is not None, "replaced": before}
+        return {"name": service.value, "set": values is not None, "replaced": before}
 
     async def list(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
         args.done()
-        which = await asyncio.to_thread(self.secrets.which)
-        return {"secrets": {name.value: is_set for name, is_set in which.items()}}
+        which = await asyncio.to_thread(self.credentials.which)
+        return {"secrets": {service.value: is_set for service, is_set in which.items()}}
 
 
-def _secret(args: Args) -> str | None:
-    """``args.value``: a secret, or null to forget it. Its errors never quote it."""
+def _replace(store: CredentialStore, service: Service, values: dict[str, str] | None) -> bool:
+    """Store (or with None forget) the service's login; whether one was there before."""
+    before = store.which()[service]
+    if values is None:
+        store.forget(service.value)
+    elif service is Service.INTERVALS:
+        store.save_icu(IcuCredentials(values["api_key"], values.get("athlete", "0")))
+    else:
+        # no access token yet: the first upload refreshes one (and keeps the rotated token)
+        store.save_strava(
+            StravaCredentials(
+                values["client_id"], values["client_secret"], "", values["refresh_token"], 0.0
+            )
+        )
+    return before
+
+
+def _values(args: Args, service: Service | None) -> dict[str, str] | None:
+    """``args.value``: the service's login (an object of strings), or null to forget it.
+    Errors name the field, never quote a value."""
     if not args.has("value"):
-        raise args.error("value", "'value' is required (null forgets the secret)")
+        raise args.error("value", "'value' is required (null forgets the service's login)")
     raw = args.raw("value")
     if raw is None:
         return None
-    if not isinstance(raw, str):
-        raise args.error("value", f"'value' must be a string or null, not {json_type(raw)}")
-    if len(raw) > MAX_SECRET_CHARS:
-        raise args.error(
-            "value",
-            f"'value' is {len(raw)} characters, over the limit of {MAX_SECRET_CHARS}",
-            ErrorCode.TOO_LARGE,
-        )
-    if not check_secret(raw):
-        raise args.error("value", f"'value' must be {SECRET_RULE}")
-    return raw
+    if not isinstance(raw, dict):
+        raise args.error("value", f"'value' must be an object or null, not {json_type(raw)}")
+    assert service is not None
+    required, optional = FIELDS[service]
+    for key in sorted(raw):
+        if key not in required + optional:
+            allowed = ", ".join(required + optional)
+            raise args.error(f"value.{key}", f"unknown key '{key}' for {service}: {allowed}")
+    for key in required:
+        if key not in raw:
+            raise args.error(f"value.{key}", f"'{key}' is required for {service}")
+    out: dict[str, str] = {}
+    for key, item in raw.items():
+        where = f"value.{key}"
+        if not isinstance(item, str):
+            raise args.error(where, f"'{key}' must be a string, not {json_type(item)}")
+        if len(item) > MAX_SECRET_CHARS:
+            raise args.error(
+                where,
+                f"'{key}' is {len(item)} characters, over the limit of {MAX_SECRET_CHARS}",
+                ErrorCode.TOO_LARGE,
+            )
+        if not check_secret(item):
+            raise args.error(where, f"'{key}' must be {SECRET_RULE}")
+        if key == "athlete" and not ATHLETE_RE.fullmatch(item):
+            raise args.error(where, "'athlete' must be 0 (the key's owner) or an id like i12345")
+        out[key] = item
+    return out

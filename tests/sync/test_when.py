@@ -27,9 +27,7 @@ from pacer.sync.when import (
     wifi_up,
 )
 
-IDLE = DaemonState(
-    running=None, idle_since=100.0, wifi_when_idle=True, wall=1.78e9, monotonic=100.0, pid=42
-)
+IDLE = DaemonState(running=None, idle_since=100.0, wifi_when_idle=True, wall_offset=-60, pid=42)
 
 
 def verdict(state: DaemonState | None, **kw: object) -> tuple[Verdict, str]:
@@ -64,7 +62,7 @@ def test_the_policy() -> None:
 
 def test_state_round_trip_and_the_daemons_wall_clock() -> None:
     assert parse_state(IDLE.to_json()) == IDLE
-    assert IDLE.wall_at(160.0) == 1.78e9 + 60
+    assert IDLE.wall(1.78e9) == 1.78e9 - 60
     for bad in ("", "{", "[]", '{"running": null}', IDLE.to_json().replace("100.0", '"x"')):
         assert parse_state(bad) is None, bad
 
@@ -94,7 +92,7 @@ import sys, time
 from pathlib import Path
 from pacer.sync.when import DaemonState, StatePublisher
 p = StatePublisher(Path(sys.argv[1])).open()
-p.publish(DaemonState("tempo", 1.0, True, 1.78e9, 1.0, 7))
+p.publish(DaemonState("tempo", 1.0, True, 0.0, 7))
 print("published", flush=True)
 time.sleep(60)
 """

@@ -34,6 +34,7 @@ examples:
   pacer sync                       zones in, workouts of the next 7 days in, runs out
   pacer sync --days 3 --strava     three days of workouts; runs to Strava as well
   pacer sync status                the ledger: what was sent where, what failed and why
+  pacer sync device                on the device itself: sync when idle on Wi-Fi (the timer)
 
 environment (for scripts): PACER_ICU_API_KEY and PACER_ICU_ATHLETE override the stored
 login; PACER_ICU_URL and PACER_STRAVA_URL the services' addresses. See docs/sync.md.
@@ -97,6 +98,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     logout = actions.add_parser("logout", help="forget the stored login of a service")
     logout.add_argument("service", choices=("intervals", "strava"))
     logout.set_defaults(handler=_logout)
+
+    from pacer.cli import sync_device
+
+    sync_device.register(actions)
 
 
 def _days(text: str) -> int:

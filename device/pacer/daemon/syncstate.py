@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 
 from pacer.core.clock import Clock
@@ -74,8 +75,7 @@ class SyncState:
             running=self._running,
             idle_since=self._idle_since,
             wifi_when_idle=self.wifi_when_idle,
-            wall=self.clock.wall(),
-            monotonic=self.clock.monotonic(),
+            wall_offset=self.clock.wall() - time.time(),
             pid=os.getpid(),
         )
         try:

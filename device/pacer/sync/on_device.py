@@ -21,14 +21,9 @@ from enum import StrEnum
 from pathlib import Path
 
 from pacer.core.clock import Clock
-from pacer.core.errors import PacerError
-from pacer.sync.port import DeviceActivity, DeviceWorkout, SyncDevice
+from pacer.sync.port import DeviceActivity, DeviceWorkout, SyncDevice, SyncStopped
 from pacer.sync.when import SETTLE_S, Decision, Verdict, decide, read_state
 from pacer.workout.profile import Profile
-
-
-class SyncStopped(PacerError):
-    """A workout started (or Wi-Fi went) while the device synced: stopped between items."""
 
 
 @dataclass
@@ -188,7 +183,6 @@ __all__ = [
     "GuardedDevice",
     "Job",
     "Outcome",
-    "SyncStopped",
     "store_job",
     "sync_when_idle",
 ]

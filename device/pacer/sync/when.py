@@ -59,22 +59,22 @@ class DaemonState:
 
     #: the workout being run (paused counts), None when idle
     running: str | None
-    #: the daemon's monotonic clock when it was last idle from (start-up, a run's end)
+    #: the daemon's monotonic clock when it was last idle from (start-up, a run's end); on
+    #: the Pi the system's, which the sync reads too (a simulated daemon's runs faster)
     idle_since: float
     #: ``[power] wifi_when_idle`` as the daemon runs with it (settings included)
     wifi_when_idle: bool
-    #: the daemon's wall and monotonic clocks at publishing: the device has no RTC and a
-    #: host sets pacer's wall time over USB, so the sync reads "today" from the daemon
-    wall: float
-    monotonic: float
+    #: the daemon's wall clock minus the system's (``time.time()``): the device has no RTC
+    #: and a host sets pacer's own wall time over USB, so the sync reads "today" from it
+    wall_offset: float
     pid: int
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
-    def wall_at(self, monotonic: float) -> float:
-        """The daemon's wall clock at ``monotonic`` (the same clock, system-wide)."""
-        return self.wall + (monotonic - self.monotonic)
+    def wall(self, system_time: float) -> float:
+        """The daemon's wall clock when the system's says ``system_time``."""
+        return system_time + self.wall_offset
 
 
 def parse_state(text: str) -> DaemonState | None:
@@ -86,8 +86,7 @@ def parse_state(text: str) -> DaemonState | None:
             running=None if running is None else str(running),
             idle_since=float(data["idle_since"]),
             wifi_when_idle=bool(data["wifi_when_idle"]),
-            wall=float(data["wall"]),
-            monotonic=float(data["monotonic"]),
+            wall_offset=float(data["wall_offset"]),
             pid=int(data["pid"]),
         )
     except (ValueError, TypeError, KeyError):

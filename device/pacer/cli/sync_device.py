@@ -79,6 +79,13 @@ def register(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="wait this long for a running workout to end (10m; 0: do not wait)",
     )
     p.add_argument(
+        "--settle",
+        type=_duration,
+        default=120.0,
+        metavar="T",
+        help="quiet time after start-up or a run before syncing (2m)",
+    )
+    p.add_argument(
         "--days",
         type=int,
         default=7,
@@ -150,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
             clock,
             wifi=lambda: wifi_up(args.sys_class_net),
             credentials=lambda: credentials.icu() is not None,
+            settle_s=args.settle,
         )
         reports: list[Report] = []
 

@@ -26,9 +26,8 @@ only (0600), and no request ever returns them (status says only whether each is 
   set-key [intervals]  the intervals.icu API key (intervals.icu > Settings > Developer
                        Settings > API key), asked for without echo
   set-key strava       your own Strava API application's client id and client secret, and a
-                       refresh token with the activity:write scope: give the device a token of
-                       its own (Strava rotates them; a token shared with a laptop stops
-                       working on the one that did not refresh it)
+                       refresh token with the activity:write scope (Strava rotates them: once
+                       the device refreshed, a laptop with the same token logs in again)
   forget [SERVICE]     remove that service's credentials from the device
   status               which credentials the device holds (never their values)"""
 

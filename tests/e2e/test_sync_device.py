@@ -21,7 +21,7 @@ from tests.support.daemon_process import Daemon, daemon, env_for
 from tests.support.fake_services import API_KEY, FakeServices, fake_services
 from tests.support.notify_socket import NotifySocket
 
-pytestmark = [pytest.mark.timeout(120), pytest.mark.slow]
+pytestmark = pytest.mark.timeout(120)
 
 #: Two minutes: a minute easy, a minute in Z2 (intervals.icu's workout_doc).
 DOC: dict[str, Any] = {

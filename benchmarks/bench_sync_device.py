@@ -23,10 +23,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "device"), str(REPO)]
 
-from pacer.storage.credentials import CredentialStore, IcuCredentials  # noqa: E402
-from pacer.sync.when import DaemonState, StatePublisher  # noqa: E402
 from tests.support.fake_services import API_KEY, fake_services  # noqa: E402
 from tests.support.sync_rig import plan_week, seed_runs  # noqa: E402
+
+from pacer.storage.credentials import CredentialStore, IcuCredentials  # noqa: E402
+from pacer.sync.when import DaemonState, StatePublisher  # noqa: E402
 
 
 def sysfs(root: Path, state: str) -> Path:

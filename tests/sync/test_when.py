@@ -82,6 +82,9 @@ def test_published_state_is_trusted_only_while_the_daemon_holds_the_lock(tmp_pat
     publisher = StatePublisher(tmp_path).open()
     publisher.publish(IDLE)
     assert read_state(tmp_path) == IDLE
+    with pytest.raises(OSError, match="another pacer daemon holds"):
+        StatePublisher(tmp_path).open(tries=2)  # a second daemon on the same directory
+    assert read_state(tmp_path) == IDLE, "the first one's state stands"
     publisher.close()
     assert read_state(tmp_path) is None
     assert not (tmp_path / STATE_NAME).exists()

@@ -25,6 +25,7 @@ import errno
 import fcntl
 import json
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -125,12 +126,24 @@ class StatePublisher:
         self.runtime_dir = runtime_dir
         self._lock: TextIO | None = None
 
-    def open(self) -> StatePublisher:
+    def open(self, *, tries: int = 50) -> StatePublisher:
+        """Take the lock; OSError when another daemon holds it (a second simulated device
+        on the same directory). A sync's probe holds it for microseconds: a few tries, 10 ms
+        apart, wait that out."""
         self.runtime_dir.mkdir(parents=True, exist_ok=True)
         lock = (self.runtime_dir / LOCK_NAME).open("a")
-        # Blocking: a sync's probe holds a shared lock for microseconds; another daemon
-        # on the same directory would hold it for good (systemd starts one).
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        for attempt in range(tries):
+            try:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if attempt == tries - 1:
+                    lock.close()
+                    raise BlockingIOError(
+                        errno.EWOULDBLOCK,
+                        f"another pacer daemon holds {self.runtime_dir / LOCK_NAME}",
+                    ) from None
+                time.sleep(0.01)
         self._lock = lock
         return self
 

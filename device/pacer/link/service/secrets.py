@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from pacer.core.errors import ConfigError
 from pacer.link.args import Args
@@ -27,9 +27,6 @@ from pacer.storage.credentials import (
     StravaCredentials,
     check_secret,
 )
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pacer.link.session import Session
 
 #: What each service's ``value`` holds: required keys, then optional ones.
 FIELDS: Final = {
@@ -49,7 +46,7 @@ class SecretRequests(Requests):
         # env={}: what the device holds, not what this process's environment says
         return CredentialStore(self.ctx.store.path.parent, env={})
 
-    async def set(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def set(self, req: Request, args: Args, session: object) -> dict[str, Any]:
         service = args.choice("name", Service)
         values = _values(args, service)
         args.done()
@@ -64,7 +61,7 @@ class SecretRequests(Requests):
         self.ctx.changed("secrets")
         return {"name": service.value, "set": values is not None, "replaced": before}
 
-    async def list(self, req: Request, args: Args, session: Session) -> dict[str, Any]:
+    async def list(self, req: Request, args: Args, session: object) -> dict[str, Any]:
         args.done()
         which = await asyncio.to_thread(self.credentials.which)
         return {"secrets": {service.value: is_set for service, is_set in which.items()}}

@@ -50,13 +50,7 @@ def main() -> int:
         flags = ["--days", str(args.days)]
         if args.strava:
             flags.append("--strava")
-            try:  # where the device side of sync moves the credentials
-                from pacer.storage.credentials import (  # type: ignore[import-not-found]
-                    CredentialStore,
-                    StravaCredentials,
-                )
-            except ImportError:
-                from pacer.sync.credentials import CredentialStore, StravaCredentials
+            from pacer.storage.credentials import CredentialStore, StravaCredentials
 
             store = CredentialStore(tmp / "laptop-config", env={})
             store.save_strava(

@@ -64,7 +64,8 @@ def systemd_verify(root: Path, *units: Path) -> subprocess.CompletedProcess[str]
 
 def test_units_pass_systemd_analyze_verify(verify_root: Path) -> None:
     units = verify_root / "etc/systemd/system"
-    result = systemd_verify(verify_root, units / "pacer.service", units / "pacer-gadget.service")
+    names = ("pacer.service", "pacer-gadget.service", "pacer-sync.service", "pacer-sync.timer")
+    result = systemd_verify(verify_root, *(units / name for name in names))
     assert result.returncode == 0
     assert result.stdout + result.stderr == ""
 
@@ -115,6 +116,51 @@ def test_pacer_service_contract() -> None:
     gadget = _unit(REPO / "systemd/pacer-gadget.service")
     assert gadget["ExecStart"] == ["/opt/pacer/bin/pacer-gadget up"]
     assert gadget["ConditionDirectoryNotEmpty"] == ["/sys/class/udc"]
+
+
+def test_pacer_sync_units_contract(tmp_path: Path) -> None:
+    """The device's own sync: as the pacer user, hardened like pacer.service and tighter,
+    never pulling a network up or switching Wi-Fi on, on a timer install.sh enables."""
+    u = _unit(REPO / "systemd/pacer-sync.service")
+    daemon = _unit(REPO / "systemd/pacer.service")
+    assert u["Type"] == ["oneshot"]
+    assert u["ExecStart"] == ["/opt/pacer/venv/bin/pacer sync device --wait 10m"]
+    assert (u["User"], u["Group"]) == (["pacer"], ["pacer"])
+    assert u["StateDirectory"] == daemon["StateDirectory"]
+    assert "PACER_RUNTIME_DIR=/run/pacer" in u["Environment"]
+    assert daemon["RuntimeDirectory"] == ["pacer"]
+    assert "RuntimeDirectory" not in u, "it would remove the daemon's /run/pacer on exit"
+    assert u["ConditionPathExists"] == ["/var/lib/pacer/sync-credentials.json"]
+    # never waits for or pulls in a network, never wakes Wi-Fi: no rfkill, no devices
+    assert not any("network" in v for k in ("After", "Wants", "Requires") for v in u.get(k, []))
+    assert "Wants" not in u
+    assert "DeviceAllow" not in u
+    assert u["PrivateDevices"] == ["yes"]
+    # every hardening key of pacer.service is here too, with the same value, except what
+    # the daemon needs for its devices and its loopback-only network
+    for key, value in daemon.items():
+        if key in {"DeviceAllow", "RestrictAddressFamilies", "IPAddressDeny", "IPAddressAllow"}:
+            continue
+        if key.startswith(("Protect", "Restrict", "SystemCall", "NoNew", "Lock")) or key in {
+            "CapabilityBoundingSet",
+            "AmbientCapabilities",
+            "DevicePolicy",
+            "PrivateTmp",
+        }:
+            assert u.get(key) == value, key
+    assert "AF_BLUETOOTH" not in u["RestrictAddressFamilies"][0]
+
+    timer = _unit(REPO / "systemd/pacer-sync.timer")
+    assert timer["OnUnitInactiveSec"] == ["15min"]
+    assert timer["WantedBy"] == ["timers.target"]
+    root = make_pi_root(tmp_path / "root")
+    install("--root", root)
+    link = root / "etc/systemd/system/timers.target.wants/pacer-sync.timer"
+    assert os.readlink(link) == "/etc/systemd/system/pacer-sync.timer"
+    assert (root / "etc/systemd/system/pacer-sync.service").read_text() == (
+        REPO / "systemd/pacer-sync.service"
+    ).read_text()
+    assert not (root / "etc/systemd/system/multi-user.target.wants/pacer-sync.service").exists()
 
 
 # ----------------------------------------------------------------------------- shellcheck

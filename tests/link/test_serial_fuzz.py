@@ -80,6 +80,8 @@ GOOD: dict[Op, dict[str, Any]] = {
     Op.ACTIVITY_GET: {"id": 1, "offset": 0, "length": 100},
     Op.ACTIVITY_ACK: {"id": 1, "sha256": "0" * 64},
     Op.ACTIVITY_DELETE: {"id": 1, "force": True},
+    Op.SECRET_SET: {"name": "intervals.icu", "value": {"api_key": "fuzz-key-0123"}},
+    Op.SECRET_LIST: {},
 }
 KEYS = sorted({key for args in GOOD.values() for key in args})
 #: Raw JSON for a field's value: every type, numbers no double holds (refused as bad_json

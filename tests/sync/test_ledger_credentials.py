@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pacer.core.errors import ConfigError
-from pacer.sync.credentials import (
+from pacer.storage.credentials import (
     CredentialStore,
     IcuCredentials,
     StravaCredentials,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pacer.sync.credentials import CredentialStore, StravaCredentials
+from pacer.storage.credentials import CredentialStore, StravaCredentials
 from pacer.sync.http import AuthError, ServiceError
 from pacer.sync.icu import IcuClient
 from pacer.sync.ledger import Ledger, State

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pacer.sync.credentials import CredentialStore
+    from pacer.storage.credentials import CredentialStore
 
 DESCRIPTION = """\
 Sync the pacer plugged in over USB with intervals.icu (and Strava):
@@ -34,6 +34,7 @@ examples:
   pacer sync                       zones in, workouts of the next 7 days in, runs out
   pacer sync --days 3 --strava     three days of workouts; runs to Strava as well
   pacer sync status                the ledger: what was sent where, what failed and why
+  pacer sync device                on the device itself: sync when idle on Wi-Fi (the timer)
 
 environment (for scripts): PACER_ICU_API_KEY and PACER_ICU_ATHLETE override the stored
 login; PACER_ICU_URL and PACER_STRAVA_URL the services' addresses. See docs/sync.md.
@@ -98,6 +99,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     logout.add_argument("service", choices=("intervals", "strava"))
     logout.set_defaults(handler=_logout)
 
+    from pacer.cli import sync_device
+
+    sync_device.register(actions)
+
 
 def _days(text: str) -> int:
     try:
@@ -110,7 +115,7 @@ def _days(text: str) -> int:
 
 
 def _store() -> CredentialStore:
-    from pacer.sync.credentials import CredentialStore, default_config_dir
+    from pacer.storage.credentials import CredentialStore, default_config_dir
 
     return CredentialStore(default_config_dir())
 
@@ -122,8 +127,8 @@ def _say(text: str) -> None:
 def _sync(args: argparse.Namespace) -> int:
     from pacer.core.errors import ConfigError
     from pacer.link.host import DeviceClient, find_port
+    from pacer.storage.credentials import redact
     from pacer.storage.schema import default_data_dir
-    from pacer.sync.credentials import redact
     from pacer.sync.icu import IcuClient
     from pacer.sync.ledger import LEDGER_NAME, Ledger
     from pacer.sync.runner import Options, Syncer
@@ -252,7 +257,7 @@ def _login_intervals(args: argparse.Namespace) -> int:
     import getpass
 
     from pacer.core.errors import ConfigError
-    from pacer.sync.credentials import IcuCredentials
+    from pacer.storage.credentials import IcuCredentials
     from pacer.sync.icu import IcuClient
 
     store = _store()

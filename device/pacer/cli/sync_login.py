@@ -7,7 +7,7 @@ import getpass
 import sys
 
 from pacer.core.errors import ConfigError
-from pacer.sync.credentials import CredentialStore
+from pacer.storage.credentials import CredentialStore
 from pacer.sync.oauth import LoopbackReceiver
 from pacer.sync.strava import StravaClient, authorize_url, new_state
 

@@ -10,6 +10,7 @@ May import: core..sync.
 * :mod:`pacer.daemon.status` - ``status.get`` and the systemd ``STATUS=`` line;
 * :mod:`pacer.daemon.signals`, :mod:`pacer.daemon.idle` - stop signals; off when idle;
 * :mod:`pacer.daemon.options`, :mod:`pacer.daemon.sdnotify` - options; systemd's protocol;
+* :mod:`pacer.daemon.syncstate` - the state the device's own sync reads (``pacer.sync.when``);
 * :mod:`pacer.daemon.hardware` - :func:`build_hardware`: the bundle, real or simulated.
 
 Hardware comes in as a :class:`pacer.devices.bundle.Hardware` bundle, built by

@@ -49,6 +49,7 @@ from pacer.daemon.screen import Screen
 from pacer.daemon.sdnotify import Notifier, watchdog_loop
 from pacer.daemon.signals import stop_on_signals
 from pacer.daemon.status import status_json, status_text
+from pacer.daemon.syncstate import SyncState
 from pacer.daemon.ticker import Ticker
 from pacer.devices.battery import BatteryLevel, BatteryReading, BatteryThresholds
 from pacer.devices.bundle import Hardware, Runs
@@ -101,6 +102,9 @@ class Daemon:
             switch_off=self._switch_off,
         )
         self.run_: LiveRun | None = None
+        self.sync_state = SyncState(
+            options.runtime_dir, hw.clock, store, wifi_when_idle=config.power.wifi_when_idle
+        )
         self._followers = hw.followers()  # once: a Protocol isinstance check is not free
         limit = config.storage.max_mb * 1024 * 1024
         self._open = partial(
@@ -128,12 +132,16 @@ class Daemon:
             if self.options.notice is not None:
                 self._show_notice(*self.options.notice)
             log.info("first frame up")
-            async with self.hw:
-                self.hw.buttons.on_action(self._actions.put_nowait)
-                try:
-                    await self._serve()
-                finally:
-                    await self._save()
+            self.sync_state.open()
+            try:
+                async with self.hw:
+                    self.hw.buttons.on_action(self._actions.put_nowait)
+                    try:
+                        await self._serve()
+                    finally:
+                        await self._save()
+            finally:
+                self.sync_state.close()
             if self._power_off and self.hw.power is not None:
                 await asyncio.to_thread(flush_store, self.store.path)
                 log.info("store flushed: switching off")
@@ -225,6 +233,8 @@ class Daemon:
         """One second of the clock, ``now`` its due time; ``last``: not a caught-up one."""
         run = self.run_
         if run is None:
+            if last and self.sync_state.store_changed_elsewhere():
+                self._store_changed("profile")  # the device's own sync brought workouts in
             if last:
                 self._show_home()
         else:
@@ -296,6 +306,7 @@ class Daemon:
             if self.run_ is run:  # not a new workout started while the recording closed
                 self.hw.follow(None)
                 self.power.run_ended()
+                self.sync_state.run_ended()
 
     def _feel(self, events: list[EngineEvent]) -> None:
         name = pattern_for_batch(events)
@@ -367,6 +378,7 @@ class Daemon:
         self.hw.follow(run.workout)
         self._feel(events)
         self.power.run_started()
+        self.sync_state.run_started(run.name)
         log.info("workout %r started", run.name)
         self._notify_status()
 

@@ -144,6 +144,11 @@ class Store:
     def _migrate(self) -> None:
         schema.migrate(self._db, self.path)
 
+    def data_version(self) -> int:
+        """Changes whenever another connection (another process) commits to the database;
+        this connection's own writes leave it alone (``PRAGMA data_version``)."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
     def integrity_check(self) -> str:
         return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
 

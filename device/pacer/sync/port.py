@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Protocol
 
+from pacer.core.errors import PacerError
 from pacer.workout.profile import Profile
 
 #: The origin prefix of a workout synced from an intervals.icu planned event.
@@ -54,9 +55,16 @@ class DeviceActivity:
     workout_origin: str | None = None
 
 
+class SyncStopped(PacerError):
+    """The device asks the sync to stop here, between two items: a workout started on the
+    device that syncs by itself (:mod:`pacer.sync.on_device`). Not a failure: whatever sync
+    was doing is left for the next one, the ledger as it is; never caught as a problem."""
+
+
 class SyncDevice(Protocol):
     """A pacer, as sync reads and writes it. Every method raises a
-    :class:`pacer.core.errors.PacerError` subclass on failure and changes nothing then."""
+    :class:`pacer.core.errors.PacerError` subclass on failure and changes nothing then
+    (:class:`SyncStopped`: stop the sync here)."""
 
     def workouts(self) -> list[DeviceWorkout]:
         """Every workout on the device, synced or not."""

@@ -27,7 +27,7 @@ from pacer.sync.http import AuthError, OfflineError, ServiceError, SyncError
 from pacer.sync.icu import IcuClient, PlannedEvent
 from pacer.sync.ledger import Entry, Ledger, State
 from pacer.sync.plan import event_id_of, plan_profile, plan_workouts
-from pacer.sync.port import DeviceActivity, SyncDevice, external_id
+from pacer.sync.port import DeviceActivity, SyncDevice, SyncStopped, external_id
 from pacer.sync.strava import MAX_POLLS, POLL_S, StravaClient, UploadState
 from pacer.workout.profile import Profile
 
@@ -159,8 +159,8 @@ class Syncer:
                         origin=event.origin,
                         origin_updated=event.updated or "",
                     )
-            except HardwareError:
-                raise  # the device is gone: nothing more can be done this time
+            except (HardwareError, SyncStopped):
+                raise  # the device is gone, or asks to stop here: nothing more this time
             except PacerError as exc:  # this workout: not convertible, or refused
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 report.problems.append(f"event {event.id} '{event.name}': {first}")
@@ -176,7 +176,7 @@ class Syncer:
             try:
                 if not options.dry_run:
                     self.device.remove_workout(name)
-            except HardwareError:
+            except (HardwareError, SyncStopped):
                 raise
             except PacerError as exc:  # e.g. it is running now
                 report.problems.append(f"{name}: not removed: {exc}")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlencode
 
-from pacer.sync.credentials import CredentialStore, StravaCredentials
+from pacer.storage.credentials import CredentialStore, StravaCredentials
 from pacer.sync.http import AuthError, HttpClient, Policy, SyncError, Window
 
 STRAVA_POLICY: Final = Policy(windows=(Window(100, 15 * 60.0), Window(1000, 24 * 3600.0)))

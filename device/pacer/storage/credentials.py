@@ -1,7 +1,9 @@
 """The sync credentials: where they live, who may read them, and the environment overrides.
 
 One JSON file, ``sync-credentials.json``, in the user's config directory
-(:func:`resolve_config_dir`), created owner-only (0600) and replaced atomically, so a crash
+(:func:`resolve_config_dir`; on the device, the pacer user's, its state directory
+``/var/lib/pacer``, where ``secret.set`` over USB writes it and the ``pacer-sync`` unit
+reads it), created owner-only (0600) and replaced atomically, so a crash
 mid-write leaves the old file or the new one. A file that others can read is refused until
 its mode is fixed. Values never reach an output: the dataclasses leave secrets out of their
 ``repr`` and :func:`redact` blanks them from any text that is about to be shown.
@@ -15,9 +17,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
@@ -27,6 +31,24 @@ from pacer.storage.schema import DEVICE_DATA_DIR, SERVICE_USER
 CREDENTIALS_NAME: Final = "sync-credentials.json"
 ICU_URL: Final = "https://intervals.icu"
 STRAVA_URL: Final = "https://www.strava.com"
+
+#: The longest secret accepted (an intervals.icu key is ~24 characters, a Strava token 40).
+MAX_SECRET_CHARS: Final = 512
+#: What a key, token, client id or athlete id may hold: printable ASCII without spaces.
+SECRET_RE: Final = re.compile(rf"[!-~]{{1,{MAX_SECRET_CHARS}}}")
+SECRET_RULE: Final = f"1-{MAX_SECRET_CHARS} printable ASCII characters without spaces"
+
+
+class Service(StrEnum):
+    """The file's sections, one per service (``forget`` and ``secret.set`` name them)."""
+
+    INTERVALS = "intervals.icu"
+    STRAVA = "strava"
+
+
+def check_secret(value: str) -> bool:
+    """Whether ``value`` may be stored as a key, token or id (:data:`SECRET_RULE`)."""
+    return SECRET_RE.fullmatch(value) is not None
 
 
 def resolve_config_dir(env: Mapping[str, str], user: str, home: Path) -> Path:
@@ -93,7 +115,9 @@ class CredentialStore:
 
     def _save(self, data: Mapping[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.path.with_name(self.path.name + ".tmp")
+        # one temporary file per process: the daemon (secret.set) and the sync (a rotated
+        # Strava token) may both write
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             os.fchmod(fd, 0o600)
@@ -171,6 +195,13 @@ class CredentialStore:
         self._save(data)
         return True
 
+    def which(self) -> dict[Service, bool]:
+        """Which services have a login: never the values."""
+        return {
+            Service.INTERVALS: self.icu() is not None,
+            Service.STRAVA: self.strava() is not None,
+        }
+
     def secrets(self) -> list[str]:
         """Every secret known, for :func:`redact`."""
         out = []
@@ -192,9 +223,13 @@ def redact(text: str, secrets: list[str]) -> str:
 
 __all__ = [
     "CREDENTIALS_NAME",
+    "MAX_SECRET_CHARS",
+    "SECRET_RULE",
     "CredentialStore",
     "IcuCredentials",
+    "Service",
     "StravaCredentials",
+    "check_secret",
     "default_config_dir",
     "redact",
     "resolve_config_dir",

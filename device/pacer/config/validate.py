@@ -38,6 +38,11 @@ I2C_PINS: Final = tuple(
 ALERT_KEY: Final = re.compile(r"alerts\.[a-z][a-z0-9_]{0,47}")
 
 
+#: the shortest idle time before the device switches itself off (0 is never): a host
+#: pausing between requests, or an athlete reading the summary, must not find it off
+MIN_IDLE_OFF_MIN: Final = 2.0
+
+
 def _gpio(v: int) -> bool:
     return 0 <= v <= 27
 
@@ -76,7 +81,11 @@ CHECKS: dict[tuple[str, str], tuple[Any, str]] = {
     ("battery", "i2c_port"): (lambda v: 0 <= v <= 255, "an I2C bus number 0-255"),
     ("sensors", "silence_timeout_s"): (lambda v: 0 < v <= 3600, "a duration above 0, up to 3600 s"),
     ("sensors", "scan_timeout_s"): (lambda v: 0 < v <= 3600, "a duration above 0, up to 3600 s"),
-    ("power", "idle_off_min"): (lambda v: 0 <= v <= 24 * 60, "0 (never) to 1440 minutes"),
+    ("power", "idle_off_min"): (
+        lambda v: v == 0 or MIN_IDLE_OFF_MIN <= v <= 24 * 60,
+        f"0 (never) or {MIN_IDLE_OFF_MIN:g} to 1440 minutes (less would switch the device "
+        "off between a host's requests)",
+    ),
 }
 
 KINDS: Final = {

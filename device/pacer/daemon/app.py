@@ -215,7 +215,7 @@ class Daemon:
             config=self.options.settings_base or self.config,
             service=self,
             on_change=self._store_changed,
-            on_request=self.power.touch,
+            on_request=self.power.serving,
             scanner=self.hw.scanner,
             device_id=self.options.device_id,
         )

@@ -5,10 +5,11 @@ while a workout runs.
 could be up (one wake per ``[power] idle_off_min``, not a poll). Idle means: no workout
 running, no host subscribed to the status, no button pressed, no serial request in flight
 (:meth:`PowerSaver.serving`: a long download or scan is one request that may outlast the
-window) and none within the window (each of those calls :meth:`PowerSaver.touch`). When the time is up the display
-dims; :data:`DIM_BEFORE_OFF_S` later, still idle, the daemon is asked to switch off: it
-stops as on SIGTERM (a recording saved, motor off, display blank), checkpoints the store
-(:func:`flush_store`) and only then asks the :class:`~pacer.devices.bundle.Power` port.
+window) and none within the window (each of those calls :meth:`PowerSaver.touch`). When the
+time is up the display dims; :data:`DIM_BEFORE_OFF_S` later, still idle, the daemon is
+asked to switch off: it stops as on SIGTERM (a recording saved, motor off, display blank),
+checkpoints the store (:func:`flush_store`) and only then asks the
+:class:`~pacer.devices.bundle.Power` port.
 
 Wi-Fi: off when a workout starts, back on when it ends if ``[power] wifi_when_idle``
 (Bluetooth is never touched).

@@ -14,8 +14,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import EXAMPLES
-from notify_socket import NotifySocket
 from pacer.config.file import Config
 from pacer.daemon import Daemon, DaemonOptions
 from pacer.daemon.sdnotify import Notifier
@@ -27,7 +25,9 @@ from pacer.link.host import DeviceClient
 from pacer.sim.clock import SimClock
 from pacer.sim.device import SimulatedButtons, SimulatedSensors
 from pacer.storage.store import ActivityStatus, Store
-from test_daemon_loop import started
+from tests.support.daemon_rig import started
+from tests.support.notify_socket import NotifySocket
+from tests.support.paths import EXAMPLES
 
 STEP_UP = (EXAMPLES / "step-up-run.yaml").read_text()
 STRENGTH = (EXAMPLES / "strength-a.yaml").read_text()

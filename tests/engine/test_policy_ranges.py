@@ -106,3 +106,22 @@ def test_the_prior_time_constant_stays_within_the_effort_model_s_filters() -> No
     from pacer.engine.effort import TAUS_S
 
     assert alert_ranges()["effort_tau_s"].high == max(TAUS_S)
+
+
+def test_docs_engine_md_gives_each_field_its_declared_range() -> None:
+    import re
+
+    from tests.support.paths import REPO
+
+    rows: dict[str, str] = {}
+    for line in (REPO / "docs" / "engine.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) >= 4 and cells[0].startswith("`"):
+            names = re.findall(r"`(\w+)`", cells[0])
+            ranges = cells[-2].split("; ")
+            rows |= dict(zip(names, ranges, strict=False))
+    rules = {f.name for f in fields(MetricRules)}
+    for key, limits in alert_ranges().items():
+        metric, _, rule = key.partition("_")
+        name = rule if metric in GROUPS and rule in rules else key
+        assert rows.get(name) == limits.text(), (name, rows.get(name), limits.text())

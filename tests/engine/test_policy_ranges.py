@@ -17,6 +17,7 @@ from pacer.engine.policy import (
     AlertPolicy,
     MetricRules,
     Range,
+    UndeclaredRange,
     alert_ranges,
     override_keys,
     range_of,
@@ -96,7 +97,7 @@ def test_a_field_added_without_a_range_is_caught() -> None:
         forgotten: float = 3.0
 
     assert [f.name for f in fields(Grown) if RANGE not in f.metadata] == ["forgotten"]
-    with pytest.raises(KeyError):
+    with pytest.raises(UndeclaredRange, match=r"forgotten declares no range: write it as ranged"):
         range_of(fields(Grown)[1])
 
 

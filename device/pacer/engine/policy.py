@@ -87,8 +87,17 @@ def structural(default: Any) -> Any:
     return field(default=default, metadata={RANGE: None})
 
 
+class UndeclaredRange(TypeError):
+    """A policy field declares no range: a bug, caught by the tests before it ships."""
+
+
 def range_of(f: Field[Any]) -> Range | None:
-    """The range declared beside field ``f`` (KeyError: none declared, a bug)."""
+    """The range declared beside field ``f`` (None: :func:`structural`)."""
+    if RANGE not in f.metadata:
+        raise UndeclaredRange(
+            f"alert policy field {f.name} declares no range: write it as "
+            f"ranged(low, high, unit, default) (or structural(default) if it is no number)"
+        )
     declared: Range | None = f.metadata[RANGE]
     return declared
 
@@ -438,6 +447,7 @@ __all__ = [
     "Direction",
     "MetricRules",
     "Range",
+    "UndeclaredRange",
     "alert_ranges",
     "first_order_eta",
     "hr_trend",

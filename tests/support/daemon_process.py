@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tests.support.notify_socket import NotifySocket
 from tests.support.paths import REPO
@@ -34,6 +36,29 @@ class Daemon:
 
     def log(self) -> str:
         return self.stderr.read_text()
+
+
+if TYPE_CHECKING:
+    from pacer.link.host import DeviceClient
+
+
+def following(
+    host: DeviceClient, until: Callable[[dict[str, Any]], bool], *, within_s: float
+) -> dict[str, Any]:
+    """The first status the device pushes to a subscriber (one each second of its clock)
+    that ``until`` accepts: the test waits on the device's own events, not on a sleep and a
+    poll. ``within_s`` of real time is only a safety net."""
+    deadline = time.monotonic() + within_s
+    stream = host.follow_status(poll_s=2.0)
+    try:
+        for status in stream:
+            if until(status):
+                return status
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not within {within_s} s; last status {status}")
+    finally:
+        stream.close()
+    raise AssertionError("the status stream ended")  # pragma: no cover - it never does
 
 
 def env_for(notify: NotifySocket, **extra: str) -> dict[str, str]:

@@ -56,6 +56,7 @@ from pacer.devices.bundle import Hardware, Runs
 from pacer.engine.events import EngineEvent
 from pacer.engine.feel import pattern_for_batch
 from pacer.engine.policy import policy_with
+from pacer.engine.snapshot import Snapshot
 from pacer.screens.views import ErrorKind
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -222,7 +223,7 @@ class Daemon:
             config=self.options.settings_base or self.config,
             service=self,
             on_change=self._store_changed,
-            on_request=self.power.touch,
+            on_request=self.power.serving,
             scanner=self.hw.scanner,
             device_id=self.options.device_id,
         )
@@ -269,7 +270,8 @@ class Daemon:
             if action is ButtonAction.NEXT_SCREEN:
                 run.face.next_page()
             await self._settle()
-            self.screen.offer(run.frame(run.view(self.battery), []), workout=not run.done)
+            snap = self._refresh(run)
+            self.screen.offer(run.frame(snap, []), workout=not run.done)
             return
         if run is not None:  # the summary is up: any press goes home
             self.run_ = None
@@ -355,6 +357,7 @@ class Daemon:
         if run is not None and not run.done:
             self._feel(run.feed_action(ButtonAction.STOP, self.hw.clock.monotonic()))
             await self._settle()
+            self._refresh(run)  # the reply means done: the next read shows the saved run
 
     def _storage_full(self, run: LiveRun, now: float) -> None:
         """Say so once in the log, and show the card again every STORAGE_FULL_EVERY_S."""
@@ -380,7 +383,14 @@ class Daemon:
         self.power.run_started()
         self.sync_state.run_started(run.name)
         log.info("workout %r started", run.name)
+        self._refresh(run)
+
+    def _refresh(self, run: LiveRun) -> Snapshot:
+        """The run's status as of now, not as of its last tick: a host that was told
+        "started" or "stopped" reads it so at once (``status.get``, ``STATUS=``)."""
+        run.last = snap = run.view(self.battery)
         self._notify_status()
+        return snap
 
     async def _or_explain(self, starting: Awaitable[None], name: str) -> None:
         """Start or resume ``name``; a refusal is a notice on the screen."""
@@ -409,6 +419,9 @@ class Daemon:
             self.screen.forget()
         if topic in ("workouts", "selection", "profile"):
             self.home.reload()
+            if self.run_ is None:  # shown now, not at the next tick
+                self._show_home()
+            self._notify_status()
         elif topic in ("settings", "pairings"):
             log.info("%s changed: applied at the next start of the daemon", topic)
 

@@ -44,8 +44,11 @@ CHROOT=0
 READONLY_ROOT=0
 PACKAGES=1
 
-# polkitd: the rule that lets the pacer user power off; rfkill: Wi-Fi off during a run.
-APT_PACKAGES=(python3 python3-venv bluez i2c-tools libopenjp2-7 libopenblas0 polkitd rfkill)
+# polkitd: the rule that lets the pacer user power off; rfkill: Wi-Fi off during a run;
+# libfribidi0: Pillow lays the screens' text out with Raqm only when it can load FriBiDi
+# (without it text is measured differently: the heart rate drops a size, words wrap elsewhere).
+APT_PACKAGES=(python3 python3-venv bluez i2c-tools libopenjp2-7 libopenblas0 libfribidi0 polkitd
+  rfkill)
 # Only in Raspberry Pi OS's archive: skipped with a note elsewhere (plain Debian), where the
 # venv gets the same library from PyPI (pyproject.toml's `pi` extra).
 PI_OS_PACKAGES=(python3-lgpio)

@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +23,12 @@ from tests.support.paths import REPO
 WATCHDOG_USEC = 1_000_000  # systemd's WatchdogSec=1s: a ping every 0.5 s
 
 
-def pacer_run(*args: str, python: tuple[str, ...] = ()) -> list[str]:
-    """The command line of ``pacer run --hardware sim ARGS`` (``python``: interpreter flags)."""
-    return [sys.executable, *python, "-m", "pacer.cli", "run", "--hardware", "sim", *args]
+def pacer_run(
+    *args: str, python: tuple[str, ...] = (), interpreter: Sequence[str] = (sys.executable,)
+) -> list[str]:
+    """The command line of ``pacer run --hardware sim ARGS`` (``python``: interpreter flags;
+    ``interpreter``: another Python, e.g. the emulated Pi's of tests/support/aarch64.py)."""
+    return [*interpreter, *python, "-m", "pacer.cli", "run", "--hardware", "sim", *args]
 
 
 @dataclass
@@ -61,10 +64,13 @@ def following(
     raise AssertionError("the status stream ended")  # pragma: no cover - it never does
 
 
-def env_for(notify: NotifySocket, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
+def env_for(
+    notify: NotifySocket, base: Mapping[str, str] | None = None, **extra: str
+) -> dict[str, str]:
+    """``base`` (this environment with pacer's source on the path when None) and the
+    systemd variables."""
+    env = dict(os.environ, PYTHONPATH=str(REPO / "device")) if base is None else dict(base)
     env.update(
-        PYTHONPATH=str(REPO / "device"),
         NOTIFY_SOCKET=notify.path,
         WATCHDOG_USEC=str(WATCHDOG_USEC),
         **extra,
@@ -74,15 +80,25 @@ def env_for(notify: NotifySocket, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def daemon(tmp_path: Path, notify: NotifySocket, *args: str) -> Iterator[Daemon]:
+def daemon(
+    tmp_path: Path,
+    notify: NotifySocket,
+    *args: str,
+    interpreter: Sequence[str] = (sys.executable,),
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Daemon]:
+    """The daemon started, its serial port read; killed on the way out if still running.
+    ``interpreter`` and ``env``: as for :func:`pacer_run` and :func:`env_for`."""
     err = tmp_path / "stderr.log"
     with err.open("w") as stderr:
         proc = subprocess.Popen(
-            pacer_run("--headless", "--data-dir", str(tmp_path / "data"), *args),
+            pacer_run(
+                "--headless", "--data-dir", str(tmp_path / "data"), *args, interpreter=interpreter
+            ),
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,
-            env=env_for(notify),
+            env=env_for(notify, env),
         )
     try:
         assert proc.stdout is not None

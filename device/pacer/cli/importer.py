@@ -62,9 +62,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     from pacer.cli.files import write_bytes
     from pacer.cli.validate import profile_for, read_bytes
-    from pacer.core.errors import InputErrors
+    from pacer.core.errors import InputErrors, Location, WorkoutError
     from pacer.formats.workouts import import_workout
     from pacer.formats.workouts.common import MAX_IMPORT_BYTES
+    from pacer.formats.workouts.written import imported_text
     from pacer.workout.fileformat import dump_workout, load_workout
     from pacer.workout.model import PaceUnit
 
@@ -78,19 +79,31 @@ def run(args: argparse.Namespace) -> int:
         pace_unit=PaceUnit(args.pace_unit) if args.pace_unit else None,
     )
     notes = [str(w) for w in result.warnings]
-    text = dump_workout(result.workout)
     if profile is not None:
         try:
-            load_workout(text, args.output or "<output>", profile=profile)
+            load_workout(dump_workout(result.workout), args.output or "<output>", profile=profile)
         except InputErrors as exc:
             notes += [
                 f"{args.file}: warning: against {args.profile}: {e.message}" for e in exc.errors
             ]
+    text, notes = imported_text(result.workout, args.file, result.kind.value, notes)
+    data = text.encode("utf-8")
+    try:  # what `pacer validate` would say of the written file
+        load_workout(data, args.output or "<output>")
+    except InputErrors as exc:
+        reasons = "; ".join(e.message for e in exc.errors[:3])
+        raise InputErrors(
+            [
+                WorkoutError(
+                    f"the imported workout would not validate ({reasons}); nothing written "
+                    "(please report this file)",
+                    Location(args.file, 1, 1),
+                )
+            ]
+        ) from None
     for note in notes:
         print(note, file=sys.stderr)
-    header = [f"# Imported from {args.file} ({result.kind.value}) by pacer import."]
-    header += [f"# {note}" for note in notes]
-    write_bytes(args.output or "-", ("\n".join(header) + "\n" + text).encode("utf-8"))
+    write_bytes(args.output or "-", data)
     if args.output:
         steps = sum(1 for _ in _steps(result.workout.items))
         said = f"{len(notes)} warning" + ("" if len(notes) == 1 else "s")

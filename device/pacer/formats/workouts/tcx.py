@@ -49,7 +49,7 @@ from pacer.formats.workouts.xmltree import XmlNode
 from pacer.workout.limits import MAX_NAME, MAX_REPEAT
 from pacer.workout.model import (
     CadenceRange,
-    CadenceUnit,
+    CadenceTargetUnit,
     Comparison,
     ConditionDuration,
     Duration,
@@ -282,7 +282,7 @@ class _Reader:
             high = self.number(node, "high", node)
             if low is None or high is None:
                 return None
-            per = CadenceUnit.RPM if self.sport is Sport.BIKE else CadenceUnit.SPM
+            per = CadenceTargetUnit.RPM if self.sport is Sport.BIKE else CadenceTargetUnit.SPM
             return CadenceRange(round(min(low, high)), round(max(low, high)), per)
         self.c.warn(self.loc(node), f"a '{kind}' target cannot be represented; left out", n)
         return None

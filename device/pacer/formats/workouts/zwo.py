@@ -46,6 +46,7 @@ from pacer.formats.workouts.common import (
     workout_name_from_source,
 )
 from pacer.formats.workouts.xmltree import XmlNode, parse_xml, xml_bytes
+from pacer.formats.workouts.zwo_elements import COSMETIC, KNOWN, TEXT_EVENTS, TOP_IGNORED
 from pacer.workout.limits import FTP_PERCENT_BOUNDS, MAX_NAME, MAX_REPEAT
 from pacer.workout.model import (
     CadenceRange,
@@ -80,81 +81,6 @@ RUN_PACES: dict[int, PaceRef | None] = {
     2: PaceRef.TEN_K,
     3: PaceRef.HALF,
     4: PaceRef.MARATHON,
-}
-#: attributes that change nothing pacer can show (display hints, Zwift game options)
-_COSMETIC = {
-    "flatroad",
-    "quantize",
-    "show_avg",
-    "zone",
-    "units",
-    "neverfails",
-    "failthresholdduration",
-    "forced_performance_test",
-    "replacement_prescription",
-    "replacement_verb",
-    "ramptest",
-    "ftptest",
-    "slop",
-    "text",
-    "target",
-    "overunder",
-    "poweronzone",
-    "poweroffzone",
-}
-_KNOWN = {
-    "warmup": {"duration", "powerlow", "powerhigh", "cadence", "cadencelow", "cadencehigh", "pace"},
-    "steadystate": {
-        "duration",
-        "power",
-        "powerlow",
-        "powerhigh",
-        "cadence",
-        "cadencelow",
-        "cadencehigh",
-        "pace",
-    },
-    "intervalst": {
-        "repeat",
-        "onduration",
-        "offduration",
-        "onpower",
-        "offpower",
-        "poweronlow",
-        "poweronhigh",
-        "powerofflow",
-        "poweroffhigh",
-        "cadence",
-        "cadencelow",
-        "cadencehigh",
-        "cadenceresting",
-        "pace",
-    },
-    "freeride": {"duration", "cadence", "power"},
-    "maxeffort": {"duration"},
-}
-_KNOWN["cooldown"] = _KNOWN["warmup"]
-_KNOWN["ramp"] = _KNOWN["warmup"] | {"power", "cadenceresting"}
-_TEXT_EVENTS = ("textevent", "textnotification")
-_TOP_IGNORED = {
-    "author",
-    "author_alias",
-    "authoricon",
-    "category",
-    "categoryindex",
-    "subcategory",
-    "tags",
-    "entid",
-    "overridehash",
-    "painindex",
-    "showcp20",
-    "skippable",
-    "visibleaftertime",
-    "visibleoutsideplan",
-    "workoutlength",
-    "workoutplan",
-    "activitysavename",
-    "test_details",
 }
 
 
@@ -249,7 +175,7 @@ class _Reader:
             )
         for child in root.children:
             known = {"name", "description", "sporttype", "durationtype", "workout", "ftpoverride"}
-            if child.name not in known | _TOP_IGNORED:
+            if child.name not in known | TOP_IGNORED:
                 self.c.warn(self.loc(child), f"<{child.tag}> ignored")
         name_node, desc_node = parts.get("name"), parts.get("description")
         name = self.c.text(
@@ -282,12 +208,12 @@ class _Reader:
         loose: list[XmlNode] = []
         clock = 0.0
         for node in body.children:
-            if node.name in _TEXT_EVENTS:
+            if node.name in TEXT_EVENTS:
                 loose.append(node)
                 continue
             if node.name == "gameplayevent":
                 continue
-            if node.name not in _KNOWN:
+            if node.name not in KNOWN:
                 known = "Warmup, SteadyState, IntervalsT, Ramp, FreeRide, MaxEffort, Cooldown"
                 self.c.error(self.loc(node), f"<{node.tag}> is not a workout segment ({known})")
                 continue
@@ -303,9 +229,9 @@ class _Reader:
         return tuple(out)
 
     def check_attrs(self, node: XmlNode) -> None:
-        known = _KNOWN[node.name]
+        known = KNOWN[node.name]
         for key in node.attrs:
-            if key not in known and key not in _COSMETIC:
+            if key not in known and key not in COSMETIC:
                 self.c.warn(self.loc(node), f"attribute {key} of <{node.tag}> ignored")
 
     # --- segments ----------------------------------------------------------------------
@@ -414,7 +340,7 @@ class _Reader:
         """The text events inside a segment, as cues at their offset into it."""
         out: list[Cue] = []
         for child in node.children:
-            if child.name not in _TEXT_EVENTS:
+            if child.name not in TEXT_EVENTS:
                 continue
             text = clean_text(child.attrs.get("message") or child.attrs.get("text"))
             if text is None:

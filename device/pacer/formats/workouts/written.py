@@ -57,12 +57,17 @@ def _without(workout: Workout, what: str, keep: int) -> Workout:
     return replace(workout, items=_map_steps(workout.items, strip)[0])
 
 
+def _printable(text: str) -> str:
+    """One comment line YAML accepts: control and other unprintable characters escaped."""
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+
+
 def header_lines(source: str, kind: str, notes: list[str]) -> list[str]:
     """The comment lines at the top of an imported file."""
-    out = [f"# Imported from {source} ({kind}) by pacer import."]
+    out = [f"# Imported from {_printable(source)} ({kind}) by pacer import."]
     for note in notes[:MAX_HEADER_NOTES]:
         cut = note if len(note) <= MAX_NOTE_CHARS else note[: MAX_NOTE_CHARS - 1] + "…"
-        out.append("# " + " ".join(cut.splitlines()))
+        out.append("# " + _printable(cut))
     if len(notes) > MAX_HEADER_NOTES:
         out.append(f"# … and {len(notes) - MAX_HEADER_NOTES} more warnings (printed by the import)")
     return out

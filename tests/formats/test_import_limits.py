@@ -76,9 +76,11 @@ def test_ten_thousand_cues_import_to_a_file_that_validates(
     err = _validates(out, capsys)
     workout = load_workout(out.read_text(), str(out))
     step = workout.items[0]
-    assert isinstance(step, Step) and len(step.cues) == MAX_CUES
+    assert isinstance(step, Step)
+    assert len(step.cues) == MAX_CUES
     assert f"more than {MAX_CUES} texts in the step; {10_000 - MAX_CUES} left out" in err
-    assert len(err) < 2000 and out.stat().st_size <= MAX_FILE_BYTES
+    assert len(err) < 2000
+    assert out.stat().st_size <= MAX_FILE_BYTES
 
 
 @pytest.mark.parametrize("where", ["description", "cue"])

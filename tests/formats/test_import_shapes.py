@@ -197,16 +197,21 @@ def test_tcx_workout_steps_repeats_zones_ranges_and_ends() -> None:
     assert w.description == "Three kilometres at tempo, recover to 130 bpm between."
     (warm, reps, steady, cadence, zone, cool) = w.items
     assert warm == Step(Intensity.ACTIVE, TimeDuration(600), HrZone("2"), name="Warm up")
-    assert isinstance(reps, Repeat) and reps.count == 3
+    assert isinstance(reps, Repeat)
+    assert reps.count == 3
     fast, recover = reps.items
-    assert isinstance(fast, Step) and fast.target == PaceRange(250, 270, PaceUnit.KM)
+    assert isinstance(fast, Step)
+    assert fast.target == PaceRange(250, 270, PaceUnit.KM)
     assert isinstance(recover, Step)
     assert recover.duration == ConditionDuration(Comparison.BELOW, 130)
     assert recover.intensity is Intensity.REST
-    assert isinstance(steady, Step) and steady.target == HrRange(140, 155)
-    assert isinstance(cadence, Step) and cadence.target is None
+    assert isinstance(steady, Step)
+    assert steady.target == HrRange(140, 155)
+    assert isinstance(cadence, Step)
+    assert cadence.target is None
     assert [t.low for t in cadence.secondary] == [170]
-    assert isinstance(zone, Step) and zone.target is None
+    assert isinstance(zone, Step)
+    assert zone.target is None
     assert isinstance(cool, Step)
     assert cool.duration == OpenDuration()
     assert cool.target == HrPercent(60, 70, HrBasis.MAX)
@@ -272,18 +277,21 @@ def test_a_repeat_without_texts_after_the_first_stays_a_repeat() -> None:
         b"</IntervalsT></workout></workout_file>"
     )
     w = import_workout(data, "r.zwo").workout
-    first_on, first_off, rest = w.items
-    assert isinstance(first_on, Step) and first_on.cues == (Cue("Go", at_s=5.0),)
-    assert isinstance(rest, Repeat) and rest.count == 4
+    first_on, _first_off, rest = w.items
+    assert isinstance(first_on, Step)
+    assert first_on.cues == (Cue("Go", at_s=5.0),)
+    assert isinstance(rest, Repeat)
+    assert rest.count == 4
     assert fired(w) == [(5.0, "Go")]
 
 
 def test_power_zero_is_a_rest_step_with_a_warning() -> None:
     path = SHAPES / "power-zero.zwo"
     result = import_workout(path.read_bytes(), path.name)
-    easy, rest, hard = result.workout.items
+    _easy, rest, hard = result.workout.items
     assert rest == Step(Intensity.REST, TimeDuration(180))
-    assert isinstance(hard, Step) and hard.target == PowerPercent(90, 90)
+    assert isinstance(hard, Step)
+    assert hard.target == PowerPercent(90, 90)
     assert [(x.step, x.message) for x in result.warnings] == [
         (2, "0% FTP: a rest step with no target")
     ]

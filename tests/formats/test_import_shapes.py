@@ -295,3 +295,12 @@ def test_power_zero_is_a_rest_step_with_a_warning() -> None:
     assert [(x.step, x.message) for x in result.warnings] == [
         (2, "0% FTP: a rest step with no target")
     ]
+
+
+def test_zwift_catalogue_ids_pass_without_a_word() -> None:
+    data = (
+        b"<workout_file><uniqueId>42</uniqueId><legacyIdHash>ab</legacyIdHash>"
+        b"<categoryOverride>x</categoryOverride><workout>"
+        b'<SteadyState Duration="60" Power="0.6"/></workout></workout_file>'
+    )
+    assert import_workout(data, "c.zwo").warnings == []

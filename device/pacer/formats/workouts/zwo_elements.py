@@ -78,6 +78,9 @@ TOP_IGNORED = {
     "workoutplan",
     "activitysavename",
     "test_details",
+    "uniqueid",
+    "legacyidhash",
+    "categoryoverride",
 }
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from pacer.cli import main
+from pacer.formats.workouts import ImportKind, detect_kind
 from pacer.workout.fileformat import load_workout
 from pacer.workout.model import TimeDuration, expand
 from tests.support.paths import EXAMPLES, SHARED
@@ -41,6 +42,8 @@ def run(args: list[str]) -> tuple[int, str]:
 
 def import_validate_simulate(path: Path, tmp: Path) -> tuple[str, list[str]]:
     """'ok', 'inline repeat' (not yet read) or 'too long to simulate'; and the warnings."""
+    kind = {"zwo": ImportKind.ZWO, "icu": ImportKind.ICU}[path.parent.name]
+    assert detect_kind(path.read_bytes()) is kind
     out = tmp / "w.yaml"
     code, said = run(["import", str(path), "-o", str(out), "--profile", PROFILE])
     if code != 0 and INLINE_REPEAT.search(said):

@@ -143,6 +143,19 @@ PIECES = [
     "\xff",
     "\u2028",
     "\x00",
+    '<?xml version="1.0" encoding="shift_jis"?>',
+    '<?xml version="1.0" encoding="base64"?>',
+    '<?xml version="1.0" encoding="x-nope"?>',
+    '<textevent timeoffset="359.99" message="',
+    '<IntervalsT Repeat="3" OnDuration="60.000004" OffDuration="100.00001" ',
+    "[COURSE HEADER]\n",
+    "[COURSE DATA]\n",
+    "[COURSE TEXT]\n",
+    "MINUTES PERCENT\n",
+    "0.00\t50\n",
+    '<TrainingCenterDatabase><Workouts><Workout Sport="Running">',
+    '<Step xsi:type="Repeat_t"><Repetitions>',
+    '<Duration xsi:type="Time_t"><Seconds>',
 ]
 
 texts = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
@@ -286,6 +299,40 @@ def test_zwo_duration_1e400(workdir: Path) -> None:
     outcome = check("import", zwo, workdir, ".zwo")
     assert outcome.code == 2
     assert 'Duration="1e400" is not a number' in outcome.err
+
+
+@pytest.mark.parametrize("enc", ["shift_jis", "utf-32", "utf-7", "gb18030", "x-nope", "base64"])
+def test_zwo_in_an_encoding_expat_cannot_use(workdir: Path, enc: str) -> None:
+    zwo = (
+        f'<?xml version="1.0" encoding="{enc}"?><workout_file><workout>'
+        '<SteadyState Duration="60" Power="0.7"/></workout></workout_file>'
+    )
+    outcome = check("import", zwo.encode(), workdir, ".zwo")
+    assert outcome.code == 2
+    assert f"encoding {enc} is not supported" in outcome.err
+
+
+@pytest.mark.parametrize("what", ["10k cues", "1 MB cue", "1 MB description"])
+def test_import_of_huge_texts_writes_what_validates(workdir: Path, what: str) -> None:
+    big = "word " * 200_000  # 1 MB
+    cues = {
+        "10k cues": "".join(
+            f'<textevent timeoffset="{i % 600}" message="t{i}"/>' for i in range(10_000)
+        ),
+        "1 MB cue": f'<textevent timeoffset="5" message="{big}"/>',
+        "1 MB description": "",
+    }[what]
+    description = big if what == "1 MB description" else "d"
+    zwo = (
+        f"<workout_file><description>{description}</description><workout>"
+        f'<SteadyState Duration="600" Power="0.7">{cues}</SteadyState></workout></workout_file>'
+    )
+    src, out = workdir / "huge.zwo", workdir / "huge.yaml"
+    src.write_bytes(zwo.encode())  # under the 1 MiB a foreign file may have
+    imported = run_cli(["import", str(src), "-o", str(out)])
+    assert imported.code == 0, imported.err[-500:]
+    assert len(imported.err) < 2000  # warnings quote an excerpt, not the text
+    assert run_cli(["validate", str(out)]).code == 0
 
 
 #: Python's own words, which garmin-fit-sdk's decode errors carry.

@@ -1,5 +1,5 @@
-"""``pacer import``: a Garmin FIT workout, intervals.icu text or a Zwift .zwo to pacer's
-workout format."""
+"""``pacer import``: a Garmin FIT or TCX workout, intervals.icu text, a Zwift .zwo or an
+ERG/MRC file to pacer's workout format, checked by the validator before it is written."""
 
 from __future__ import annotations
 
@@ -12,18 +12,23 @@ Convert a workout from another tool to pacer's workout format (YAML). The kind i
 from the content, not the file name:
 
   Garmin FIT workout files (.fit, from Garmin Connect or a watch),
+  Garmin TCX workouts (.tcx with <Workouts>, from Garmin Training Center),
   intervals.icu plain-text workouts (the text of its workout builder),
-  Zwift workouts (.zwo).
+  Zwift workouts (.zwo),
+  ERG and MRC files (TrainerRoad, GoldenCheetah, ERGdb: watts or % FTP over minutes).
 
-Ramps stay ramps (ramp 60% FTP to 90% FTP) and timed text events become the step's cues.
-Whatever pacer cannot hold exactly (a power zone, a speed zone, an ignored attribute) is
-printed as a warning naming the step, and kept as comments at the top of the output.
-Malformed input is an error with its FILE:LINE:COL (or FIT step), and nothing is written."""
+Ramps stay ramps (ramp 60% FTP to 90% FTP) and timed texts (Zwift text events, ERG course
+text) become the step's cues, each firing where the other app shows it. Whatever pacer
+cannot hold exactly (a power zone, a speed zone, an ignored attribute) is printed as a
+warning naming the step, and kept as comments at the top of the output. What is written
+always passes `pacer validate` (it is checked before writing). Malformed input is an
+error with its FILE:LINE:COL (or FIT step), and nothing is written."""
 
 EPILOG = """\
 examples:
   pacer import intervals.txt                      print the converted workout
   pacer import run.fit -o run.yaml                write it to run.yaml
+  pacer import sweetspot.mrc -o sweetspot.yaml    an MRC file: % FTP steps and ramps
   pacer import tempo.zwo --profile examples/profile.yaml -o tempo.yaml
                                                   percentages of a reference pace need a
                                                   profile to become paces
@@ -35,7 +40,7 @@ See docs/import-export.md for what maps to what.
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "import",
-        help="convert a FIT, intervals.icu or Zwift workout to pacer's format",
+        help="convert a FIT, TCX, intervals.icu, Zwift or ERG/MRC workout to pacer's format",
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -68,9 +73,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     from pacer.cli.files import write_bytes
     from pacer.cli.validate import profile_for, read_bytes
-    from pacer.core.errors import InputErrors
+    from pacer.core.errors import InputErrors, Location, WorkoutError
     from pacer.formats.workouts import import_workout
     from pacer.formats.workouts.common import MAX_IMPORT_BYTES
+    from pacer.formats.workouts.written import imported_text
     from pacer.workout.fileformat import dump_workout, load_workout
     from pacer.workout.model import PaceUnit, Sport
 
@@ -85,19 +91,31 @@ def run(args: argparse.Namespace) -> int:
         sport=Sport(args.sport) if args.sport else None,
     )
     notes = [str(w) for w in result.warnings]
-    text = dump_workout(result.workout)
     if profile is not None:
         try:
-            load_workout(text, args.output or "<output>", profile=profile)
+            load_workout(dump_workout(result.workout), args.output or "<output>", profile=profile)
         except InputErrors as exc:
             notes += [
                 f"{args.file}: warning: against {args.profile}: {e.message}" for e in exc.errors
             ]
+    text, notes = imported_text(result.workout, args.file, result.kind.value, notes)
+    data = text.encode("utf-8")
+    try:  # what `pacer validate` would say of the written file
+        load_workout(data, args.output or "<output>")
+    except InputErrors as exc:
+        reasons = "; ".join(e.message for e in exc.errors[:3])
+        raise InputErrors(
+            [
+                WorkoutError(
+                    f"the imported workout would not validate ({reasons}); nothing written "
+                    "(please report this file)",
+                    Location(args.file, 1, 1),
+                )
+            ]
+        ) from None
     for note in notes:
         print(note, file=sys.stderr)
-    header = [f"# Imported from {args.file} ({result.kind.value}) by pacer import."]
-    header += [f"# {note}" for note in notes]
-    write_bytes(args.output or "-", ("\n".join(header) + "\n" + text).encode("utf-8"))
+    write_bytes(args.output or "-", data)
     if args.output:
         steps = sum(1 for _ in _steps(result.workout.items))
         said = f"{len(notes)} warning" + ("" if len(notes) == 1 else "s")

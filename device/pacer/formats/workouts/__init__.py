@@ -4,6 +4,10 @@
 
 * a FIT file (``.FIT`` in its header): Garmin workout files, :mod:`pacer.formats.workouts.fit`;
 * XML whose root is ``<workout_file>``: Zwift ``.zwo``, :mod:`pacer.formats.workouts.zwo`;
+* XML whose root is ``<TrainingCenterDatabase>``: Garmin TCX workouts,
+  :mod:`pacer.formats.workouts.tcx`;
+* text starting ``[COURSE HEADER]``: ERG (watts) and MRC (% FTP) files,
+  :mod:`pacer.formats.workouts.erg`;
 * anything else: intervals.icu plain text, :mod:`pacer.formats.workouts.icu`.
 
 It returns an :class:`ImportResult`: the workout and a warning for everything the native
@@ -13,22 +17,34 @@ input raises :class:`pacer.core.errors.InputErrors` with every problem located.
 
 from __future__ import annotations
 
+import re
+
 from pacer.formats.workouts.common import ImportKind, ImportResult, ImportWarning
 from pacer.workout.model import PaceUnit, Sport
 from pacer.workout.profile import Profile
 
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+#: the first element's name, after the XML declaration, comments and processing instructions
+_ROOT = re.compile(rb"^\s*(?:(?:<\?.*?\?>|<!--.*?-->)\s*)*<([A-Za-z_][\w.:-]*)", re.DOTALL)
 
 
 def detect_kind(data: bytes) -> ImportKind:
-    """FIT by its header's data type, Zwift by an XML start, else intervals.icu text."""
+    """FIT by its header's data type, TCX by its root element, Zwift by any other XML
+    start, ERG/MRC by their first section, else intervals.icu text."""
+    from pacer.formats.workouts.erg import looks_like_erg
+
     if len(data) >= 12 and data[8:12] == b".FIT":
         return ImportKind.FIT
-    head = data[:1024]
+    head = data[:4096]
     for bom in _BOMS:
         head = head.removeprefix(bom)
     if head.lstrip().startswith(b"<"):
+        root = _ROOT.match(head)
+        if root and root[1].rsplit(b":", 1)[-1].lower() == b"trainingcenterdatabase":
+            return ImportKind.TCX
         return ImportKind.ZWO
+    if looks_like_erg(head):
+        return ImportKind.ERG
     return ImportKind.ICU
 
 
@@ -53,10 +69,14 @@ def import_workout(
         from pacer.formats.workouts.fit import import_fit
 
         return import_fit(data, source, profile=profile, pace_unit=pace_unit)
-    if kind is ImportKind.ZWO:
+    if kind in (ImportKind.ZWO, ImportKind.TCX):  # the XML importer reads TCX by its root
         from pacer.formats.workouts.zwo import import_zwo
 
         return import_zwo(data, source, profile=profile, pace_unit=pace_unit)
+    if kind is ImportKind.ERG:
+        from pacer.formats.workouts.erg import import_erg
+
+        return import_erg(data, source)
     from pacer.formats.workouts.icu import import_icu
 
     return import_icu(data, source, profile=profile, pace_unit=pace_unit, sport=sport)

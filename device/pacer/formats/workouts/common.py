@@ -61,6 +61,9 @@ class ImportKind(StrEnum):
     FIT = "fit"
     ICU = "intervals.icu"
     ZWO = "zwo"
+    TCX = "tcx"
+    ERG = "erg"
+    MRC = "mrc"
 
 
 #: Where something is in the source: a text position, or a description such as
@@ -88,6 +91,17 @@ class ImportResult:
     workout: Workout
     warnings: list[ImportWarning]
     kind: ImportKind
+
+
+#: how much of a dropped text a warning quotes
+EXCERPT = 40
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """``text`` quoted short enough for a warning: its start and how much more there was."""
+    if len(text) <= limit:
+        return f"'{text}'"
+    return f"'{text[:limit].rstrip()}…' ({len(text)} characters)"
 
 
 def clean_text(text: str | None) -> str | None:
@@ -167,7 +181,7 @@ class Collector:
             while cut > 0 and value[cut - 1] != " ":
                 cut -= 1
             cut = cut or limit - 1
-            self.warn(at, f"{what} cut to {limit} characters; dropped: '{value[cut:]}'", n)
+            self.warn(at, f"{what} cut to {limit} characters; dropped: {excerpt(value[cut:])}", n)
             value = value[:cut].rstrip() + "…"
         return value
 
@@ -216,26 +230,45 @@ class Collector:
         """Cues in firing order, texts checked like the native loader's; a cue past the end
         of a timed step, or beyond the limit, is left out with a warning."""
         out: list[Cue] = []
+        over: list[str] = []
         for cue in sorted(cues, key=lambda c: (c.at_m is not None, c.at_s or c.at_m or 0.0)):
             text = self.text(at, n, cue.text, MAX_CUE, "cue text")
             if text is None:
                 continue
-            past = (
-                cue.at_s is not None
-                and isinstance(duration, TimeDuration)
-                and cue.at_s >= duration.seconds
-            ) or (
-                cue.at_m is not None
-                and isinstance(duration, DistanceDuration)
-                and cue.at_m >= duration.meters
-            )
-            if past:
-                self.warn(at, f"text '{text}' comes after the step has ended; left out", n)
+            at_s, at_m = _inside(cue, duration)
+            if at_s is None and at_m is None:
+                self.warn(at, f"text {excerpt(text)} comes after the step has ended; left out", n)
             elif len(out) >= MAX_CUES:
-                self.warn(at, f"more than {MAX_CUES} texts in the step; '{text}' left out", n)
+                over.append(text)
             else:
-                out.append(Cue(text, cue.at_s, cue.at_m))
+                out.append(Cue(text, at_s, at_m))
+        if over:
+            self.warn(
+                at,
+                f"more than {MAX_CUES} texts in the step; {len(over)} left out, the first "
+                f"{excerpt(over[0])}",
+                n,
+            )
         return tuple(out)
+
+
+def _inside(cue: Cue, duration: Duration) -> tuple[float | None, float | None]:
+    """Where a cue fires, as pacer's file writes it (whole seconds, centimetres); a cue that
+    rounding alone would push onto the step's end stays one unit inside it; (None, None)
+    for a cue past the end."""
+    if cue.at_s is not None:
+        at_s = float(round(cue.at_s))
+        if isinstance(duration, TimeDuration) and at_s >= duration.seconds:
+            if cue.at_s >= duration.seconds:
+                return None, None
+            at_s = float(duration.seconds - 1)
+        return at_s, None
+    at_m = round(cue.at_m or 0.0, 2)
+    if isinstance(duration, DistanceDuration) and at_m >= duration.meters:
+        if (cue.at_m or 0.0) >= duration.meters:
+            return None, None
+        at_m = max(0.0, round(duration.meters - 0.01, 2))
+    return None, at_m
 
 
 # --- conversions shared by the formats --------------------------------------------------
@@ -333,6 +366,7 @@ __all__ = [
     "clean_text",
     "default_pace_unit",
     "distance",
+    "excerpt",
     "pace_percent",
     "power_zone",
     "ramp_over",

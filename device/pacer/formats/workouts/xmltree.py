@@ -102,6 +102,13 @@ def parse_xml(data: bytes, source: str) -> XmlNode:
         where = Location(source, exc.lineno, exc.offset + 1)
         message = f"XML syntax error: {expat.errors.messages[exc.code]}"
         raise InputErrors([WorkoutError(message, where)]) from None
+    except (ValueError, LookupError):
+        # pyexpat reads single-byte codecs only: shift_jis, utf-32, gb18030 raise ValueError,
+        # an unknown or non-text codec (x-nope, base64) LookupError
+        m = _DECLARED.match(data[:200])
+        name = m[1].decode("ascii") if m else "of the file"
+        message = f"encoding {name} is not supported (use UTF-8, UTF-16 or a single-byte one)"
+        raise InputErrors([WorkoutError(message, Location(source, 1, 1))]) from None
     except _Refused as exc:
         where = Location(source, parser.CurrentLineNumber, parser.CurrentColumnNumber + 1)
         raise InputErrors([WorkoutError(str(exc), where)]) from None

@@ -31,7 +31,7 @@ warning), as files from some popular collections are.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from pacer.core.errors import Location
 from pacer.formats.workouts.common import (
@@ -47,11 +47,13 @@ from pacer.formats.workouts.common import (
     workout_name_from_source,
 )
 from pacer.formats.workouts.xmltree import XmlNode, parse_xml, xml_bytes
-from pacer.workout.limits import MAX_CUE, MAX_NAME, MAX_REPEAT
+from pacer.formats.workouts.zwo_elements import COSMETIC, KNOWN, TEXT_EVENTS, TOP_IGNORED
+from pacer.workout.limits import FTP_PERCENT_BOUNDS, MAX_NAME, MAX_REPEAT
 from pacer.workout.model import (
     CadenceRange,
     CadenceTargetUnit,
     Cue,
+    DistanceDuration,
     Duration,
     FixedTarget,
     Intensity,
@@ -81,92 +83,32 @@ RUN_PACES: dict[int, PaceRef | None] = {
     3: PaceRef.HALF,
     4: PaceRef.MARATHON,
 }
-#: attributes that change nothing pacer can show (display hints, Zwift game options)
-_COSMETIC = {
-    "flatroad",
-    "quantize",
-    "show_avg",
-    "zone",
-    "units",
-    "neverfails",
-    "failthresholdduration",
-    "forced_performance_test",
-    "replacement_prescription",
-    "replacement_verb",
-    "ramptest",
-    "ftptest",
-    "slop",
-    "text",
-    "target",
-    "overunder",
-    "poweronzone",
-    "poweroffzone",
-}
-_KNOWN = {
-    "warmup": {"duration", "powerlow", "powerhigh", "cadence", "cadencelow", "cadencehigh", "pace"},
-    "steadystate": {
-        "duration",
-        "power",
-        "powerlow",
-        "powerhigh",
-        "cadence",
-        "cadencelow",
-        "cadencehigh",
-        "pace",
-    },
-    "intervalst": {
-        "repeat",
-        "onduration",
-        "offduration",
-        "onpower",
-        "offpower",
-        "poweronlow",
-        "poweronhigh",
-        "powerofflow",
-        "poweroffhigh",
-        "cadence",
-        "cadencelow",
-        "cadencehigh",
-        "cadenceresting",
-        "pace",
-    },
-    "freeride": {"duration", "cadence", "power"},
-    "maxeffort": {"duration"},
-}
-_KNOWN["cooldown"] = _KNOWN["warmup"]
-_KNOWN["ramp"] = _KNOWN["warmup"] | {"power", "cadenceresting"}
-_TEXT_EVENTS = ("textevent", "textnotification")
-_TOP_IGNORED = {
-    "author",
-    "author_alias",
-    "authoricon",
-    "category",
-    "categoryindex",
-    "subcategory",
-    "tags",
-    "entid",
-    "overridehash",
-    "painindex",
-    "showcp20",
-    "skippable",
-    "visibleaftertime",
-    "visibleoutsideplan",
-    "workoutlength",
-    "workoutplan",
-    "activitysavename",
-    "test_details",
-}
+
+
+@dataclass
+class _Block:
+    """An IntervalsT: ``count`` times an on and an off step, with its texts still timed from
+    the start of the whole block, as Zwift times them (each fires once)."""
+
+    count: int
+    on: Step
+    off: Step
+    on_n: int
+    off_n: int
+    events: list[tuple[Location, Cue]] = field(default_factory=list)
 
 
 @dataclass
 class _Built:
-    """A step made from an element, with where it starts in the workout (seconds)."""
+    """A step (or an IntervalsT block) made from an element, with where it starts and ends
+    in the workout (seconds) and the texts still to place in it."""
 
-    item: Item
+    item: Step | _Block
     start: float
     end: float
     node: XmlNode
     number: int
+    events: list[tuple[Location, Cue]] = field(default_factory=list)
 
 
 class _Reader:
@@ -179,6 +121,8 @@ class _Reader:
         self.c = c
         self.sport = Sport.BIKE
         self.by_distance = False
+        #: numbers of the steps whose power is 0 % FTP: rest steps with no target
+        self.rest: set[int] = set()
 
     def loc(self, node: XmlNode) -> Location:
         return Location(self.source, node.line, node.col)
@@ -232,7 +176,7 @@ class _Reader:
             )
         for child in root.children:
             known = {"name", "description", "sporttype", "durationtype", "workout", "ftpoverride"}
-            if child.name not in known | _TOP_IGNORED:
+            if child.name not in known | TOP_IGNORED:
                 self.c.warn(self.loc(child), f"<{child.tag}> ignored")
         name_node, desc_node = parts.get("name"), parts.get("description")
         name = self.c.text(
@@ -265,12 +209,12 @@ class _Reader:
         loose: list[XmlNode] = []
         clock = 0.0
         for node in body.children:
-            if node.name in _TEXT_EVENTS:
+            if node.name in TEXT_EVENTS:
                 loose.append(node)
                 continue
             if node.name == "gameplayevent":
                 continue
-            if node.name not in _KNOWN:
+            if node.name not in KNOWN:
                 known = "Warmup, SteadyState, IntervalsT, Ramp, FreeRide, MaxEffort, Cooldown"
                 self.c.error(self.loc(node), f"<{node.tag}> is not a workout segment ({known})")
                 continue
@@ -280,12 +224,15 @@ class _Reader:
                 built.append(b)
                 clock = b.end
         self.attach_loose(built, loose)
-        return tuple(b.item for b in built)
+        out: list[Item] = []
+        for b in built:
+            out.extend(self.place_texts(b))
+        return tuple(out)
 
     def check_attrs(self, node: XmlNode) -> None:
-        known = _KNOWN[node.name]
+        known = KNOWN[node.name]
         for key in node.attrs:
-            if key not in known and key not in _COSMETIC:
+            if key not in known and key not in COSMETIC:
                 self.c.warn(self.loc(node), f"attribute {key} of <{node.tag}> ignored")
 
     # --- segments ----------------------------------------------------------------------
@@ -320,11 +267,13 @@ class _Reader:
         elif node.name == "freeride" and "power" in node.attrs:
             self.c.warn(self.loc(node), "the Power of a FreeRide is ignored (no target)", n)
         cadence = self.cadence(node, "cadence")
-        step = self.make(node, n, intensity, duration, target, cadence, events, name)
+        if n in self.rest:
+            intensity = Intensity.REST
+        step = self.make(node, n, intensity, duration, target, cadence, name)
         if step is None or duration is None:
             return None
         end = clock + (duration.seconds if isinstance(duration, TimeDuration) else 0)
-        return _Built(step, clock, end, node, n)
+        return _Built(step, clock, end, node, n, [(self.loc(node), e) for e in events])
 
     def intervals(self, node: XmlNode, clock: float) -> _Built | None:
         count_f = self.number(node, "repeat")
@@ -335,28 +284,6 @@ class _Reader:
         on_n = self.c.begin_step()
         on_d = self.duration(node, "onduration")
         events = self.events(node)
-        on_len = on_d.seconds if isinstance(on_d, TimeDuration) else 0
-        off_len_guess = self.number(node, "offduration") or 0
-        period = on_len + (0 if self.by_distance else off_len_guess)
-
-        # each event goes to the part of the interval it falls in, with its offset there;
-        # a step's cues fire in every repetition of it
-        on_events: list[Cue] = []
-        off_events: list[Cue] = []
-        for cue in events:
-            offset = cue.at_s or 0.0
-            into = offset % period if period > 0 else 0.0
-            if count > 1:
-                self.c.warn(
-                    self.loc(node),
-                    f"text '{cue.text}' at {num(offset)} s shows in each of the {count} "
-                    "repeats (a cue belongs to a step, and the step repeats)",
-                    on_n,
-                )
-            if into < on_len or period <= 0:
-                on_events.append(replace(cue, at_s=into))
-            else:
-                off_events.append(replace(cue, at_s=into - on_len))
         p = self.number(node, "onpower")
         on_target = self.power(
             node,
@@ -366,7 +293,8 @@ class _Reader:
             ramp=False,
         )
         on_cadence = self.cadence(node, "cadence")
-        on = self.make(node, on_n, Intensity.ACTIVE, on_d, on_target, on_cadence, on_events, None)
+        on_kind = Intensity.REST if on_n in self.rest else Intensity.ACTIVE
+        on = self.make(node, on_n, on_kind, on_d, on_target, on_cadence, None)
         off_n = self.c.begin_step()
         off_d = self.duration(node, "offduration")
         p = self.number(node, "offpower")
@@ -378,14 +306,13 @@ class _Reader:
             ramp=False,
         )
         off_cadence = self.cadence(node, "cadenceresting")
-        off = self.make(
-            node, off_n, Intensity.RECOVERY, off_d, off_target, off_cadence, off_events, None
-        )
+        off_kind = Intensity.REST if off_n in self.rest else Intensity.RECOVERY
+        off = self.make(node, off_n, off_kind, off_d, off_target, off_cadence, None)
         if on is None or off is None:
             return None
-        off_len = off_d.seconds if isinstance(off_d, TimeDuration) else 0
-        end = clock + count * (on_len + off_len)
-        return _Built(Repeat(count, (on, off)), clock, end, node, on_n)
+        end = clock + count * (_length(on) + _length(off))
+        block = _Block(count, on, off, on_n, off_n)
+        return _Built(block, clock, end, node, on_n, [(self.loc(node), e) for e in events])
 
     def make(
         self,
@@ -395,7 +322,6 @@ class _Reader:
         duration: Duration | None,
         target: Target | None,
         cadence: Target | None,
-        events: list[Cue],
         name: str | None,
     ) -> Step | None:
         if duration is None:
@@ -409,14 +335,13 @@ class _Reader:
             () if cadence is None else (cadence,),
             name,
             None,
-            cues=tuple(events),
         )
 
     def events(self, node: XmlNode) -> list[Cue]:
         """The text events inside a segment, as cues at their offset into it."""
         out: list[Cue] = []
         for child in node.children:
-            if child.name not in _TEXT_EVENTS:
+            if child.name not in TEXT_EVENTS:
                 continue
             text = clean_text(child.attrs.get("message") or child.attrs.get("text"))
             if text is None:
@@ -432,7 +357,8 @@ class _Reader:
         return out
 
     def attach_loose(self, built: list[_Built], loose: list[XmlNode]) -> None:
-        """Text events placed directly in <workout> by their time: a cue of the step then."""
+        """Text events placed directly in <workout>, by their time: a text of the step (or
+        the block) then."""
         for node in loose:
             text = clean_text(node.attrs.get("message") or node.attrs.get("text"))
             if text is None:
@@ -442,17 +368,62 @@ class _Reader:
                 self.c.warn(self.loc(node), f"text event '{text}' has no timeoffset; left out")
                 continue
             home = next((b for b in built if b.start <= at < b.end), None)
-            if home is None or not isinstance(home.item, Step):
+            if home is None:
                 self.c.warn(
                     self.loc(node),
-                    f"text event '{text}' at {num(at)} s falls in no plain step; left out",
+                    f"text event '{text}' at {num(at)} s falls in no step; left out",
                 )
                 continue
-            step = home.item
-            text = self.c.text(self.loc(node), home.number, text, MAX_CUE, "cue text") or text
-            cue = Cue(text, at_s=at - home.start)
-            cues = tuple(sorted((*step.cues, cue), key=lambda c: c.at_s or 0.0))
-            home.item = replace(step, cues=cues)
+            home.events.append((self.loc(node), Cue(text, at_s=at - home.start)))
+
+    def place_texts(self, b: _Built) -> list[Item]:
+        """The built item with its texts in place: a step's at their offset; a block's each
+        in the one repetition (and part) where Zwift shows it, the block split into runs of
+        repetitions that show the same texts."""
+        at = self.loc(b.node)
+        if isinstance(b.item, Step):
+            step = b.item
+            return [replace(step, cues=self.c.cues(at, b.number, step.duration, _cues(b)))]
+        block = b.item
+        on_len, off_len = _length(block.on), _length(block.off)
+        period = on_len + off_len
+        by_distance = isinstance(block.on.duration, DistanceDuration)
+        per_rep: list[tuple[list[Cue], list[Cue]]] = [([], []) for _ in range(block.count)]
+        for where, cue in b.events:
+            offset = cue.at_m if by_distance else cue.at_s
+            if offset is None:
+                self.c.warn(where, f"text '{cue.text}' is timed in the wrong unit; left out")
+                continue
+            rep = int(offset // period) if period > 0 else 0
+            if rep >= block.count:
+                self.c.warn(
+                    where,
+                    f"text '{cue.text}' at {num(offset)} s comes after the block's end; left out",
+                    b.number,
+                )
+                continue
+            into = offset - rep * period
+            on_cues, off_cues = per_rep[rep]
+            if into < on_len:
+                on_cues.append(_moved(cue, into, by_distance))
+            else:
+                off_cues.append(_moved(cue, into - on_len, by_distance))
+        runs: list[tuple[int, Step, Step]] = []
+        for on_cues, off_cues in per_rep:
+            on = replace(
+                block.on, cues=self.c.cues(at, block.on_n, block.on.duration, tuple(on_cues))
+            )
+            off = replace(
+                block.off, cues=self.c.cues(at, block.off_n, block.off.duration, tuple(off_cues))
+            )
+            if runs and (runs[-1][1], runs[-1][2]) == (on, off):
+                runs[-1] = (runs[-1][0] + 1, on, off)
+            else:
+                runs.append((1, on, off))
+        out: list[Item] = []
+        for count, on, off in runs:
+            out.extend([Repeat(count, (on, off))] if count > 1 else [on, off])
+        return out
 
     # --- targets -----------------------------------------------------------------------
 
@@ -466,6 +437,10 @@ class _Reader:
                 return None
             low = high = low if low is not None else high
         a, b = float(low or 0), float(high or 0)
+        if a == 0 and b == 0 and self.sport is Sport.BIKE:
+            self.rest.add(n)
+            self.c.warn(self.loc(node), "0% FTP: a rest step with no target", n)
+            return None
         if ramp and a != b:
             start, end = self.fixed(node, n, a, a), self.fixed(node, n, b, b)
             if start is None or end is None:
@@ -475,6 +450,10 @@ class _Reader:
 
     def fixed(self, node: XmlNode, n: int, a: float, b: float) -> FixedTarget | None:
         lo, hi = round(a * 100, 1), round(b * 100, 1)
+        least = FTP_PERCENT_BOUNDS[0]
+        if self.sport is Sport.BIKE and lo < least:
+            self.c.warn(self.loc(node), f"{num(lo)}% FTP raised to {num(least)}% FTP", n)
+            lo, hi = least, max(hi, least)
         if self.sport is Sport.RUN:
             return self.run_pace(node, n, lo, hi)
         return PowerPercent(lo, hi)
@@ -502,6 +481,24 @@ class _Reader:
         if value is None:
             return None
         return CadenceRange(round(value), round(value), unit)
+
+
+def _length(step: Step) -> float:
+    """A step's length in the unit its texts are timed in: seconds, or metres."""
+    d = step.duration
+    if isinstance(d, TimeDuration):
+        return float(d.seconds)
+    if isinstance(d, DistanceDuration):
+        return d.meters
+    return 0.0
+
+
+def _moved(cue: Cue, offset: float, by_distance: bool) -> Cue:
+    return Cue(cue.text, at_m=offset) if by_distance else Cue(cue.text, at_s=offset)
+
+
+def _cues(b: _Built) -> tuple[Cue, ...]:
+    return tuple(cue for _where, cue in b.events)
 
 
 def _attr(key: str) -> str:
@@ -534,6 +531,10 @@ def import_zwo(
             Location(source, cp1252_line, 1),
             "not UTF-8 and no encoding declared: read as Windows-1252",
         )
+    if root.name.rsplit(":", 1)[-1] == "trainingcenterdatabase":
+        from pacer.formats.workouts.tcx import import_tcx
+
+        return import_tcx(root, source, profile=profile, pace_unit=pace_unit, collector=collector)
     reader = _Reader(source, profile, pace_unit or default_pace_unit(profile), collector)
     workout = reader.workout(root)
     if workout is not None:

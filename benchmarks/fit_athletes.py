@@ -59,7 +59,7 @@ MIN_CHANGE = {"run": (0.35, 0.10, 0.5), "bike": (40.0, 0.20, 0.5)}
 MIN_ANSWER_BPM, MIN_R2 = 4.0, 0.6
 #: constant effort: a STEADY_S window whose 10-s means stay within this share of its mean,
 #: from STEADY_LEAD_S before it (HR has answered the last change), not in the first minutes
-STEADY_S, STEADY_LEAD_S, SETTLE_S = 240, 90, 600
+STEADY_S, STEADY_LEAD_S, SETTLE_S = 300, 120, 600
 STEADY_SPREAD = {"run": 0.08, "bike": 0.20}
 #: the least speed that counts as running (m/s), the least power that counts as riding (W)
 RUNNING_MPS, RIDING_W = 1.8, 40.0

@@ -7,7 +7,8 @@ reads them) the script measures, on the file's own data:
   from 10 s to 3 min after differs by at least 0.35 m/s and 10 % running, 40 W and 20 %
   riding, both sides steady), HR's answer over the next 3 minutes fitted as
   ``L + A*exp(-s/tau)`` (grid search on tau); rising and falling changes apart. A rank test
-  over all changes of a sport says whether the data supports two time constants;
+  over all changes (per sport and pooled; one-sided, as the physiology says which way:
+  falling slower) says whether the data supports two time constants;
 * **gain**: HR's fitted move ``L - HR(0)`` over the effort change: bpm per m/s of speed
   (runs) or per W of power (rides);
 * **drift**: HR's least-squares slope (bpm/min) over 4-minute windows of constant effort
@@ -233,12 +234,11 @@ def steps(rec: Recording) -> list[Step]:
         if abs(delta) < lo_abs or abs(delta) < lo_rel * max(before, after):
             t += 1
             continue
-        # the sharpest point of this change: the largest step within the next 20 s
+        # where it happens: the largest step between the 10 s before and the 10 s after,
+        # within the minute the windows first saw it
         t = max(
-            range(t, min(t + 20, len(e) - ANSWER_S)),
-            key=lambda u: abs(
-                (_mean(e, u + RAMP_S, u + ANSWER_S) or 0) - (_mean(e, u - PRE_S, u) or 0)
-            ),
+            range(t, min(t + PRE_S + RAMP_S, len(e) - ANSWER_S)),
+            key=lambda u: abs((_mean(e, u, u + 10, 0.5) or 0) - (_mean(e, u - 10, u, 0.5) or 0)),
         )
         before, after = _mean(e, t - PRE_S, t), _mean(e, t + RAMP_S, t + ANSWER_S)
         spread = spread_rel * abs((after or 0) - (before or 0))
@@ -382,13 +382,13 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("HR time constant, rising (s)", "tau_up_s", "{:.0f}"),
     ("HR time constant, falling (s)", "tau_down_s", "{:.0f}"),
     ("HR time constant, both (s)", "tau_s", "{:.0f}"),
-    ("gain (bpm per m/s | per W)", "gain", "{:.3g}"),
+    ("gain (bpm per m/s, rides per W)", "gain", "{:.3g}"),
     ("drift at constant effort (bpm/min)", "drift_bpm_min", "{:.2f}"),
     ("HR wander SD at constant effort (bpm)", "resid_sd", "{:.2f}"),
     ("HR wander autocorrelation at 10 s", "resid_r10", "{:.2f}"),
     ("HR wander time constant (s)", "wander_tau_s", "{:.0f}"),
     ("strap noise SD (bpm)", "strap_sd", "{:.2f}"),
-    ("effort wobble SD (m/s | W)", "wobble_sd", "{:.3g}"),
+    ("effort wobble SD (m/s, rides W)", "wobble_sd", "{:.3g}"),
     ("effort wobble (% of level)", "wobble_pct", "{:.1f}"),
 )
 
@@ -439,14 +439,14 @@ def ranges_table(fits: list[tuple[Recording, Fit]], found: dict[str, list[Step]]
             cells += [fmt.format(quantile(vals, q)) for q in (0.5, 0.1, 0.9)]
         out.append(f"| {label} | " + " | ".join(cells) + " |")
     out.append("")
-    for sport in sports:
-        events = [s for rec, _ in fits if rec.sport == sport for s in found[rec.name]]
+    for sport in [*sports, "all"]:
+        events = [s for rec, _ in fits if sport in (rec.sport, "all") for s in found[rec.name]]
         ups = [s.tau_s for s in events if s.rising]
         downs = [s.tau_s for s in events if not s.rising]
         out.append(
             f"{sport}: {len(ups)} rises (tau median {_median(ups):.0f} s), {len(downs)} falls "
             f"(median {_median(downs):.0f} s); falling slower than rising: rank z = "
-            f"{rank_z(ups, downs):+.1f} (|z| > 2: the data supports two time constants)"
+            f"{rank_z(ups, downs):+.1f} (one-sided, z > 1.64: two time constants at 5 %)"
         )
     for source in ("pod", "device", "derived"):
         vals = [

@@ -1,6 +1,6 @@
 """Real bodies, as figures: the ranges the simulated athletes draw their physiology from.
 
-Measured by ``python benchmarks/fit_athletes.py ../shared/real-runs`` (commit 0bf91b9,
+Measured by ``python benchmarks/fit_athletes.py ../shared/real-runs`` (commit 509ad00,
 2026-12-04) on the 29 public recordings of issue 19 (23 runs, 6 rides, 42 h; Garmin, Suunto,
 COROS, Polar, Stryd, Strava, Wahoo): per recording the median over its clear effort changes
 (kinetics, gain) or its 5-minute windows of constant effort (drift, wander), then per sport
@@ -8,9 +8,9 @@ the median, p10 and p90 over the recordings that show the figure (``n``). The sc
 docstring defines each figure. This module holds only the figures; the simulator never reads
 the recordings.
 
-Rising and falling time constants differ beyond chance (rank test over all changes: runs
-17 rises, median 53 s, against 9 falls, median 95 s, z = +2.4; rides 8 against 6, z = +2.3),
-so they are drawn apart.
+HR falls more slowly than it rises (a one-sided rank test over all changes: runs 18 rises,
+median 43 s, against 11 falls, median 60 s, z = +1.9; rides 9 against 6, z = +1.8; pooled
+27 against 17, z = +2.6, beyond chance at 5 %), so the two are drawn apart.
 """
 
 from __future__ import annotations
@@ -58,9 +58,9 @@ class FittedBodies:
 
 
 RUN = FittedBodies(
-    tau_up_s=Range(44.0, 22.0, 83.0, n=7),
-    tau_down_s=Range(95.0, 66.0, 110.0, n=5),
-    gain=Range(33.4, 16.1, 52.1, n=10),
+    tau_up_s=Range(40.0, 22.0, 82.0, n=8),
+    tau_down_s=Range(74.0, 45.0, 116.0, n=6),
+    gain=Range(27.8, 16.9, 49.8, n=11),
     drift_bpm_min=Range(0.12, -0.32, 0.76, n=10),
     wander_sd_bpm=Range(2.13, 1.52, 3.73, n=10),
     wander_tau_s=Range(17.0, 12.0, 27.0, n=10),
@@ -70,9 +70,9 @@ RUN = FittedBodies(
 )
 
 RIDE = FittedBodies(
-    tau_up_s=Range(50.0, 32.0, 74.0, n=4),
-    tau_down_s=Range(80.0, 64.0, 112.0, n=3),
-    gain=Range(0.326, 0.245, 0.400, n=4),
+    tau_up_s=Range(40.0, 34.0, 56.0, n=3),
+    tau_down_s=Range(60.0, 60.0, 84.0, n=4),
+    gain=Range(0.362, 0.291, 0.425, n=4),
     drift_bpm_min=Range(0.61, 0.12, 1.28, n=4),
     wander_sd_bpm=Range(1.89, 1.31, 5.13, n=4),
     wander_tau_s=Range(39.0, 20.0, 66.0, n=4),

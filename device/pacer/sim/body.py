@@ -5,14 +5,14 @@ settles at ``resting + E * (max - resting)``. What a real body adds, with the fi
 per athlete from :mod:`pacer.sim.bodies` (fitted on real recordings):
 
 * HR approaches its steady state with one time constant rising and a slower one falling
-  (real recordings: about 45 s against 95 s); it is *not* the engine's model, whose one
+  (real recordings: about 40 s against 75 s); it is *not* the engine's model, whose one
   time constant serves both ways;
 * drift at constant effort (bpm per minute while moving);
 * a wander around all that: a slow random walk that forgets with its own time constant
   (about 2 bpm SD, 15-40 s), part of the true HR, not of the strap;
 * the strap's own fast noise (a few tenths of a bpm), added when it is measured;
-* speed answers effort at the fitted gain (bpm per m/s: a fast runner's 33 bpm per m/s is a
-  flat 0.8 m/s between high Z2 and Z4) and wobbles like a foot pod; power answers at the
+* speed answers effort at the fitted gain (bpm per m/s: at the median 28 bpm per m/s, high Z2
+  to Z4 is about 1 m/s faster) and wobbles like a foot pod; power answers at the
   fitted bpm per W and wobbles like pedalling.
 
 Plus what the seed's runner tells: HR runs ~10 bpm high at the start and settles over ~15

@@ -27,12 +27,6 @@ def kinds(events: tuple[EngineEvent, ...], *types: EventType) -> list[EngineEven
     return [e for e in events if e.type in types]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="recording (issue 19): a record keeps no foot pod 'walking' flag, so the replay's "
-    "effort model also learns from the eager runner's first 14 s of walking; with the fitted "
-    "body one warning moves by 1 s (1493 against 1492)",
-)
 def test_replaying_pacers_own_recording_reproduces_the_engines_decisions() -> None:
     activity, original = recorded_step_up()
     result = replay(activity, step_up_workout())

@@ -27,7 +27,8 @@ QUIET = Physiology(settle_bpm=0.0, drift_bpm_per_min=0.0, wander_sd_bpm=0.0, str
 def fit_athletes() -> ModuleType:
     path = REPO / "benchmarks" / "fit_athletes.py"
     spec = importlib.util.spec_from_file_location("fit_athletes", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["fit_athletes"] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
@@ -38,7 +39,8 @@ def test_a_draw_stays_between_p10_and_p90_and_splits_at_the_median() -> None:
     r = Range(44.0, 22.0, 83.0, n=7)
     rng = random.Random(3)
     draws = [r.draw(rng) for _ in range(4000)]
-    assert 22.0 <= min(draws) and max(draws) <= 83.0
+    assert min(draws) >= 22.0
+    assert max(draws) <= 83.0
     below = sum(d < 44.0 for d in draws) / len(draws)
     assert below == pytest.approx(0.5, abs=0.03)
 
@@ -55,14 +57,18 @@ def test_each_seed_draws_a_body_inside_the_fitted_ranges(ride: bool) -> None:
         ("strap_sd_bpm", fit.strap_sd_bpm),
     ):
         values = [getattr(b, attr) for b in bodies]
-        assert rng.p10 <= min(values) and max(values) <= rng.p90, attr
+        assert rng.p10 <= min(values), attr
+        assert max(values) <= rng.p90, attr
         assert len(set(values)) > 50, attr  # drawn, not a constant
     drifts = [b.drift_bpm_per_min for b in bodies]
-    assert min(drifts) >= 0.0 and max(drifts) <= fit.drift_bpm_min.p90
+    assert min(drifts) >= 0.0
+    assert max(drifts) <= fit.drift_bpm_min.p90
     gains = [b.speed_gain_bpm for b in bodies]
-    assert RUN.gain.p10 <= min(gains) and max(gains) <= RUN.gain.p90
+    assert RUN.gain.p10 <= min(gains)
+    assert max(gains) <= RUN.gain.p90
     wobbles = [b.speed_wobble_pct for b in bodies]
-    assert POD_WOBBLE_PCT.p10 <= min(wobbles) and max(wobbles) <= POD_WOBBLE_PCT.p90
+    assert POD_WOBBLE_PCT.p10 <= min(wobbles)
+    assert max(wobbles) <= POD_WOBBLE_PCT.p90
 
 
 def test_speed_and_power_answer_effort_at_the_drawn_gains() -> None:
@@ -144,8 +150,9 @@ def test_fit_athletes_recovers_a_known_body(tmp_path: Path) -> None:
         wander_tau_s=15.0,
     )
     rec = fa.load(synthetic_recording(tmp_path, body), None)
-    fit, steps = fa.fit(rec)
-    assert fit.rises >= 4 and fit.falls >= 4
+    fit, _steps = fa.fit(rec)
+    assert fit.rises >= 4
+    assert fit.falls >= 4
     assert fit.tau_up_s == pytest.approx(40.0, rel=0.25)
     assert fit.tau_down_s == pytest.approx(90.0, rel=0.25)
     assert fit.gain == pytest.approx(30.0, rel=0.2)

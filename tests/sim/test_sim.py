@@ -201,11 +201,6 @@ def test_jumping_in_too_hard_costs_compliance_lagging_does_not() -> None:
     assert eager.compliance < disciplined.compliance
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine (issue 19): the fitted fader's smoothed HR stays 2-7 bpm under Z4's floor "
-    "for the last 146 s of the step (under dwell 60 s) and no under alert comes",
-)
 def test_fader_gets_a_turnover_cue_in_the_last_step() -> None:
     workout = example("step-up-run.yaml")
     result = simulate("step-up-run.yaml", Behaviour.FADER)

@@ -1,12 +1,13 @@
 """Real bodies, as figures: the ranges the simulated athletes draw their physiology from.
 
-Measured by ``python benchmarks/fit_athletes.py ../shared/real-runs`` (commit 509ad00,
+Measured by ``python benchmarks/fit_athletes.py ../shared/real-runs`` (this tree's version,
 2026-12-04) on the 29 public recordings of issue 19 (23 runs, 6 rides, 42 h; Garmin, Suunto,
 COROS, Polar, Stryd, Strava, Wahoo): per recording the median over its clear effort changes
 (kinetics, gain) or its 5-minute windows of constant effort (drift, wander), then per sport
 the median, p10 and p90 over the recordings that show the figure (``n``). The script's
 docstring defines each figure. This module holds only the figures; the simulator never reads
-the recordings.
+the recordings; ``tests/sim/test_bodies.py`` checks these figures against what the script
+prints on them (where they are beside the repository).
 
 HR falls more slowly than it rises (a one-sided rank test over all changes: runs 18 rises,
 median 43 s, against 11 falls, median 60 s, z = +1.9; rides 9 against 6, z = +1.8; pooled

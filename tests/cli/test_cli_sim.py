@@ -29,8 +29,10 @@ def test_prints_steps_alerts_and_an_aligned_summary(capsys: pytest.CaptureFixtur
     clock = [ln for ln in lines if re.match(r"^ *\d+:\d\d(:\d\d)?  \d/5  ", ln)]
     assert clock[0].split() == ["0:00", "1/5", "Warm-up:", "20m,", "open", "effort"]
     assert any("20:00  2/5  Z2 high: 20m, Z2 high 124-130 bpm" in ln for ln in clock)
-    overs = [ln for ln in clock if "alert over: HR" in ln]
-    assert len(overs) == 3
+    # the eager runner jumps into each of the three hard steps too hard: an over alert in
+    # each, every one with its turnover advice
+    overs = [ln for ln in clock if re.search(r"alert over( #\d)?: HR", ln)]
+    assert {ln.split()[1] for ln in overs} == {"2/5", "3/5", "4/5"}
     assert all("(ease turnover)" in ln for ln in overs)
     assert re.search(r"workout completed, compliance \d+/100$", clock[-1])
     # the table: a header and one row per step, every column lined up

@@ -279,9 +279,16 @@ def test_the_simulated_rider_follows_the_imported_ramp(
     assert len(ramp) == RAMP_S
     # past the ease-in, the engine judges the rider inside the band of each second, the band
     # moving up (before the fix the rider held the ramp's start: 0 % in target)
+    # (judged on half-minute means: a real power meter wobbles ~14 % second to second, the
+    # fitted body's, and the engine's 10-s mean still wobbles about the band's half-width)
     settled = ramp[120:]
-    inside = [r for r in settled if r.status.value == "in"]
-    assert len(inside) >= 0.9 * len(settled)
+    blocks = [settled[i : i + 30] for i in range(0, len(settled) - 29, 30)]
+    inside = [
+        b
+        for b in blocks
+        if b[15].target_low <= sum(r.power or 0 for r in b) / 30 <= b[15].target_high  # type: ignore[operator]
+    ]
+    assert len(inside) >= 0.9 * len(blocks)
     assert settled[-1].target_low > settled[0].target_high  # type: ignore[operator]
     assert sum(r.power or 0 for r in ramp[-60:]) / 60 > 210
 
@@ -378,11 +385,21 @@ def test_hot_start_and_artefacts_athletes_run_from_the_cli(
     assert overs
     assert overs[0]["t"] - first["t"] <= 15
     spiky = tmp_path / "artefacts.jsonl"
-    code, out, _ = run_cli(capsys, "sim", STEP_UP, "--athlete", "artefacts", "--events", str(spiky))
+    record = tmp_path / "artefacts.json"
+    code, out, _ = run_cli(
+        capsys, "sim", STEP_UP, "--athlete", "artefacts", "--events", str(spiky),
+        "--record", str(record),
+    )  # fmt: skip
     assert code == 0
     rows = events_of(spiky)
     assert {"sensor_lost", "sensor_back"} <= {r["type"] for r in rows}  # it did drop out
-    assert [r for r in rows if r["type"] in ("alert_over", "alert_predicted_over")] == []
+    # the 200-230 bpm spikes are never believed: not recorded, and no over alert reports one
+    # (a believed spike lifts the 5-s mean 15+ bpm; the body's own wander over the top of a
+    # 6-bpm band is a few bpm)
+    from pacer.formats.activities.load import load_activity_file
+
+    assert max(r.hr or 0 for r in load_activity_file(record).records) < 190
+    assert all(r["value"] < r["high"] + 5 for r in rows if r["type"] == "alert_over")
 
 
 # --- 6. the cue banner in a GIF ----------------------------------------------------------------

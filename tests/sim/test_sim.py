@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import math
 
 import pytest
 
+from pacer.core.samples import HeartRateSample
 from pacer.engine import feel
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.snapshot import Snapshot
-from pacer.sim.athlete import Behaviour
+from pacer.engine.summary import WorkoutSummary
+from pacer.sim.athlete import Act, Behaviour, Physiology
 from pacer.sim.clock import DEFAULT_EPOCH, SimClock
 from pacer.sim.runner import SimResult, SimulationError, simulation
 from pacer.workout.fileformat import load_workout
@@ -28,7 +31,29 @@ def example(name: str, profile: Profile = PROFILE) -> ResolvedWorkout:
 
 
 def simulate(name: str, behaviour: Behaviour | None = None, seed: int = 1) -> SimResult:
-    return asyncio.run(simulation(example(name), behaviour, seed=seed).run())
+    return simulate_body(name, behaviour, seed)[0]
+
+
+def simulate_body(
+    name: str, behaviour: Behaviour | None = None, seed: int = 1
+) -> tuple[SimResult, Physiology]:
+    """The run and the body the athlete drew for it."""
+    runner = simulation(example(name), behaviour, seed=seed)
+    return asyncio.run(runner.run()), runner.athlete.body
+
+
+def holdable(summary: WorkoutSummary, body: Physiology) -> float:
+    """The share of the active steps' time after the ramp-in that a runner centred in each
+    band would spend in it, given her body's own HR wander (Gaussian, ``wander_sd_bpm``): what
+    even a perfect effort cannot beat. A 6-bpm band with a 2.5-bpm wander: 77 %."""
+    rows = [r for r in summary.steps if r.intensity is Intensity.ACTIVE and r.target]
+    total = sum(r.measured_after_ramp_s for r in rows)
+    held = 0.0
+    for r in rows:
+        assert r.target is not None
+        half = (r.target.high - r.target.low) / 2
+        held += r.measured_after_ramp_s * math.erf(half / (math.sqrt(2) * body.wander_sd_bpm))
+    return held / total
 
 
 # --- the clock -------------------------------------------------------------------------
@@ -122,15 +147,25 @@ def step_starts(result: SimResult) -> dict[int, float]:
     return {e.step: e.t for e in result.events if e.type is EventType.STEP_START}
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+#: engine failures on the fitted athletes (issue 19), for the guidance rewrite: strict, so the
+#: fix turns them green and the marker must go
+WANDER_OVERS = pytest.mark.xfail(
+    strict=True,
+    reason="engine (issue 19): an over alert for every wander of a real body's HR across the "
+    "top of a 6-bpm band, 0.4 bpm over for 6 s included (seed 3: 10 over alerts in 50 min)",
+)
+
+
+@pytest.mark.parametrize("seed", [1, 2, pytest.param(3, marks=WANDER_OVERS)])
 def test_disciplined_runner_stays_in_target_with_few_alerts(seed: int) -> None:
-    result = simulate("step-up-run.yaml", Behaviour.DISCIPLINED, seed)
+    result, body = simulate_body("step-up-run.yaml", Behaviour.DISCIPLINED, seed)
     assert result.completed
     active = [r for r in result.summary.steps if r.intensity is Intensity.ACTIVE]
     measured = sum(r.measured_after_ramp_s for r in active)
     inside = sum(r.in_after_ramp_s for r in active)
     assert measured > 0.9 * (50 * 60 - 180 - 90 - 90)
-    assert inside / measured >= 0.85
+    # 85 % of what her body's wander lets anyone hold (a noiseless body: 85 % of the time)
+    assert inside / measured >= 0.85 * holdable(result.summary, body)
     alerts = [e for e in result.events if e.type in ALERTS]
     assert len(alerts) <= result.seconds / 600  # at most one per 10 minutes
 
@@ -154,11 +189,13 @@ def test_eager_runner_is_alerted_early_in_each_hard_step(seed: int) -> None:
 
 
 def test_jumping_in_too_hard_costs_compliance_lagging_does_not() -> None:
-    disciplined = simulate("step-up-run.yaml", Behaviour.DISCIPLINED).summary
+    result, body = simulate_body("step-up-run.yaml", Behaviour.DISCIPLINED)
+    disciplined = result.summary
     eager = simulate("step-up-run.yaml", Behaviour.EAGER).summary
     # the disciplined runner's slow climb into each step is the lag the ramp-in allows for
     assert sum(r.excused_s for r in disciplined.steps) > 60
-    assert disciplined.compliance >= 95
+    # ... so she scores 95 % of what her body's wander lets anyone hold (noiseless: 95/100)
+    assert disciplined.compliance >= 95 * holdable(disciplined, body)
     # the eager runner's overshoot in the same window counts against it
     assert sum(r.over_s for r in eager.steps) > 60
     assert eager.compliance < disciplined.compliance
@@ -223,12 +260,36 @@ def test_hot_start_runner_is_alerted_at_the_first_step_change() -> None:
 
 def test_artefacts_runner_spikes_are_dropped_without_alerts() -> None:
     runner = simulation(example("step-up-run.yaml"), Behaviour.ARTEFACTS, seed=2)
+    athlete = runner.athlete
     shown: list[int] = []
+    truth: dict[int, float] = {}
+    spikes: list[float] = []
+    act = athlete.act
+
+    def watched(now: float, view: Snapshot) -> Act:
+        done = act(now, view)
+        truth[round(now)] = athlete.heart_rate
+        hrs = [s for s in done.samples if isinstance(s, HeartRateSample)]
+        spikes.extend(now for s in hrs if s.bpm >= 200)
+        return done
+
+    athlete.act = watched  # type: ignore[method-assign]
     runner.on_snapshot(lambda s: shown.append(s.hr) if s.hr is not None else None)
     result = asyncio.run(runner.run())
+    assert len(spikes) > 20
     assert runner.engine.dropped_hr > 20
-    assert [e for e in result.events if e.type in ALERTS] == []
     assert max(shown) < 190  # no spike ever reached the screen
+    for e in result.events:
+        recent = [truth[round(e.t) - d] for d in range(15) if round(e.t) - d in truth]
+        if e.type is EventType.ALERT_PREDICTED_OVER:
+            # no warning in the 10 s after a spike (what a believed spike would set off)
+            assert not any(0 <= e.t - t <= 10 for t in spikes), e
+        elif e.type in ALERTS:
+            # an alert only for the body's own HR beyond the band in the last 15 s, and it
+            # reports the body's value (a believed 220-bpm spike lifts a 5-s mean by 15+)
+            over = e.type is EventType.ALERT_OVER
+            assert max(recent) > e.data["high"] if over else min(recent) < e.data["low"], e
+            assert min(recent) - 3 < e.data["value"] < max(recent) + 3, e
 
 
 def test_same_seed_same_run() -> None:

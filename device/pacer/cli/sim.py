@@ -30,6 +30,11 @@ power readings and presses the buttons; the real pacing engine walks through the
 decides every alert. Prints a line per step change and per alert with the workout clock,
 then the per-step summary and the compliance score. The same --seed gives the same output.
 
+Each athlete's body (heart-rate kinetics rising and falling, gain, drift, HR wander, strap
+and foot-pod noise) is drawn per --seed from ranges fitted on real recordings
+(docs/engine.md#the-simulator). "In target" is the time in the band over the time with a
+target and a value; the compliance score also leaves out the ramp-in's lag, and says so.
+
 athletes:
   disciplined  eases into each step and follows the cues (default)
   eager        jumps into each hard step too hard until an over alert

@@ -4,9 +4,12 @@ compliance score (pure).
 The engine fills one :class:`StepTally` per step as the run goes; :func:`summarize` turns them
 into frozen :class:`StepSummary` rows and a :class:`WorkoutSummary`.
 
-Compliance (0-100) is the share of time in target over every step with a target and data,
-leaving out only the ramp-in's allowance (time under the range while HR catches up on a step
-up, over it on a step down: jumping in too hard does count), times the share of the workout
+**In target** has one meaning everywhere (this table's In column and total, ``pacer report``,
+the device's end screen): the time in the band over the time with a target and a value.
+
+Compliance (0-100) scores that share with one allowance, and says so: the ramp-in's lag (time
+under the range while HR catches up on a step up, over it while it decays on a step down;
+jumping in too hard does count) is left out of the time judged, times the share of the workout
 done (each step counts as the fraction
 of it completed: time run of a timed step, sets of a strength step, 1 for a step that ended on
 its own or on lap, 0 for steps never reached). A workout without targets scores its completion.
@@ -114,6 +117,11 @@ class StepSummary:
     reps: str | None = None
 
     @property
+    def judged_s(self) -> float:
+        """Seconds with a target and a value: what In, Over and Under are shares of."""
+        return self.in_s + self.over_s + self.under_s
+
+    @property
     def in_target_after_ramp(self) -> float | None:
         """Fraction of the measured time after ramp-in spent in target (None: no target)."""
         if self.target is None or self.measured_after_ramp_s <= 0:
@@ -127,12 +135,16 @@ class WorkoutSummary:
     steps: tuple[StepSummary, ...]
     completed: bool
     elapsed_s: float
-    #: time in target over all steps with a target, less the ramp-in allowance, percent
-    #: (None: no target)
+    #: time in target over the time with a target and a value, all steps, percent (None: no
+    #: target): the In column's meaning
     in_target_pct: float | None
     completion_pct: float
     compliance: int
     alerts: int
+    #: the ramp-in's lag the rules allow, left out of what compliance judges (s)
+    lag_s: float = 0.0
+    #: time in target once the lag is left out, percent: what compliance scores
+    scored_pct: float | None = None
 
     def step(self, number: int) -> StepSummary:
         return self.steps[number - 1]
@@ -174,12 +186,14 @@ def summarize(name: str, tallies: list[StepTally], completed: bool) -> WorkoutSu
                 reps=None if t.step.strength is None else format_reps(t.step.strength),
             )
         )
-    scored = [r for r in rows if r.target is not None]
-    measured = sum(r.in_s + r.over_s + r.under_s - r.excused_s for r in scored)
-    inside = sum(r.in_s for r in scored)
-    in_pct = 100.0 * inside / measured if measured > 0 else None
+    targeted = [r for r in rows if r.target is not None]
+    judged = sum(r.judged_s for r in targeted)
+    lag = sum(r.excused_s for r in targeted)
+    inside = sum(r.in_s for r in targeted)
+    in_pct = 100.0 * inside / judged if judged > 0 else None
+    scored_pct = 100.0 * inside / (judged - lag) if judged - lag > 0 else None
     completion = 100.0 * sum(r.completion for r in rows) / len(rows) if rows else 0.0
-    score = completion if in_pct is None else in_pct * completion / 100.0
+    score = completion if scored_pct is None else scored_pct * completion / 100.0
     return WorkoutSummary(
         name=name,
         steps=tuple(rows),
@@ -189,6 +203,8 @@ def summarize(name: str, tallies: list[StepTally], completed: bool) -> WorkoutSu
         completion_pct=completion,
         compliance=round(score),
         alerts=sum(r.alerts for r in rows),
+        lag_s=lag,
+        scored_pct=scored_pct,
     )
 
 
@@ -212,13 +228,14 @@ def _target_text(r: StepSummary) -> str:
 
 
 def format_summary(summary: WorkoutSummary, units: Units) -> str:
-    """The per-step table and the compliance line, columns aligned."""
+    """The per-step table (In, Over, Under: shares of the step's time with a target and a
+    value), the totals line and the compliance line, columns aligned."""
     pace_head = "Pace" + pace_unit_label(units)
     head: tuple[str, ...] = ("#", "Step", "Target", "Time", "In", "Over", "Under", "HR", "Max")
     head += (pace_head, "Cad", "W", "Alerts")
     rows: list[tuple[str, ...]] = []
     for r in summary.steps:
-        with_data = r.in_s + r.over_s + r.under_s
+        with_data = r.judged_s
         targeted = r.target is not None
         time = format_clock(r.elapsed_s)
         if r.sets_done:
@@ -244,17 +261,27 @@ def format_summary(summary: WorkoutSummary, units: Units) -> str:
         )
     lines = [table(head, rows, right=[0, *range(3, len(head))])]
     minutes = summary.elapsed_s / 60
-    in_text = (
-        "no target"
-        if summary.in_target_pct is None
-        else f"{summary.in_target_pct:.0f}% of the time in target"
-    )
+    done = f"{summary.completion_pct:.0f}% of the workout done"
     lines.append("")
     lines.append(
-        f"Compliance {summary.compliance}/100: {in_text}, {summary.completion_pct:.0f}% of the "
-        f"workout done, {summary.alerts} alert{'s' if summary.alerts != 1 else ''} "
+        (
+            "No target"
+            if summary.in_target_pct is None
+            else f"In target {summary.in_target_pct:.0f}% of the time"
+        )
+        + f", {done}, {summary.alerts} alert{'s' if summary.alerts != 1 else ''} "
         f"in {minutes:.0f} min" + ("" if summary.completed else " (ended early)")
     )
+    if summary.scored_pct is None:
+        why = "no target"
+    elif summary.lag_s >= 1:
+        why = (
+            f"in target {summary.scored_pct:.0f}% leaving out the ramp-in's lag "
+            f"({format_clock(summary.lag_s)})"
+        )
+    else:
+        why = f"in target {summary.scored_pct:.0f}%"
+    lines.append(f"Compliance {summary.compliance}/100: {why}, times {done}")
     return "\n".join(lines)
 
 

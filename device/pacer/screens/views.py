@@ -99,7 +99,8 @@ class SummaryView:
 
 def summary_view(summary: WorkoutSummary, *, saved: bool = True) -> SummaryView:
     """The end screen from the engine's summary: heart rate averaged over the steps by their
-    time, the time in target as the engine counts it (ramp-in allowance left out)."""
+    time, the time in target (over the time with a target and a value, as the summary's In
+    column and ``pacer report`` count it)."""
     steps = summary.steps
     weighted = [(s.avg_hr, s.elapsed_s) for s in steps if s.avg_hr is not None and s.elapsed_s]
     seconds = sum(w for _, w in weighted)

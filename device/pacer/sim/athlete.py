@@ -44,15 +44,14 @@ from pacer.core.samples import (
 )
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.snapshot import Snapshot
+from pacer.sim.body import WALK_EFFORT, Heart, Physiology, wobble_sd
 from pacer.workout.model import (
     ConditionDuration,
     Intensity,
     OpenDuration,
-    PaceRef,
     SetsDuration,
     Sport,
 )
-from pacer.workout.profile import Profile
 from pacer.workout.resolve import Metric, ResolvedTarget, ResolvedWorkout
 
 
@@ -75,83 +74,6 @@ BEHAVIOURS: dict[Behaviour, str] = {
     Behaviour.HOT_START: "warms up too hard and carries it into the first step",
     Behaviour.ARTEFACTS: "disciplined, with a strap that spikes (single and paired) and drops",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Physiology:
-    resting_hr: float = 50.0
-    max_hr: float = 185.0
-    tau_up_s: float = 35.0
-    tau_down_s: float = 50.0
-    #: extra bpm at the start that fades with ``settle_tau_s`` (gone after ~15 min)
-    settle_bpm: float = 10.0
-    settle_tau_s: float = 300.0
-    #: cardiac drift: bpm per minute of running at full effort
-    drift_bpm_per_min: float = 0.08
-    hr_noise_bpm: float = 1.0
-    #: marathon pace as a speed, and the effort at which it is run
-    ref_speed_mps: float = 3.3
-    ref_effort: float = 0.62
-    speed_gain_above: float = 0.7
-    speed_gain_below: float = 0.7
-    #: speed lost per percent of grade, at the same effort
-    grade_speed_loss: float = 0.035
-    cadence_base_spm: float = 150.0
-    cadence_gain_spm: float = 40.0
-    ftp_w: float = 200.0
-    #: effort held at FTP
-    ftp_effort: float = 0.85
-
-    @classmethod
-    def from_profile(cls, profile: Profile) -> Physiology:
-        ref_speed = 3.3
-        for ref, per_km in profile.paces:
-            if ref is PaceRef.MARATHON:
-                ref_speed = 1000.0 / per_km
-        reserve = profile.max_hr - profile.resting_hr
-        # marathon effort sits near 72 % of max HR, between high Z2 and mid Z3 (the seed)
-        ref_effort = (0.72 * profile.max_hr - profile.resting_hr) / reserve
-        return cls(
-            resting_hr=profile.resting_hr,
-            max_hr=profile.max_hr,
-            ref_speed_mps=ref_speed,
-            ref_effort=ref_effort,
-            ftp_w=float(profile.ftp or 200),
-        )
-
-    @property
-    def reserve(self) -> float:
-        return self.max_hr - self.resting_hr
-
-    def effort_for_hr(self, bpm: float) -> float:
-        return (bpm - self.resting_hr) / self.reserve
-
-    def speed(self, effort: float, grade_pct: float = 0.0) -> float:
-        if effort < 0.25:
-            return 1.4  # walking
-        d = effort - self.ref_effort
-        gain = self.speed_gain_above if d >= 0 else self.speed_gain_below
-        v = self.ref_speed_mps * (1 + gain * d)
-        return max(1.0, v * (1 - self.grade_speed_loss * grade_pct))
-
-    def effort_for_speed(self, v: float) -> float:
-        ratio = v / self.ref_speed_mps - 1
-        gain = self.speed_gain_above if ratio >= 0 else self.speed_gain_below
-        return self.ref_effort + ratio / gain
-
-    def cadence(self, effort: float) -> float:
-        if effort < 0.25:
-            return 110.0
-        return self.cadence_base_spm + self.cadence_gain_spm * effort
-
-    def effort_for_cadence(self, spm: float) -> float:
-        return (spm - self.cadence_base_spm) / self.cadence_gain_spm
-
-    def power(self, effort: float) -> float:
-        return max(0.0, self.ftp_w * effort / self.ftp_effort)
-
-    def effort_for_power(self, w: float) -> float:
-        return w / self.ftp_w * self.ftp_effort
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,10 +157,8 @@ class Athlete:
     _phys: Physiology = field(init=False, repr=False)
     _t0: float | None = field(default=None, init=False)
     _last_t: float | None = field(default=None, init=False)
-    _hr: float = field(default=0.0, init=False)
+    _heart: Heart = field(init=False, repr=False)
     _effort: float = field(default=0.0, init=False)
-    _moving_s: float = field(default=0.0, init=False)
-    _drift: float = field(default=0.0, init=False)
     _distance: float = field(default=0.0, init=False)
     _plan: _Plan | None = field(default=None, init=False)
     _reactions: list[tuple[float, float, bool]] = field(default_factory=list, init=False)
@@ -252,8 +172,11 @@ class Athlete:
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
-        self._phys = self.physiology or Physiology.from_profile(self.workout.profile)
-        self._hr = self._phys.resting_hr + 20.0
+        # a body drawn from the real recordings' ranges, unless one is given
+        ride = self.workout.sport is Sport.BIKE
+        drawn = Physiology.from_profile(self.workout.profile).drawn(self._rng, ride=ride)
+        self._phys = self.physiology or drawn
+        self._heart = Heart(self._phys, lagged=self._phys.resting_hr + 20.0)
         self._effort = REST_EFFORT
         hard = [i for i, s in enumerate(self.workout.steps) if _is_hard(s.intensity, s.target)]
         self._last_hard_index = hard[-1] if hard else -1
@@ -265,7 +188,12 @@ class Athlete:
     def heart_rate(self) -> float:
         """The true heart rate now (before the strap's noise and artefacts): what the
         benchmarks judge the engine against."""
-        return self._hr
+        return self._heart.bpm
+
+    @property
+    def body(self) -> Physiology:
+        """The body this athlete was given or drew."""
+        return self._phys
 
     # --- the engine talks back ---------------------------------------------------------
 
@@ -347,7 +275,7 @@ class Athlete:
         metric, value = aim
         p = self._phys
         if metric is Metric.HR:
-            return p.effort_for_hr(value - self._drift)
+            return p.effort_for_hr(value - self._heart.drift)
         if metric is Metric.SPEED:
             return p.effort_for_speed(value)
         return p.effort_for_power(value)
@@ -442,18 +370,9 @@ class Athlete:
     # --- physiology ----------------------------------------------------------------------
 
     def _body(self, now: float, dt: float) -> None:
-        p = self._phys
         if dt <= 0:
             return
-        moving = self._effort >= 0.25
-        if moving:
-            self._moving_s += dt
-            self._drift += p.drift_bpm_per_min * self._effort * dt / 60.0
-        since = now - (self._t0 or now)
-        steady = p.resting_hr + self._effort * p.reserve + self._drift
-        steady += p.settle_bpm * math.exp(-since / p.settle_tau_s)
-        tau = p.tau_up_s if steady > self._hr else p.tau_down_s
-        self._hr += (steady - self._hr) * (1 - math.exp(-dt / tau))
+        self._heart.advance(self._effort, dt, now - (self._t0 or now), self._rng)
         self._distance += self._speed_now() * dt
         self._track.append((now, self._distance))
         while now - self._track[0][0] > PACE_AVERAGE_S:
@@ -470,12 +389,11 @@ class Athlete:
     def _measure(self, now: float, dt: float) -> tuple[Sample, ...]:
         p, rng = self._phys, self._rng
         out: list[Sample] = []
-        since = now - (self._t0 or now)
-        noise = p.hr_noise_bpm * (1 + 1.5 * math.exp(-since / p.settle_tau_s))
-        bpm = round(self._hr + rng.gauss(0.0, noise))
-        rr = 60.0 / max(30.0, self._hr)
+        true_bpm = self._heart.bpm
+        bpm = self._heart.measured(rng)
+        rr = 60.0 / max(30.0, true_bpm)
         beats = tuple(
-            round(rr * (1 + rng.gauss(0.0, 0.02)), 3) for _ in range(max(1, round(self._hr / 60)))
+            round(rr * (1 + rng.gauss(0.0, 0.02)), 3) for _ in range(max(1, round(true_bpm / 60)))
         )
         hr_sample: Sample | None = HeartRateSample(now, bpm, contact=True, rr_s=beats)
         if self.behaviour in (Behaviour.DROPOUT, Behaviour.ARTEFACTS):
@@ -487,7 +405,8 @@ class Athlete:
         if self.workout.sport is Sport.STRENGTH:
             pass  # a strap in the gym, no foot pod
         elif self.workout.sport is Sport.BIKE:
-            power = round(p.power(self._effort) + rng.gauss(0.0, 6.0))
+            level = p.power(self._effort)
+            power = round(level + rng.gauss(0.0, wobble_sd(p.power_wobble_pct, level)))
             speed = 4.0 + 6.0 * self._effort
             out.append(
                 BikeSample(
@@ -499,7 +418,8 @@ class Athlete:
                 )
             )
         else:
-            speed = max(0.0, self._speed_now() + rng.gauss(0.0, 0.04))
+            level = self._speed_now()
+            speed = max(0.0, level + rng.gauss(0.0, wobble_sd(p.speed_wobble_pct, level)))
             cadence = p.cadence(self._effort) + rng.gauss(0.0, 1.0)
             out.append(
                 StrideSample(
@@ -508,7 +428,7 @@ class Athlete:
                     cadence_spm=round(cadence, 1),
                     distance_m=round(self._distance, 2),
                     stride_m=round(speed * 60.0 / max(cadence, 1.0), 3),
-                    running=self._effort >= 0.25,
+                    running=self._effort >= WALK_EFFORT,
                 )
             )
         return tuple(out)

@@ -25,7 +25,15 @@ from pacer.storage.store import Store
 from pacer.workout import fileformat, profile
 from tests.support.engine_controls import FakeEngine
 from tests.support.paths import EXAMPLES
-from tests.support.serial_rig import MAX_TEXT, LagMeter, db_dump, device_rig, request, worst_lines
+from tests.support.serial_rig import (
+    MAX_TEXT,
+    ControlTicker,
+    LagMeter,
+    db_dump,
+    device_rig,
+    request,
+    worst_lines,
+)
 
 RUN = (EXAMPLES / "step-up-run.yaml").read_text()
 PROFILE = (EXAMPLES / "profile.yaml").read_text()
@@ -210,8 +218,28 @@ async def test_no_request_holds_the_loop(
     """The worst requests over the real server (pty cable, host client in a thread): each
     is answered as documented, the texts are parsed in worker threads, and the loop's
     thread never runs more than 50 ms between two ticks (CPU time: what a request costs
-    the loop; wall time is printed, and bounded loosely: it also counts a busy machine)."""
+    the loop), and its wall-time lag stays within what the machine itself costs any thread
+    (a control thread's oversleep, measured at the same time): a blocking call in the loop
+    shows there, a busy machine does not."""
     meter = LagMeter()
+    with ControlTicker() as control:
+        await _worst_requests(tmp_path, meter, parses)
+    assert meter.ticks > 10
+    assert parses, "the valid workout was parsed"
+    print(
+        f"\nloop lag over {meter.ticks} ticks: max {meter.max_cpu * 1000:.1f} ms CPU of the "
+        f"loop thread, max {meter.max_wall * 1000:.1f} ms wall; a control thread's worst "
+        f"oversleep {control.max_lag * 1000:.1f} ms"
+    )
+    record_property("loop_lag_cpu_ms", round(meter.max_cpu * 1000, 1))
+    record_property("loop_lag_wall_ms", round(meter.max_wall * 1000, 1))
+    record_property("control_lag_ms", round(control.max_lag * 1000, 1))
+    assert meter.max_cpu < 0.050
+    # the issue's regression held the loop 2.1 s on an idle machine (control lag ~1 ms)
+    assert meter.max_wall < max(1.0, 3 * control.max_lag)
+
+
+async def _worst_requests(tmp_path: Path, meter: LagMeter, parses: list[tuple[str, int]]) -> None:
     async with device_rig(tmp_path) as rig:
         limit = rig.service.limits.max_line_bytes
         cases = worst_lines(limit)
@@ -234,14 +262,4 @@ async def test_no_request_holds_the_loop(
             assert got == expected, what
         meter.stop()
         dev.close()
-    assert meter.ticks > 10
-    assert parses, "the valid workout was parsed"
     assert all(ident != loop_thread for _, ident in parses)
-    print(
-        f"\nloop lag over {meter.ticks} ticks: max {meter.max_cpu * 1000:.1f} ms CPU of the "
-        f"loop thread, max {meter.max_wall * 1000:.1f} ms wall"
-    )
-    record_property("loop_lag_cpu_ms", round(meter.max_cpu * 1000, 1))
-    record_property("loop_lag_wall_ms", round(meter.max_wall * 1000, 1))
-    assert meter.max_cpu < 0.050
-    assert meter.max_wall < 1.0  # the issue's regression held it 2.1 s

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -151,6 +152,34 @@ class LagMeter:
     def stop(self) -> None:
         if self._handle is not None:
             self._handle.cancel()
+
+
+class ControlTicker:
+    """A thread that only sleeps and wakes (``period_s``): its largest oversleep is how much
+    the machine itself delays any thread now. A loop that lags far more than this is held by
+    the code, not by a busy machine (a blocking call in the loop releases the GIL, so this
+    thread still runs on time)."""
+
+    def __init__(self, period_s: float = 0.002) -> None:
+        self.period_s = period_s
+        self.max_lag = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="control-ticker", daemon=True)
+
+    def _run(self) -> None:
+        last = time.perf_counter()
+        while not self._stop.wait(self.period_s):
+            now = time.perf_counter()
+            self.max_lag = max(self.max_lag, now - last - self.period_s)
+            last = now
+
+    def __enter__(self) -> ControlTicker:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
 
 
 def max_size_workout() -> str:

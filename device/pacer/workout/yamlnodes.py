@@ -155,6 +155,11 @@ class NodeReader:
         value = self.scalar(node, what)
         if value is None:
             return None
+        from pacer.workout.syntax import long_number, out_of_range
+
+        if (m := long_number(value)) is not None:
+            self.fail(node, f"{what}: {out_of_range(m.group(0))}")
+            return None
         try:
             n = int(value.strip())
         except ValueError:

@@ -173,13 +173,16 @@ def read_csv(data: bytes, name: str = "<csv>", *, sport: Sport = Sport.RUN) -> A
         raise ActivityCsvError(f"{name}: no rows")
     records.sort(key=lambda r: r.t)
     end = records[-1].t + 1.0
-    laps: list[Lap] = []
+    starts: list[tuple[int, float]] = []  # (step, start) of each lap
     for r in records:
         step = r.step if r.step is not None else 0
-        if not laps or laps[-1].step != step:
-            if laps:
-                laps[-1] = replace(laps[-1], end=r.t)
-            laps.append(Lap(step, f"Step {step + 1}", Intensity.ACTIVE, r.t, end))
+        if not starts or starts[-1][0] != step:
+            starts.append((step, r.t))
+    ends = [t for _step, t in starts[1:]] + [end]
+    laps = [
+        Lap(step, f"Step {step + 1}", Intensity.ACTIVE, t, stop)
+        for (step, t), stop in zip(starts, ends, strict=True)
+    ]
     laps[-1] = replace(laps[-1], trigger=LapTrigger.SESSION_END)
     return Activity(
         id=name.rsplit("/", 1)[-1].rsplit(".", 1)[0],

@@ -78,7 +78,7 @@ from pacer.workout.model import (
     Workout,
 )
 from pacer.workout.profile import Profile
-from pacer.workout.syntax import format_duration, format_target
+from pacer.workout.syntax import format_duration, format_target, long_number, out_of_range
 from pacer.workout.yamlnodes import decode_text
 
 # --- tokens ----------------------------------------------------------------------------
@@ -141,6 +141,8 @@ class _Line:
     prompts: list[Cue] = field(default_factory=list)
     #: ``- 4x 100m 90% pace``: the step repeated (an inline repeat of one step)
     repeat: int | None = None
+    #: a number out of range was reported on this line (its token dropped)
+    bad: bool = False
 
 
 _PROMPTS_END = "<!>"
@@ -246,7 +248,10 @@ class _Parser:
                 body, offset = m.group(2), len(m.group(1))
                 said, sep, rest = body.partition(_PROMPTS_END)
                 if sep:
-                    entry.prompts = prompts(said)
+                    ats = [(offset + a.start(), a[1]) for a in _PROMPT_AT.finditer(said)]
+                    entry.bad = any([self.too_long(i + 1, col, at) for col, at in ats])
+                    if not entry.bad:
+                        entry.prompts = prompts(said)
                     body, offset = rest, offset + len(said) + len(sep)
                 inline = _REPEAT_PREFIX.match(body)
                 if inline:
@@ -259,7 +264,9 @@ class _Parser:
                         count = 1
                     entry.repeat = count
                     body, offset = body[inline.end() :], offset + inline.end()
-                entry.tokens, entry.words = tokenize(body, offset)
+                tokens, entry.words = tokenize(body, offset)
+                entry.tokens = [t for t in tokens if not self.too_long(i + 1, t.col - 1, t.text)]
+                entry.bad = entry.bad or len(entry.tokens) < len(tokens)
                 steps[i] = entry
             elif m:
                 self.c.error(self.loc(i + 1, len(raw) + 1), "an empty step ('-' and nothing else)")
@@ -304,6 +311,8 @@ class _Parser:
             if repeat:
                 close()
                 col = raw.index(stripped) + 1
+                if self.too_long(i + 1, 0, raw):
+                    continue
                 count = int(repeat["n"])
                 if not 1 <= count <= MAX_REPEAT:
                     self.c.error(
@@ -333,6 +342,14 @@ class _Parser:
         return Workout(
             title or workout_name_from_source(self.source), tuple(items), self.sport, desc
         )
+
+    def too_long(self, line: int, offset: int, text: str) -> bool:
+        """Report a number with too many digits in ``text`` (which starts at column
+        ``offset + 1``), before any ``int()`` meets it; True if there is one."""
+        m = long_number(text)
+        if m is not None:
+            self.c.error(self.loc(line, offset + m.start() + 1), out_of_range(m.group(0)))
+        return m is not None
 
     def infer_sport(self, steps: dict[int, _Line]) -> Sport:
         """The sport given (``--sport``), else a guess: bike when a step has a power target,
@@ -408,7 +425,7 @@ class _Parser:
                 )
             duration = OpenDuration()
         if duration is None:
-            if ok:
+            if ok and not line.bad:
                 self.c.error(
                     self.loc(line.number, 1),
                     "the step has no duration (try 10m, 90s, 1h30m, 5km, 400mtr or press lap)",

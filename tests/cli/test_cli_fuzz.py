@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pacer.cli import main
+from tests.support.hostile import NUMBER_FIELDS, NumberField
 from tests.support.paths import EXAMPLES, FIT_FIXTURES
 
 STEP_UP = str(EXAMPLES / "step-up-run.yaml")
@@ -259,6 +260,29 @@ def test_huge_numbers_in_every_format(workdir: Path, number: str, where: int) ->
     check("report", json.encode(), workdir, ".json")
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    field=st.sampled_from(NUMBER_FIELDS),
+    digits=st.integers(10, 6000).map(lambda n: "7" * n),
+    name=st.sampled_from(sorted(WORKOUT_COMMANDS)),
+)
+def test_long_numbers_in_every_workout_field(
+    workdir: Path, field: NumberField, digits: str, name: str
+) -> None:
+    """Issue 20 D2: a number of 10 to 6,000 digits in any field of a workout (YAML or
+    intervals.icu text), read by any command: exit 2, "out of range" at the number's line."""
+    outcome = check(name, field.text(digits).encode(), workdir, field.suffix)
+    # the commands that read the file as a workout of its kind (import reads foreign ones)
+    readers = (
+        ("import",) if field.suffix == ".txt" else ("validate", "show", "sim", "export-workout")
+    )
+    if name in readers:
+        assert outcome.code == 2, (field, name, outcome)
+        line = field.where.split(":")[0]
+        assert f"input{field.suffix}:{line}:" in outcome.err, (field, name, outcome)
+        assert f"({len(digits)} digits) is out of range" in outcome.err, (field, name, outcome)
+
+
 # -------------------------------------------- the issue's reproductions, one by one
 
 
@@ -454,9 +478,12 @@ async def test_device_pushes_of_bad_files_are_located_errors(
     huge = tmp_path / "huge.yaml"
     with huge.open("wb") as f:
         f.truncate(45 << 20)
+    long = tmp_path / "long.yaml"  # issue 20 D2: exit 1 with a traceback
+    long.write_text(NUMBER_FIELDS[0].text("1" * 400))
     cases = [
         (["profile", "push", str(bad)], f"{bad}:1:1: not a UTF-8 text file"),
         (["push", str(huge)], f"{huge}:1:1: file too large (47185920 bytes; the limit is 1 MiB)"),
+        (["push", str(long)], f"{long}:4:13: number 111111...1111 (400 digits) is out of range"),
     ]
     async with device_rig(tmp_path) as rig:
         for argv, message in cases:

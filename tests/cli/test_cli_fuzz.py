@@ -49,8 +49,19 @@ WORKOUT_COMMANDS: dict[str, Argv] = {
     "sim --profile": lambda f, out: ["sim", STEP_UP, "--profile", f, "--fast", "--quiet"],
     "replay --workout": lambda f, out: ["replay", f, "--workout", f, "--quiet"],
 }
+
+
+def open_workout(out: Path) -> str:
+    """A workout of one open step, which never ends on its own: a replay against it runs
+    to the end of the recording, however far away that is (issue 20 D4)."""
+    path = out / "open.yaml"
+    path.write_text("name: open\nsport: run\nsteps:\n  - active: open\n    target: Z2\n")
+    return str(path)
+
+
 ACTIVITY_COMMANDS: dict[str, Argv] = {
     "replay": lambda f, out: ["replay", f, "--workout", STEP_UP, "--quiet"],
+    "replay open": lambda f, out: ["replay", f, "--workout", open_workout(out), "--quiet"],
     "export": lambda f, out: ["export", f, "--format", "tcx", "-o", str(out / "a.tcx")],
     "report": lambda f, out: ["report", f],
 }
@@ -236,7 +247,18 @@ def test_deep_nesting(workdir: Path, name: str, kind: str, n: int) -> None:
     assert check(name, deep(kind, n), workdir).code == 2
 
 
-HUGE = ["1e400", "-1e400", "nan", "inf", "1e308", "99999999999999999999999999", "-0", "1e-400"]
+HUGE = [
+    "1e400",
+    "-1e400",
+    "nan",
+    "inf",
+    "1e308",
+    "99999999999999999999999999",
+    "-0",
+    "1e-400",
+    "10000000",
+    "1e10",
+]
 
 
 @settings(max_examples=16, deadline=None, suppress_health_check=list(HealthCheck))
@@ -291,6 +313,15 @@ def test_non_utf8_non_fit_activity_is_a_located_error(workdir: Path) -> None:
         outcome = check(name, b"t,hr\n\x81\xff\xfe", workdir, ".csv")
         assert outcome.code == 2
         assert "not a FIT file, and not UTF-8 text (byte 5)" in outcome.err
+
+
+@pytest.mark.parametrize("far", ["10000000", "10000000000"])
+def test_replay_of_two_rows_far_apart_is_bounded(workdir: Path, far: str) -> None:
+    """Issue 20 D4: rows at t = 0 and t = 10^7 replayed against an open step took > 30 s
+    (10^10: hours); ``check`` holds it to 2 s of CPU, and the end is still reached."""
+    outcome = check("replay open", f"t,hr,speed\n0,140,3\n{far},141,3\n".encode(), workdir, ".csv")
+    assert outcome.code == 1, outcome
+    assert "before the workout did" in outcome.err
 
 
 def test_validate_of_100k_brackets(workdir: Path) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import os
 import resource
 import subprocess
@@ -29,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pacer.cli import main
-from tests.support.hostile import NUMBER_FIELDS, NumberField
+from tests.support.hostile import BAD_EVENTS, NUMBER_FIELDS, NumberField
 from tests.support.paths import EXAMPLES, FIT_FIXTURES
 
 STEP_UP = str(EXAMPLES / "step-up-run.yaml")
@@ -337,6 +338,100 @@ def test_report_and_export_of_many_laps_are_linear(workdir: Path) -> None:
     )
     assert outcome.code == 0, outcome
     assert outcome.cpu_s < MAX_CPU_S * 2, outcome.cpu_s
+
+
+@pytest.mark.parametrize(
+    "line",
+    [b"x" * 200_000, b"t,hr\n0," + b"1" * 200_000, b"t,hr\n0,1\n" + b"a" * (128 << 10) + b"b"],
+)
+def test_a_line_over_128_kib_that_is_no_json_is_a_located_error(workdir: Path, line: bytes) -> None:
+    """Issue 20 D6: read as CSV, such a line was the csv module's field-limit traceback."""
+    lines = line.count(b"\n") + 1
+    for name in ACTIVITY_COMMANDS:
+        outcome = check(name, line + b"\n", workdir, ".csv")
+        assert outcome.code == 2, outcome
+        assert f"input.csv:{lines}: a field longer than 128 KiB" in outcome.err, outcome
+
+
+def _recording_with(event: dict[str, object]) -> bytes:
+    from pacer.storage.payload import ACTIVITY_FORMAT, ACTIVITY_FORMAT_VERSION
+
+    head = {
+        "format": ACTIVITY_FORMAT,
+        "version": ACTIVITY_FORMAT_VERSION,
+        "id": "r",
+        "started": 1.7e9,
+    }
+    lines = [
+        head,
+        {"sample": {"t": 0, "hr": 140}},
+        {"event": event},
+        {"sample": {"t": 9, "hr": 141}},
+    ]
+    return "".join(json.dumps(x) + "\n" for x in lines).encode()
+
+
+def _export_with(event: dict[str, object]) -> bytes:
+    from pacer.formats.activities.jsonfile import encode_json
+    from tests.support.activity_factory import step_up
+
+    doc = json.loads(encode_json(step_up()))
+    doc["events"].insert(1, event)
+    return json.dumps(doc).encode()
+
+
+@pytest.mark.parametrize(("event", "says"), BAD_EVENTS, ids=lambda x: str(x)[:40])
+def test_bad_event_data_is_a_located_error(
+    workdir: Path, event: dict[str, object], says: str
+) -> None:
+    """Issue 20 D7: ``since: "x"``, ``intensity: "bogus"`` (and their kin) in a recording or
+    a JSON export were tracebacks in the laps, the pauses or the replay."""
+    for name in ACTIVITY_COMMANDS:
+        outcome = check(name, _recording_with(event), workdir, ".jsonl")
+        assert outcome.code == 2, (name, outcome)
+        assert "input.jsonl:3: " in outcome.err, (name, outcome)
+        assert says in outcome.err, (name, outcome)
+        outcome = check(name, _export_with(event), workdir, ".json")
+        assert outcome.code == 2, (name, outcome)
+        assert "events[1]" in outcome.err, (name, outcome)
+
+
+_event_values = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    name=st.sampled_from(sorted(ACTIVITY_COMMANDS)),
+    kind=st.sampled_from(
+        ["step", "start", "sensor", "battery", "interrupted", "paused", "resumed"]
+    ),
+    data=st.dictionaries(
+        st.sampled_from(
+            [
+                "since",
+                "intensity",
+                "trigger",
+                "target",
+                "role",
+                "connected",
+                "sport",
+                "units",
+                "percent",
+                "name",
+            ]
+        ),
+        _event_values
+        | st.lists(_event_values, max_size=2)
+        | st.dictionaries(st.text(max_size=4), _event_values, max_size=3),
+        max_size=4,
+    ),
+)
+def test_fuzz_event_data_in_recordings(
+    workdir: Path, name: str, kind: str, data: dict[str, object]
+) -> None:
+    """Any data in any event a recording names: read or refused at its line, never a
+    traceback (``check`` holds the contract)."""
+    check(name, _recording_with({"t": 4, "type": kind, "step": 0, "data": data}), workdir, ".jsonl")
 
 
 def test_validate_of_100k_brackets(workdir: Path) -> None:

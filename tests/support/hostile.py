@@ -54,3 +54,26 @@ NUMBER_FIELDS: tuple[NumberField, ...] = (
 #: Digit counts that broke it: 400 digits (no float holds it: OverflowError) and 5,000
 #: (over Python's 4,300-digit limit on int(): ValueError); 10 is the first one refused.
 LONG_DIGITS = ("1" * 10, "1" * 400, "9" * 5000)
+
+#: Events of a recording (or a JSON export) whose data the model would trip over later (in
+#: the laps, the pauses or the replay), with what the located error must say (issue 20 D7).
+BAD_EVENTS: tuple[tuple[dict[str, object], str], ...] = (
+    ({"t": 5, "type": "interrupted", "data": {"since": "x"}}, "since 'x' is not a number"),
+    ({"t": 5, "type": "interrupted", "data": {"since": None}}, "since None is not a number"),
+    (
+        {"t": 0, "type": "step", "step": 0, "data": {"intensity": "bogus"}},
+        "intensity 'bogus' is not one of warmup",
+    ),
+    ({"t": 0, "type": "step", "step": 0, "data": {"trigger": 7}}, "trigger 7 is not one of"),
+    ({"t": 0, "type": "step", "step": 0, "data": {"target": {"low": 1}}}, "target"),
+    ({"t": 0, "type": "step", "step": 0, "data": {"target": [1, 2]}}, "target"),
+    ({"t": 0, "type": "start", "data": {"sport": "chess"}}, "sport 'chess' is not one of run"),
+    ({"t": 0, "type": "start", "data": {"units": ["si"]}}, "units ['si'] is not one of"),
+    ({"t": 3, "type": "sensor", "data": {"connected": True}}, "role None is not one of"),
+    (
+        {"t": 3, "type": "sensor", "data": {"role": "toaster", "connected": False}},
+        "role 'toaster' is not one of",
+    ),
+    ({"t": 3, "type": "battery", "data": {"percent": "full"}}, "percent 'full' is not a number"),
+    ({"t": 3, "type": "pause", "data": [1, 2]}, "data must be an object"),
+)

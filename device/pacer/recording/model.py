@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from pacer.core.samples import SensorRole
 from pacer.engine.events import EventType
 from pacer.engine.snapshot import TargetStatus
 from pacer.engine.zones import status_of
@@ -248,6 +249,55 @@ def _by_lap(times: Sequence[float], items: Sequence[T], laps: Sequence[Lap]) -> 
     return out
 
 
+# --- what an event's data must hold ------------------------------------------------------
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:36]}...{text[-1]}"
+
+
+def _one_of(e: ActivityEvent, key: str, kind: type[StrEnum], *, required: bool = False) -> None:
+    if key not in e.data and not required:
+        return
+    value = e.data.get(key)
+    if not isinstance(value, str) or value not in kind._value2member_map_:
+        allowed = ", ".join(m.value for m in kind)
+        raise ValueError(f"the {e.type} event's {key} {_shown(value)} is not one of {allowed}")
+
+
+def checked_event(e: ActivityEvent) -> ActivityEvent:
+    """``e``, when the fields of its ``data`` that the model reads (a step's intensity,
+    trigger and target, a cut-off's ``since``, a sensor's role, the sport and units) are
+    what they must be; else ValueError naming the field, which a reader locates (file and
+    line), so that a bad value is refused as the file is read, not met later by the laps,
+    pauses or replay as a traceback."""
+    if not isinstance(e.data, Mapping):
+        raise ValueError(f"the {e.type} event's data must be an object, not {_shown(e.data)}")
+    if e.type == EventKind.STEP:
+        _one_of(e, "intensity", Intensity)
+        _one_of(e, "trigger", LapTrigger)
+        try:
+            target_from_json(e.data.get("target"))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            target = _shown(e.data.get("target"))
+            raise ValueError(f"the step event's target {target}: {exc!r}") from None
+    elif e.type == EventKind.START:
+        _one_of(e, "sport", Sport)
+        _one_of(e, "units", Units)
+    elif e.type == EventKind.SENSOR and "connected" in e.data:
+        _one_of(e, "role", SensorRole, required=True)
+    elif e.type == EventKind.INTERRUPTED and "since" in e.data:
+        since = e.data["since"]
+        if isinstance(since, bool) or not isinstance(since, int | float) or since != since:
+            raise ValueError(f"the interrupted event's since {_shown(since)} is not a number")
+    elif e.type == EventKind.BATTERY and e.data.get("percent") is not None:
+        percent = e.data["percent"]
+        if isinstance(percent, bool) or not isinstance(percent, int | float) or percent != percent:
+            raise ValueError(f"the battery event's percent {_shown(percent)} is not a number")
+    return e
+
+
 # --- pauses and timer time -------------------------------------------------------------
 
 
@@ -389,6 +439,7 @@ __all__ = [
     "Lap",
     "LapTrigger",
     "Record",
+    "checked_event",
     "first_laps",
     "laps_from_events",
     "metric_value",

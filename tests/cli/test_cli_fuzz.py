@@ -30,10 +30,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pacer.cli import main
-from tests.support.hostile import BAD_EVENTS, NUMBER_FIELDS, NumberField
+from pacer.core.terminal import escaped, unsafe
+from tests.support.hostile import BAD_EVENTS, NUMBER_FIELDS, TERMINAL_ATTACKS, NumberField
 from tests.support.paths import EXAMPLES, FIT_FIXTURES
 
 STEP_UP = str(EXAMPLES / "step-up-run.yaml")
+STEP_UP_TEXT = (EXAMPLES / "step-up-run.yaml").read_text()
 MAX_CPU_S = 2.0
 MAX_MEMORY = 200 << 20
 
@@ -74,6 +76,7 @@ class Outcome:
     code: int
     err: str
     cpu_s: float
+    out: str = ""
 
 
 def run_cli(argv: list[str]) -> Outcome:
@@ -81,12 +84,14 @@ def run_cli(argv: list[str]) -> Outcome:
     start = time.process_time()
     with redirect_stdout(out), redirect_stderr(err):
         code = main(argv)
-    return Outcome(code, err.getvalue(), time.process_time() - start)
+    return Outcome(code, err.getvalue(), time.process_time() - start, out.getvalue())
 
 
-def check(name: str, data: bytes, workdir: Path, suffix: str = ".dat") -> Outcome:
+def check(
+    name: str, data: bytes, workdir: Path, suffix: str = ".dat", stem: str = "input"
+) -> Outcome:
     """Write ``data``, run command ``name`` on it, assert the contract, return the outcome."""
-    path = workdir / f"input{suffix}"
+    path = workdir / f"{stem}{suffix}"
     path.write_bytes(data)
     argv = COMMANDS[name](str(path), workdir)
     outcome = run_cli(argv)
@@ -94,8 +99,12 @@ def check(name: str, data: bytes, workdir: Path, suffix: str = ".dat") -> Outcom
     allowed = {0, 1, 2} if name.startswith("replay") else {0, 2}
     assert outcome.code in allowed, (argv, outcome)
     if outcome.code == 2:
-        assert str(path) in outcome.err, f"{argv}: the message does not name the file: {outcome}"
+        named = escaped(str(path)) in outcome.err
+        assert named, f"{argv}: the message does not name the file: {outcome}"
         assert "Traceback" not in outcome.err
+    # issue 20 D10: whatever the file held, nothing a terminal acts on is printed raw
+    raw = [ch for ch in outcome.err + outcome.out if unsafe(ch) and ch != "\n"]
+    assert not raw, (argv, raw[:5], outcome)
     assert outcome.cpu_s < MAX_CPU_S, (argv, outcome.cpu_s)
     TALLY["cases"] += 1
     if outcome.cpu_s > TALLY["worst_s"]:
@@ -432,6 +441,41 @@ def test_fuzz_event_data_in_recordings(
     """Any data in any event a recording names: read or refused at its line, never a
     traceback (``check`` holds the contract)."""
     check(name, _recording_with({"t": 4, "type": kind, "step": 0, "data": data}), workdir, ".jsonl")
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    name=st.sampled_from(sorted(COMMANDS)),
+    attack=st.sampled_from(TERMINAL_ATTACKS),
+    where=st.sampled_from(["file name", "name", "duration", "target", "icu", "csv", "zwo"]),
+)
+def test_terminal_escapes_anywhere_are_printed_escaped(
+    workdir: Path, name: str, attack: str, where: str
+) -> None:
+    """Issue 20 D10: escape sequences and RTL overrides in a file name or in the text an
+    error quotes reached the terminal raw. ``check`` asserts that no unsafe character is
+    printed, to stdout or stderr, for every command and every case of this module."""
+    text, suffix, stem = STEP_UP_TEXT, ".yaml", "input"
+    if where == "file name":
+        stem = f"in{attack}put"
+    elif where == "name":
+        text = text.replace("name: Step-up run 1:20", f'name: "Step{attack}up"')
+    elif where == "duration":
+        text = text.replace("warmup: 20m", f'warmup: "20{attack}m"')
+    elif where == "target":
+        text = text.replace("target: Z4", f'target: "Z4{attack}"')
+    elif where == "icu":
+        text, suffix = f"- 10m {attack} 200w{attack}\n- {attack}x\n", ".txt"
+    elif where == "csv":
+        text, suffix = f"t,hr\n0,1{attack}\n", ".csv"
+    else:
+        text, suffix = (
+            f"<workout_file><name>{attack}</name><workout><Nope{attack}/></workout></workout_file>",
+            ".zwo",
+        )
+    outcome = check(name, text.encode("utf-8", "surrogatepass"), workdir, suffix, stem)
+    if where == "file name" and outcome.code == 2:
+        assert escaped(attack) in outcome.err, outcome
 
 
 def test_validate_of_100k_brackets(workdir: Path) -> None:

@@ -77,3 +77,16 @@ BAD_EVENTS: tuple[tuple[dict[str, object], str], ...] = (
     ({"t": 3, "type": "battery", "data": {"percent": "full"}}, "percent 'full' is not a number"),
     ({"t": 3, "type": "pause", "data": [1, 2]}, "data must be an object"),
 )
+
+#: What a terminal acts on, or what reorders the text after it (issue 20 D10): clear the
+#: screen, set the window title, colour, a C1 CSI, the right-to-left override, a line
+#: separator, a bell. Each must reach the terminal escaped.
+TERMINAL_ATTACKS = (
+    "\x1b[2J",
+    "\x1b]0;pwned\x07",
+    "\x1b[31m",
+    "\x9b31m",
+    "\u202e",
+    "\u2028",
+    "\x07",
+)

@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     from pacer.cli.files import write_bytes
     from pacer.cli.validate import profile_for, read_bytes
     from pacer.core.errors import InputErrors
+    from pacer.core.terminal import escaped
     from pacer.formats.workouts import import_workout
     from pacer.formats.workouts.common import MAX_IMPORT_BYTES
     from pacer.workout.fileformat import dump_workout, load_workout
@@ -94,14 +95,15 @@ def run(args: argparse.Namespace) -> int:
                 f"{args.file}: warning: against {args.profile}: {e.message}" for e in exc.errors
             ]
     for note in notes:
-        print(note, file=sys.stderr)
-    header = [f"# Imported from {args.file} ({result.kind.value}) by pacer import."]
-    header += [f"# {note}" for note in notes]
+        print(escaped(note), file=sys.stderr)
+    # one comment line each: a newline in a file name or a note must not start a YAML line
+    header = [f"# Imported from {escaped(args.file)} ({result.kind.value}) by pacer import."]
+    header += [f"# {escaped(note)}" for note in notes]
     write_bytes(args.output or "-", ("\n".join(header) + "\n" + text).encode("utf-8"))
     if args.output:
         steps = sum(1 for _ in _steps(result.workout.items))
         said = f"{len(notes)} warning" + ("" if len(notes) == 1 else "s")
-        print(f"wrote {args.output}: {steps} steps, {said}", file=sys.stderr)
+        print(f"wrote {escaped(args.output)}: {steps} steps, {said}", file=sys.stderr)
     return 0
 
 

@@ -97,14 +97,40 @@ def load_resolved(
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files as given; a folder as the .yaml/.yml files inside it, recursively, in order."""
+    """Files as given; a folder as the .yaml/.yml files inside it, recursively, in order.
+    In a folder only regular files are read: anything else named ``*.yaml`` (a FIFO, which
+    would block the read forever, a socket, a device) is skipped with a note on stderr."""
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")))
+            for p in sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")):
+                if p.is_file():
+                    out.append(p)
+                elif not p.is_dir():
+                    print(f"{shown(p)}: note: skipped, {_not_regular(p)}", file=sys.stderr)
         else:
             out.append(path)
     return out
+
+
+def _not_regular(path: Path) -> str:
+    import stat
+
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    kinds = {stat.S_ISFIFO: "a FIFO", stat.S_ISSOCK: "a socket", stat.S_ISCHR: "a device"}
+    kinds |= {stat.S_ISBLK: "a device", stat.S_ISLNK: "a broken link"}
+    kind = next((name for test, name in kinds.items() if test(mode)), "not a file")
+    return f"not a regular file ({kind})"
+
+
+def shown(text: object) -> str:
+    """A file name or message as printed: :func:`pacer.core.terminal.escaped`."""
+    from pacer.core.terminal import escaped
+
+    return escaped(str(text))
 
 
 def remarks(path: Path, workout: Workout, profile: Profile) -> list[str]:
@@ -112,11 +138,11 @@ def remarks(path: Path, workout: Workout, profile: Profile) -> list[str]:
     from pacer.workout.fileformat import workout_warnings
     from pacer.workout.resolve import missing_profile_values
 
-    lines = [f"{path}: warning: {w}" for w in workout_warnings(workout)]
+    lines = [f"{shown(path)}: warning: {shown(w)}" for w in workout_warnings(workout)]
     missing = missing_profile_values(workout, profile)
     if missing:
         lines.append(
-            f"{path}: note: targets that need {', '.join(missing)} are shown as written; "
+            f"{shown(path)}: note: targets that need {', '.join(missing)} are shown as written; "
             f"add {', '.join(missing)} to the athlete profile to see them in numbers and run it"
         )
     return lines
@@ -165,9 +191,9 @@ def run(args: argparse.Namespace) -> int:
         except InputErrors as exc:
             failed = True
             for err in exc.errors:
-                print(err, file=sys.stderr)
+                print(shown(err), file=sys.stderr)
         else:
-            print(f"{path}: ok: {line}")
+            print(f"{shown(path)}: ok: {shown(line)}")
             for note in notes:
                 print(note)
     return 2 if failed else 0

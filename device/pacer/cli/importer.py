@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from pacer.core.terminal import escaped
     from pacer.formats.workouts import import_workout
     from pacer.formats.workouts.common import MAX_IMPORT_BYTES
+    from pacer.screens.glyphs import text_warnings
     from pacer.workout.fileformat import dump_workout, load_workout
     from pacer.workout.model import PaceUnit, Sport
 
@@ -86,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         sport=Sport(args.sport) if args.sport else None,
     )
     notes = [str(w) for w in result.warnings]
+    notes += [f"{args.file}: warning: {w}" for w in text_warnings(result.workout)]
     text = dump_workout(result.workout)
     if profile is not None:
         try:

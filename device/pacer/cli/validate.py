@@ -18,9 +18,11 @@ targets, ranges with min > max, implausible values, repeats nested too deep, and
 athlete profile does not define. Every problem is printed as FILE:LINE:COL: message, so
 editors can jump to it. A folder stands for the .yaml/.yml files inside it, recursively.
 
-What is allowed but unusual (power above 400 % FTP, a workout over 8 hours) is printed as a
-warning; targets that need a value the profile lacks (ftp, lthr, a reference pace) as a
-note saying what to add. Neither changes the exit status.
+What is allowed but unusual (power above 400 % FTP, a workout over 8 hours, text the
+device's screen cannot draw as written: CJK, most emoji, right-to-left scripts) is printed
+as a warning; targets that need a value the profile lacks (ftp, lthr, a reference pace) as
+a note saying what to add. Neither changes the exit status. A folder's entries that are
+not regular files (a FIFO, a socket) are skipped with a note.
 
 The profile is --profile, else a profile.yaml beside the workout, else the built-in
 default (5 zones of max HR 190). A file without 'steps' that looks like a profile is
@@ -135,10 +137,12 @@ def shown(text: object) -> str:
 
 def remarks(path: Path, workout: Workout, profile: Profile) -> list[str]:
     """Warnings (allowed but unusual) and the note of what the profile lacks, one per line."""
+    from pacer.screens.glyphs import text_warnings
     from pacer.workout.fileformat import workout_warnings
     from pacer.workout.resolve import missing_profile_values
 
-    lines = [f"{shown(path)}: warning: {shown(w)}" for w in workout_warnings(workout)]
+    warnings = [*workout_warnings(workout), *text_warnings(workout)]
+    lines = [f"{shown(path)}: warning: {shown(w)}" for w in warnings]
     missing = missing_profile_values(workout, profile)
     if missing:
         lines.append(

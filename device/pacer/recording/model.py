@@ -202,15 +202,16 @@ class Activity:
     def alert_metrics(self, events: Sequence[ActivityEvent]) -> list[Metric | None]:
         """:meth:`alert_metric` of each of ``events``, laps matched in one pass."""
         by_step: dict[int, Lap] = {}
-        for lap in self.laps:
-            by_step.setdefault(lap.step, lap)
+        for x in self.laps:
+            by_step.setdefault(x.step, x)
         out: list[Metric | None] = []
-        for event, lap in zip(events, self.laps_at([e.t for e in events]), strict=True):
+        for event, here in zip(events, self.laps_at([e.t for e in events]), strict=True):
             named = event.data.get("metric")
             if isinstance(named, str) and named in Metric.__members__.values():
                 out.append(Metric(named))
                 continue
-            if lap is None and event.step is not None:
+            lap = here
+            if here is None and event.step is not None:
                 lap = by_step.get(event.step)
             out.append(None if lap is None or lap.target is None else lap.target.metric)
         return out

@@ -247,7 +247,8 @@ def activity_from_messages(
         if speed is None:
             speed = _number(m.get("speed"))
         power = _number(m.get("power"))
-        lap_here = None if laps_here[i] is None else laps[laps_here[i]]
+        k = laps_here[i]
+        lap_here = None if k is None else laps[k]
         records.append(
             Record(
                 t=t,

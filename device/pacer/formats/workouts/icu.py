@@ -141,8 +141,7 @@ class _Line:
     prompts: list[Cue] = field(default_factory=list)
     #: ``- 4x 100m 90% pace``: the step repeated (an inline repeat of one step)
     repeat: int | None = None
-    #: a number out of range was reported on this line (its token dropped)
-    bad: bool = False
+    bad: bool = False  # a number out of range was reported here (its token dropped)
 
 
 _PROMPTS_END = "<!>"
@@ -250,8 +249,7 @@ class _Parser:
                 if sep:
                     ats = [(offset + a.start(), a[1]) for a in _PROMPT_AT.finditer(said)]
                     entry.bad = any([self.too_long(i + 1, col, at) for col, at in ats])
-                    if not entry.bad:
-                        entry.prompts = prompts(said)
+                    entry.prompts = [] if entry.bad else prompts(said)
                     body, offset = rest, offset + len(said) + len(sep)
                 inline = _REPEAT_PREFIX.match(body)
                 if inline:
@@ -344,10 +342,8 @@ class _Parser:
         )
 
     def too_long(self, line: int, offset: int, text: str) -> bool:
-        """Report a number with too many digits in ``text`` (which starts at column
-        ``offset + 1``), before any ``int()`` meets it; True if there is one."""
-        m = long_number(text)
-        if m is not None:
+        """A number of too many digits in ``text`` (at column ``offset + 1``) reported?"""
+        if (m := long_number(text)) is not None:
             self.c.error(self.loc(line, offset + m.start() + 1), out_of_range(m.group(0)))
         return m is not None
 

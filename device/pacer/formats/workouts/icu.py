@@ -78,7 +78,7 @@ from pacer.workout.model import (
     Workout,
 )
 from pacer.workout.profile import Profile
-from pacer.workout.syntax import format_duration, format_target, long_number, out_of_range
+from pacer.workout.syntax import format_duration, format_target
 from pacer.workout.yamlnodes import decode_text
 
 # --- tokens ----------------------------------------------------------------------------
@@ -248,7 +248,9 @@ class _Parser:
                 said, sep, rest = body.partition(_PROMPTS_END)
                 if sep:
                     ats = [(offset + a.start(), a[1]) for a in _PROMPT_AT.finditer(said)]
-                    entry.bad = any([self.too_long(i + 1, col, at) for col, at in ats])
+                    entry.bad = any(
+                        [self.c.too_long(self.loc(i + 1, col + 1), a) for col, a in ats]
+                    )
                     entry.prompts = [] if entry.bad else prompts(said)
                     body, offset = rest, offset + len(said) + len(sep)
                 inline = _REPEAT_PREFIX.match(body)
@@ -263,7 +265,9 @@ class _Parser:
                     entry.repeat = count
                     body, offset = body[inline.end() :], offset + inline.end()
                 tokens, entry.words = tokenize(body, offset)
-                entry.tokens = [t for t in tokens if not self.too_long(i + 1, t.col - 1, t.text)]
+                entry.tokens = [
+                    t for t in tokens if not self.c.too_long(self.loc(i + 1, t.col), t.text)
+                ]
                 entry.bad = entry.bad or len(entry.tokens) < len(tokens)
                 steps[i] = entry
             elif m:
@@ -309,7 +313,7 @@ class _Parser:
             if repeat:
                 close()
                 col = raw.index(stripped) + 1
-                if self.too_long(i + 1, 0, raw):
+                if self.c.too_long(self.loc(i + 1), raw):
                     continue
                 count = int(repeat["n"])
                 if not 1 <= count <= MAX_REPEAT:
@@ -340,12 +344,6 @@ class _Parser:
         return Workout(
             title or workout_name_from_source(self.source), tuple(items), self.sport, desc
         )
-
-    def too_long(self, line: int, offset: int, text: str) -> bool:
-        """A number of too many digits in ``text`` (at column ``offset + 1``) reported?"""
-        if (m := long_number(text)) is not None:
-            self.c.error(self.loc(line, offset + m.start() + 1), out_of_range(m.group(0)))
-        return m is not None
 
     def infer_sport(self, steps: dict[int, _Line]) -> Sport:
         """The sport given (``--sport``), else a guess: bike when a step has a power target,

@@ -17,7 +17,7 @@ from tests.support.paths import EXAMPLES
 
 
 @pytest.mark.parametrize(
-    "text", ["Ease in. Turnover", "Läufer Ø ß", "Спокойно", "Ωμέγα", "→ ≤ ½ ☺"]
+    "text", ["Ease in", "Läufer Ø ß", "Спокойно", "Ωμέγα", "→ ≤ ½ ☺", "مرحبا", "שלום"]
 )
 def test_what_the_font_draws_is_no_problem(text: str) -> None:
     assert screen_problem(text) is None
@@ -29,8 +29,6 @@ def test_what_the_font_draws_is_no_problem(text: str) -> None:
         ("安定 pace", "no glyph for 安定 (drawn as empty boxes)"),
         ("go 🏃🔥", "no glyph for 🏃🔥"),
         ("ก", "no glyph for ก"),
-        ("مرحبا", "right-to-left letters are drawn left to right, Arabic unshaped"),
-        ("שלום", "right-to-left letters"),
     ],
 )
 def test_what_it_cannot_draw_is_named(text: str, says: str) -> None:
@@ -54,13 +52,13 @@ def test_text_warnings_name_each_field() -> None:
     text = (
         "name: 安定 run\nsport: strength\nsteps:\n"
         "  - repeat: 2\n    steps:\n"
-        "      - active: 10m\n        note: 'مرحبا'\n        cues: [{at: 1m, text: go 🏃}]\n"
+        "      - active: 10m\n        note: '加油'\n        cues: [{at: 1m, text: go 🏃}]\n"
         "  - active: 3 sets\n    exercise: Squat\n    reps: 8\n    load: 20 kg 💪\n"
     )
     warnings = text_warnings(load_workout(text, "w.yaml"))
     assert [w.split(" will not show")[0] for w in warnings] == [
         "the name '安定 run'",
-        "step 1 'Active': the note 'مرحبا'",
+        "step 1 'Active': the note '加油'",
         "step 1 'Active': a cue 'go 🏃'",
         "step 3 'Squat': the load '20 kg 💪'",
     ]

@@ -1,15 +1,15 @@
 """What the OLED can draw of a workout's text (pure; reads the shipped font).
 
 The screen has one font, DejaVu Sans Condensed Bold (:data:`pacer.screens.base.FONT_FILE`):
-Latin, Greek, Cyrillic, Armenian, Georgian, arrows, maths and box drawing, most symbols. It
-has no Chinese, Japanese or Korean characters, no Thai or Devanagari and few emoji: a
-character without a glyph is drawn as an empty box. Hebrew and Arabic letters are drawn, but
-left to right, and Arabic unshaped (each letter in its isolated form), unless the device's
-Pillow finds libraqm with FriBiDi at run time (Raspberry Pi OS Lite has no libfribidi):
-Pillow's basic layout does no bidirectional reordering or shaping.
+Latin, Greek, Cyrillic, Armenian, Georgian, Hebrew and Arabic, arrows, maths and box drawing,
+most symbols. It has no Chinese, Japanese or Korean characters, no Thai or Devanagari and few
+emoji: a character without a glyph is drawn as an empty box. Hebrew and Arabic are laid out
+right to left and Arabic shaped by Pillow's Raqm layout, which needs libfribidi at run time
+(``firmware/install.sh`` installs it; without it they come out left to right, unshaped: see
+docs/screens.md).
 
 :func:`text_warnings` names each text of a workout (name, step names, notes, cues, exercise,
-load) that the screen cannot show as written: ``pacer validate`` and ``pacer import`` print
+load) with characters the screen cannot draw: ``pacer validate`` and ``pacer import`` print
 it as a warning; nothing is refused (the report and the host show the text as it is).
 """
 
@@ -26,8 +26,6 @@ from pacer.workout.resolve import step_name
 _PROBE = SMALL * 2
 #: A character no font has (plane 16's last private-use point): drawn as the font's box.
 _NO_GLYPH = "\U0010fffd"
-#: The right-to-left classes of Unicode's bidirectional algorithm (Hebrew; Arabic letters).
-_RTL = frozenset({"R", "AL"})
 
 
 def _drawn(ch: str) -> tuple[object, bytes]:
@@ -46,13 +44,10 @@ def has_glyph(ch: str) -> bool:
 def screen_problem(text: str) -> str | None:
     """What the screen does wrong with ``text``, or None when it shows it as written."""
     missing = list(dict.fromkeys(ch for ch in text if not has_glyph(ch)))
-    problems = []
-    if missing:
-        shown = "".join(missing[:8]) + ("..." if len(missing) > 8 else "")
-        problems.append(f"no glyph for {shown} (drawn as empty boxes)")
-    if any(unicodedata.bidirectional(ch) in _RTL for ch in text):
-        problems.append("right-to-left letters are drawn left to right, Arabic unshaped")
-    return "; ".join(problems) or None
+    if not missing:
+        return None
+    shown = "".join(missing[:8]) + ("..." if len(missing) > 8 else "")
+    return f"no glyph for {shown} (drawn as empty boxes)"
 
 
 def text_warnings(workout: Workout) -> list[str]:

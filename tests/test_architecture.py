@@ -79,9 +79,7 @@ TEST_FOLDERS: dict[str, str] = {
     "golden": "the screens' golden images",
 }
 #: Rooms with no folder of tests of their own: room -> where they are tested.
-ROOMS_WITHOUT_TESTS: dict[str, str] = {
-    "core": "small shared types (clock, errors, samples, actions): every room's tests use them",
-}
+ROOMS_WITHOUT_TESTS: dict[str, str] = {}
 #: The Python of the repository held to MAX_LINES (the package, its tests and tools).
 PYTHON_FOLDERS = ("device", "tests", "benchmarks", "hardware", "firmware", "examples")
 

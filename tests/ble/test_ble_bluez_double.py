@@ -27,6 +27,7 @@ from pacer.ble.pairing import Pairing, save_pairings
 from pacer.ble.radio import scan
 from pacer.ble.session import BleSensors, SessionSettings
 from pacer.core.samples import BatterySample, HeartRateSample, Sample, SensorRole, SensorStatus
+from pacer.core.terminal import escaped, unsafe
 from tests.support.ble_peripherals import foot_pod, heart_rate_strap, speaker
 from tests.support.bluez_double import (
     BlueZDouble,
@@ -35,6 +36,7 @@ from tests.support.bluez_double import (
     release_bleak,
     uuid16,
 )
+from tests.support.hostile import TERMINAL_ATTACKS
 from tests.support.paths import REPO, require_tool
 from tests.support.private_bus import PrivateBus
 
@@ -169,6 +171,29 @@ async def test_cli_scan_prints_a_table(bluez: BlueZDouble, bus: PrivateBus, tmp_
     assert lines[3].startswith("Stryd           C4:7C:8D:6A:00:12  -7")
     assert lines[3].rstrip().endswith("running speed/cadence")
     assert "found Polar H10 1234 F0:13:C3:5A:2B:01" in err.decode()  # progress on stderr
+
+
+async def test_cli_scan_prints_a_hostile_name_escaped(
+    bluez: BlueZDouble, bus: PrivateBus, tmp_path: Path
+) -> None:
+    """Issue 20 D10: a sensor advertising ``\x1b[2J`` or a right-to-left override in its
+    name cleared the screen or reversed the table; the progress line and the table show
+    the name escaped."""
+    name = "".join(f"H{attack}" for attack in TERMINAL_ATTACKS)
+    bluez.add(heart_rate_strap(name=name))
+    env = {**os.environ, "PYTHONPATH": str(REPO / "device"), "DBUS_SYSTEM_BUS_ADDRESS": bus.address}
+    proc = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "pacer.cli", "sensors", "scan", "--timeout", "0.5"),
+        *("--data-dir", str(tmp_path)),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = (b.decode() for b in await proc.communicate())
+    assert proc.returncode == 0, err
+    assert out.splitlines()[2].startswith(f"{escaped(name)}  F0:13:C3:5A:2B:01")
+    assert f"found {escaped(name)} F0:13:C3:5A:2B:01" in err
+    assert not [ch for ch in out + err if unsafe(ch) and ch != "\n"]
 
 
 async def test_paired_strap_streams_at_1_hz(bluez: BlueZDouble) -> None:

@@ -12,6 +12,8 @@ import yaml
 
 from pacer.cli import build_parser, main
 from pacer.cli.device import edit_yaml, render_status
+from pacer.core.terminal import escaped, unsafe
+from tests.support.hostile import TERMINAL_ATTACKS
 from tests.support.paths import EXAMPLES
 from tests.support.serial_rig import Rig, device_rig
 
@@ -190,3 +192,20 @@ def test_edit_yaml_and_render_status() -> None:
     shown = render_status({"hr": 150, "state": "running", "target": {"low": 140.0}})
     assert shown.splitlines()[0].startswith("state")
     assert "target.low  140.0" in shown
+
+
+async def test_sensor_names_from_the_device_are_printed_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 20 D10: a sensor's name comes from its advertisement (or a host's
+    ``sensors.pair``): escape sequences in it reached the terminal raw."""
+    from pacer.ble.pairing import Pairing
+    from pacer.core.samples import SensorRole
+
+    async with device_rig(tmp_path) as rig:
+        name = "".join(f"H{attack}" for attack in TERMINAL_ATTACKS)
+        rig.store.pair(Pairing("AA:BB:CC:DD:EE:01", SensorRole.HR, name))
+        assert await cli(rig, "sensors", "list") == 0
+        out = capsys.readouterr().out
+    assert escaped(name) in out
+    assert not [ch for ch in out if unsafe(ch) and ch != "\n"]

@@ -29,9 +29,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pacer.cli import main
+from pacer.core.terminal import escaped, unsafe
+from tests.support.hostile import NUMBER_FIELDS
 from tests.support.paths import EXAMPLES, FIT_FIXTURES
 
 STEP_UP = str(EXAMPLES / "step-up-run.yaml")
+STEP_UP_TEXT = (EXAMPLES / "step-up-run.yaml").read_text()
 MAX_CPU_S = 2.0
 MAX_MEMORY = 200 << 20
 
@@ -48,8 +51,19 @@ WORKOUT_COMMANDS: dict[str, Argv] = {
     "sim --profile": lambda f, out: ["sim", STEP_UP, "--profile", f, "--fast", "--quiet"],
     "replay --workout": lambda f, out: ["replay", f, "--workout", f, "--quiet"],
 }
+
+
+def open_workout(out: Path) -> str:
+    """A workout of one open step, which never ends on its own: a replay against it runs
+    to the end of the recording, however far away that is (issue 20 D4)."""
+    path = out / "open.yaml"
+    path.write_text("name: open\nsport: run\nsteps:\n  - active: open\n    target: Z2\n")
+    return str(path)
+
+
 ACTIVITY_COMMANDS: dict[str, Argv] = {
     "replay": lambda f, out: ["replay", f, "--workout", STEP_UP, "--quiet"],
+    "replay open": lambda f, out: ["replay", f, "--workout", open_workout(out), "--quiet"],
     "export": lambda f, out: ["export", f, "--format", "tcx", "-o", str(out / "a.tcx")],
     "report": lambda f, out: ["report", f],
 }
@@ -61,6 +75,7 @@ class Outcome:
     code: int
     err: str
     cpu_s: float
+    out: str = ""
 
 
 def run_cli(argv: list[str]) -> Outcome:
@@ -68,12 +83,14 @@ def run_cli(argv: list[str]) -> Outcome:
     start = time.process_time()
     with redirect_stdout(out), redirect_stderr(err):
         code = main(argv)
-    return Outcome(code, err.getvalue(), time.process_time() - start)
+    return Outcome(code, err.getvalue(), time.process_time() - start, out.getvalue())
 
 
-def check(name: str, data: bytes, workdir: Path, suffix: str = ".dat") -> Outcome:
+def check(
+    name: str, data: bytes, workdir: Path, suffix: str = ".dat", stem: str = "input"
+) -> Outcome:
     """Write ``data``, run command ``name`` on it, assert the contract, return the outcome."""
-    path = workdir / f"input{suffix}"
+    path = workdir / f"{stem}{suffix}"
     path.write_bytes(data)
     argv = COMMANDS[name](str(path), workdir)
     outcome = run_cli(argv)
@@ -81,8 +98,12 @@ def check(name: str, data: bytes, workdir: Path, suffix: str = ".dat") -> Outcom
     allowed = {0, 1, 2} if name.startswith("replay") else {0, 2}
     assert outcome.code in allowed, (argv, outcome)
     if outcome.code == 2:
-        assert str(path) in outcome.err, f"{argv}: the message does not name the file: {outcome}"
+        named = escaped(str(path)) in outcome.err
+        assert named, f"{argv}: the message does not name the file: {outcome}"
         assert "Traceback" not in outcome.err
+    # issue 20 D10: whatever the file held, nothing a terminal acts on is printed raw
+    raw = [ch for ch in outcome.err + outcome.out if unsafe(ch) and ch != "\n"]
+    assert not raw, (argv, raw[:5], outcome)
     assert outcome.cpu_s < MAX_CPU_S, (argv, outcome.cpu_s)
     TALLY["cases"] += 1
     if outcome.cpu_s > TALLY["worst_s"]:
@@ -248,7 +269,18 @@ def test_deep_nesting(workdir: Path, name: str, kind: str, n: int) -> None:
     assert check(name, deep(kind, n), workdir).code == 2
 
 
-HUGE = ["1e400", "-1e400", "nan", "inf", "1e308", "99999999999999999999999999", "-0", "1e-400"]
+HUGE = [
+    "1e400",
+    "-1e400",
+    "nan",
+    "inf",
+    "1e308",
+    "99999999999999999999999999",
+    "-0",
+    "1e-400",
+    "10000000",
+    "1e10",
+]
 
 
 @settings(max_examples=16, deadline=None, suppress_health_check=list(HealthCheck))
@@ -501,9 +533,12 @@ async def test_device_pushes_of_bad_files_are_located_errors(
     huge = tmp_path / "huge.yaml"
     with huge.open("wb") as f:
         f.truncate(45 << 20)
+    long = tmp_path / "long.yaml"  # issue 20 D2: exit 1 with a traceback
+    long.write_text(NUMBER_FIELDS[0].text("1" * 400))
     cases = [
         (["profile", "push", str(bad)], f"{bad}:1:1: not a UTF-8 text file"),
         (["push", str(huge)], f"{huge}:1:1: file too large (47185920 bytes; the limit is 1 MiB)"),
+        (["push", str(long)], f"{long}:4:13: number 111111...1111 (400 digits) is out of range"),
     ]
     async with device_rig(tmp_path) as rig:
         for argv, message in cases:

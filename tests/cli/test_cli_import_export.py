@@ -117,3 +117,21 @@ def test_the_fit_sdk_is_imported_only_when_a_fit_file_is_read_or_written() -> No
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_a_newline_in_the_source_file_name_cannot_inject_yaml_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 20 D11: the file name went into the header comment raw, so a name holding
+    ``\\nsteps: []\\n`` wrote YAML lines of its own. Each header line is one comment now."""
+    source = tmp_path / "easy\nsteps: []\nname: pwned\x1b[2J.txt"
+    source.write_text("- 10m 200w\n")
+    out = tmp_path / "w.yaml"
+    assert main(["import", str(source), "-o", str(out)]) == 0
+    text = out.read_text()
+    header = text.split("\nname:", 1)[0].splitlines()
+    assert header
+    assert all(line.startswith("# ") for line in header), header
+    assert "easy\\nsteps: []\\nname: pwned\\x1b[2J.txt" in header[0]
+    assert load_workout(text, str(out)).name == "easy steps: [] name: pwned [2J"
+    assert "\x1b" not in capsys.readouterr().err

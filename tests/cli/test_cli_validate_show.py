@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
@@ -10,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from pacer.cli import main
+from pacer.core.terminal import escaped, unsafe
+from tests.support.hostile import TERMINAL_ATTACKS
 from tests.support.paths import EXAMPLES, REPO
 
 
@@ -177,3 +181,39 @@ def test_sim_refuses_a_workout_the_profile_lacks_a_value_for(
         f"{workout}:1:1: this workout needs ftp in the athlete profile "
         "(ramp 50% FTP to 75% FTP in step 1); add it and try again"
     )
+
+
+# --- issue 20 D10, D12: what a folder holds -------------------------------------------------
+
+
+@pytest.mark.timeout(20)
+def test_validate_dir_skips_a_fifo_with_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A FIFO named *.yaml in the folder hung ``validate DIR`` (open blocks for a writer):
+    only regular files are read; the FIFO is skipped with a note, the others checked."""
+    (tmp_path / "run.yaml").write_bytes((EXAMPLES / "step-up-run.yaml").read_bytes())
+    os.mkfifo(tmp_path / "pipe.yaml")
+    (tmp_path / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    assert main(["validate", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert f"{tmp_path / 'run.yaml'}: ok: 'Step-up run 1:20'" in out
+    assert f"{tmp_path / 'pipe.yaml'}: note: skipped, not a regular file (a FIFO)" in err
+    assert f"{tmp_path / 'gone.yaml'}: note: skipped, not a regular file (a broken link)" in err
+
+
+@pytest.mark.parametrize("attack", TERMINAL_ATTACKS)
+def test_validate_dir_prints_hostile_file_names_and_quoted_text_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], attack: str
+) -> None:
+    good = tmp_path / f"good{attack}.yaml"
+    good.write_bytes((EXAMPLES / "step-up-run.yaml").read_bytes())
+    bad = tmp_path / f"bad{attack}.yaml"
+    bad.write_text(f"name: x\nsteps:\n  - active: {json.dumps(f'10{attack}x')}\n")  # YAML escapes
+    assert main(["validate", str(tmp_path)]) == 2
+    out, err = capsys.readouterr()
+    shown = escaped(attack)
+    assert f"good{shown}.yaml: ok:" in out
+    assert f"bad{shown}.yaml:3:" in err
+    assert f"'10{shown}x' is not a duration" in err
+    assert not [ch for ch in out + err if unsafe(ch) and ch != "\n"]

@@ -34,6 +34,7 @@ from pacer.workout.model import (
 )
 from pacer.workout.profile import load_profile
 from pacer.workout.resolve import resolve_target
+from tests.support.hostile import LONG_DIGITS, NUMBER_FIELDS, NumberField
 from tests.support.paths import EXAMPLES
 
 PROFILE = load_profile((EXAMPLES / "profile.yaml").read_text(), "profile.yaml")
@@ -403,3 +404,28 @@ def test_a_sport_given_is_taken_not_guessed() -> None:
     guessed = import_workout(b"Run power\n\n- 20m 250w\n", "w.txt")
     assert guessed.workout.sport is Sport.BIKE
     assert "--sport run" in str(guessed.warnings[0])
+
+
+# --- issue 20 D2: a number with more digits than any workout needs -----------------------
+
+
+@pytest.mark.parametrize(
+    "field", [f for f in NUMBER_FIELDS if f.suffix == ".txt"], ids=lambda f: f.what
+)
+@pytest.mark.parametrize("digits", LONG_DIGITS, ids=lambda d: f"{len(d)} digits")
+def test_a_number_with_too_many_digits_is_out_of_range_where_it_is(
+    field: NumberField, digits: str
+) -> None:
+    """400 digits was an OverflowError traceback, 5,000 a ValueError; now one error at
+    the number's own line and column, and nothing else about that step."""
+    with pytest.raises(InputErrors) as info:
+        import_workout(field.text(digits).encode(), "w.txt")
+    (error,) = info.value.errors
+    assert str(error).startswith(f"w.txt:{field.where}: number ")
+    assert f"({len(digits)} digits) is out of range (at most 9 digits)" in str(error)
+
+
+def test_a_long_number_in_a_note_is_kept_as_text() -> None:
+    """Only the numbers pacer reads are bounded: a phone number in a step's note is text."""
+    result = import_workout(b"- 10m Z2 HR call 00441234567890\n", "w.txt")
+    assert "00441234567890" in (result.workout.items[0].note or "")

@@ -34,9 +34,11 @@ from pacer.link.service import DeviceService
 from pacer.link.session import Session
 from pacer.sim.clock import SimClock
 from pacer.storage.store import Store
+from tests.support.hostile import LONG_DIGITS, NUMBER_FIELDS, NumberField
 from tests.support.paths import EXAMPLES
 from tests.support.serial_rig import FakeEngine
 
+YAML_NUMBERS = [f for f in NUMBER_FIELDS if f.suffix == ".yaml"]
 SHORT = (EXAMPLES / "step-up-run-30min.yaml").read_text()
 PROFILE = (EXAMPLES / "profile.yaml").read_text()
 LIMITS = Limits(max_line_bytes=4096, max_depth=16, max_text_bytes=2048, max_chunk_bytes=512)
@@ -155,7 +157,11 @@ ARGS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "workout.put": {
         "name": name_s,
         "text": st.sampled_from(["", "steps: []\n", "name: x\nsteps:\n  - warmup: 5m\n", SHORT])
-        | odd_text,
+        | odd_text
+        # issue 20 D2: a number of too many digits in any field (within the fuzz's limits)
+        | st.builds(
+            lambda f, n: f.text("7" * n), st.sampled_from(YAML_NUMBERS), st.integers(10, 1500)
+        ),
     },
     "sensors.pair": {
         "address": st.sampled_from(["AA:BB:CC:DD:EE:FF", "aa:bb:cc:dd:ee:01", "zz"]) | odd_text,
@@ -530,6 +536,34 @@ def run_fuzz(
     assert cases["internal"] == 0
     assert cases["errors"] > 0
     assert cases["replies"] > cases["errors"]  # some inputs were accepted too
+
+
+@pytest.mark.parametrize("field", YAML_NUMBERS, ids=lambda f: f.what)
+@pytest.mark.parametrize("digits", LONG_DIGITS, ids=lambda d: f"{len(d)} digits")
+def test_workout_put_of_a_too_long_number_is_invalid_not_internal(
+    tmp_path: Path, field: NumberField, digits: str
+) -> None:
+    """Issue 20 D2: ``workout.put`` answered ``internal`` (an OverflowError at 400 digits, a
+    ValueError at 5,000). Now an error naming the line, with the request's id, under the
+    device's real limits, and the store unchanged."""
+    seeded = Seeded(tmp_path)
+    try:
+        session = make_service(seeded.store, Limits()).session()
+        args = {"name": "long", "text": field.text(digits)}
+        line = json.dumps({"id": 7, "op": "workout.put", "args": args}).encode()
+        before = seeded.before()
+        got = asyncio.run(exchange(session, line + b"\n", [len(line) + 1]))
+        cases = {"replies": 0, "errors": 0, "internal": 0}
+        (message,) = check_replies(seeded, line, got, before, cases)
+        session.close()
+    finally:
+        seeded.close()
+    assert isinstance(message, ErrorReply), message
+    assert message.id == 7
+    assert message.error.code == "invalid_workout", message.error
+    (detail,) = message.error.details
+    assert str(detail.line) == field.where.split(":")[0], detail
+    assert f"({len(digits)} digits) is out of range" in detail.message, detail
 
 
 def test_fuzz_server_input(tmp_path: Path, record_property: Callable[[str, object], None]) -> None:

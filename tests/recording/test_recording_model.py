@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pacer.engine.events import EventType
 from pacer.engine.snapshot import TargetStatus
@@ -12,13 +14,14 @@ from pacer.recording.model import (
     EventKind,
     Lap,
     Record,
+    first_laps,
     laps_from_events,
     pause_intervals,
     record_seconds,
     timer_of,
     with_targets,
 )
-from pacer.recording.summary import activity_summary, lap_summaries
+from pacer.recording.summary import activity_summary, lap_summaries, summarize
 from pacer.workout.model import Intensity
 from pacer.workout.resolve import Metric, ResolvedTarget
 from tests.support.activity_factory import step_up
@@ -124,3 +127,37 @@ def test_a_foreign_ride_is_judged_against_the_ramp_where_it_is() -> None:
     (holds,) = lap_summaries(ride([150.0] * 100))
     assert holds.in_s == pytest.approx(5.0, abs=1)  # the band leaves 150 W after ~5 %
     assert holds.under_s == pytest.approx(95.0, abs=1)
+
+
+# --- issue 20 D5: laps matched to records in one pass ------------------------------------
+
+lap_spans = st.lists(st.tuples(st.integers(-5, 60), st.integers(0, 30)), max_size=12).map(
+    lambda spans: [Lap(i, f"L{i}", Intensity.ACTIVE, a, a + d) for i, (a, d) in enumerate(spans)]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(laps=lap_spans, times=st.lists(st.integers(-10, 100) | st.floats(-10, 100), max_size=40))
+def test_first_laps_is_the_first_lap_that_contains_each_time(
+    laps: list[Lap], times: list[float]
+) -> None:
+    """The one-pass sweep agrees with asking every lap, in order, for every time: laps that
+    overlap, touch, are empty or out of order (a foreign file's) included."""
+    want = [next((k for k, lap in enumerate(laps) if lap.contains(t)), None) for t in times]
+    assert first_laps(times, laps) == want
+
+
+def test_records_and_events_by_lap_match_each_laps_own_records() -> None:
+    activity = step_up()
+    assert activity.records_by_lap() == [activity.lap_records(lap) for lap in activity.laps]
+    assert activity.events_by_lap() == [activity.lap_events(lap) for lap in activity.laps]
+    alerts = [e for e in activity.events if e.is_alert]
+    assert alerts
+    assert activity.alert_metrics(alerts) == [activity.alert_metric(e) for e in alerts]
+
+
+def test_a_lap_summary_per_step_is_unchanged_by_the_one_pass() -> None:
+    """lap_summaries (one pass) gives what summarising each lap's own records did."""
+    activity = step_up()
+    want = [summarize(activity, lap, activity.lap_records(lap)) for lap in activity.laps]
+    assert lap_summaries(activity) == want

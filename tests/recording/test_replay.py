@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,10 +14,14 @@ from hypothesis import strategies as st
 from pacer.cli import main
 from pacer.core.samples import HeartRateSample
 from pacer.engine.events import EngineEvent, EventType
+from pacer.formats.activities.csvfile import read_csv
 from pacer.formats.activities.fitreader import read_fit_file
-from pacer.recording.feed import replay_feed
+from pacer.recording.feed import QUIET_S, replay_feed
 from pacer.recording.replay import replay
+from pacer.workout.fileformat import load_workout
 from pacer.workout.model import Cue, Sport
+from pacer.workout.profile import load_profile
+from pacer.workout.resolve import ResolvedWorkout, resolve
 from tests.support.paths import EXAMPLES, require_fit_fixtures
 from tests.support.sim_recording import recorded_step_up, step_up_workout
 
@@ -179,3 +184,47 @@ def test_a_long_pause_is_skipped_not_replayed_second_by_second() -> None:
     assert ticks[-1].t == week + 10  # the run goes on after the pause, to its end
     fed = {tick.t for tick in ticks if tick.samples}
     assert {r.t for r in records} <= fed  # every record arrives at its second
+
+
+# --- issue 20 D4: a gap is one event, not a loop over its seconds ------------------------
+
+
+def _open_workout() -> ResolvedWorkout:
+    """One open step: the workout never ends on its own, so the replay runs to the end of
+    the recording (the case that took hours)."""
+    text = "name: open\nsport: run\nsteps:\n  - active: open\n    target: Z2\n"
+    profile = load_profile((EXAMPLES / "profile.yaml").read_bytes(), "profile.yaml")
+    return resolve(load_workout(text, "open.yaml", profile=profile), profile)
+
+
+@pytest.mark.parametrize("gap", [10**4, 10**7, 10**10])
+def test_a_gap_costs_ticks_in_proportion_to_rows_not_seconds(gap: int) -> None:
+    """A 2-row CSV (t = 0 and t = gap) was one tick per second: > 30 s for 10^7 and hours
+    for 10^10. The feed now ticks the quiet minute after the data stops, then jumps."""
+    activity = read_csv(f"t,hr,speed\n0,140,3\n{gap},141,3\n".encode(), "gap.csv")
+    ticks = list(replay_feed(activity))
+    assert len(ticks) <= QUIET_S + 20 + 2, len(ticks)
+    assert ticks[-1].t == gap + 1  # the end of the recording is reached all the same
+    assert gap in [t.t for t in ticks if t.samples]  # the second row's sample arrives
+    result = replay(activity, _open_workout())
+    assert not result.completed
+    assert result.seconds == gap + 1
+    lost = [e for e in result.events if e.type is EventType.SENSOR_LOST]
+    assert lost
+    assert lost[0].t < 30  # the strap is seen to go silent at its own second
+
+
+def test_jumping_a_gap_decides_exactly_what_ticking_through_it_does() -> None:
+    """A 20-minute hole in pacer's own recording of the step-up run (the strap and the pod
+    silent from 25:00 to 45:00): every event, its time and the summary are the same as when
+    every second of the hole is ticked."""
+    activity, _sim = recorded_step_up()
+    holed = replace(activity, records=tuple(r for r in activity.records if not 1500 <= r.t < 2700))
+    workout = step_up_workout()
+    jumped = replay(holed, workout)
+    ticked = replay(holed, workout, quiet_s=math.inf)
+    assert [e.to_json() for e in jumped.events] == [e.to_json() for e in ticked.events]
+    assert jumped.summary == ticked.summary
+    assert (jumped.seconds, jumped.completed) == (ticked.seconds, ticked.completed)
+    # and the hole was jumped: far fewer ticks than seconds
+    assert len(list(replay_feed(holed))) < len(list(replay_feed(holed, quiet_s=math.inf))) - 1000

@@ -23,6 +23,7 @@ from pacer.workout.model import (
 from pacer.workout.profile import Profile
 from pacer.workout.resolve import missing_profile_values, resolve
 from pacer.workout.yamlnodes import MAX_FILE_BYTES
+from tests.support.hostile import LONG_DIGITS, NUMBER_FIELDS, NumberField
 from tests.support.paths import EXAMPLES
 
 
@@ -278,3 +279,35 @@ def test_a_sprint_and_a_long_workout_load_with_warnings() -> None:
     assert errors_of("name: x\nsteps:\n  - active: 10s\n    target: 1001% FTP\n") == [
         "w.yaml:4:13: % FTP 1001 is not plausible (1 to 1000)"
     ]
+
+
+# --- issue 20 D2: a number with more digits than any workout needs -----------------------
+
+YAML_NUMBERS = [f for f in NUMBER_FIELDS if f.suffix == ".yaml"]
+
+
+@pytest.mark.parametrize("field", YAML_NUMBERS, ids=lambda f: f.what)
+@pytest.mark.parametrize("digits", LONG_DIGITS, ids=lambda d: f"{len(d)} digits")
+def test_a_number_with_too_many_digits_is_out_of_range_on_its_line(
+    field: NumberField, digits: str
+) -> None:
+    """400 digits was an OverflowError, 5,000 a ValueError (int()'s digit limit)."""
+    with pytest.raises(InputErrors) as info:
+        load_workout(field.text(digits), "w.yaml")
+    (error,) = info.value.errors
+    assert error.location is not None
+    assert f"{error.location.source}:{error.location.line}" == f"w.yaml:{field.where.split(':')[0]}"
+    assert f"({len(digits)} digits) is out of range (at most 9 digits)" in error.message
+    assert len(error.message) < 120  # the number is shortened, not echoed
+
+
+@pytest.mark.parametrize("field", YAML_NUMBERS, ids=lambda f: f.what)
+def test_nine_digits_are_still_read_as_a_number(field: NumberField) -> None:
+    """The bound is on digits only: a 9-digit number gets the field's own plausibility
+    message (or loads), never "out of range"."""
+    errors: list[str] = []
+    try:
+        load_workout(field.text("1" * 9), "w.yaml")
+    except InputErrors as exc:
+        errors = [str(e) for e in exc.errors]
+    assert not [e for e in errors if "digits" in e]

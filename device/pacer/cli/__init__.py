@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 from pacer import __version__
 from pacer.core.errors import PacerError
+from pacer.core.terminal import escaped
 
 #: Sub-command modules, in the order ``pacer --help`` lists them.
 COMMANDS: tuple[str, ...] = (
@@ -83,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
         return code
     except PacerError as exc:
-        print(f"pacer: {exc}", file=sys.stderr)
+        print(f"pacer: {escaped(str(exc), newlines=True)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

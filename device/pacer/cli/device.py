@@ -15,6 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pacer.core.terminal import escaped
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.link.host import DeviceClient
 
@@ -173,21 +175,21 @@ def _info(client: DeviceClient, args: argparse.Namespace) -> int:
     activities = client.activities()
     status = client.status()
     new = sum(1 for a in activities if not a["downloaded"])
-    print(f"pacer on {client.port}")
-    print(f"  device id:   {info['device_id']}")
-    print(f"  software:    {info['software']} (protocol {info['protocol']})")
+    print(f"pacer on {escaped(client.port)}")
+    print(f"  device id:   {escaped(str(info['device_id']))}")
+    print(f"  software:    {escaped(str(info['software']))} (protocol {info['protocol']})")
     print(f"  clock:       {_when(float(info['time']))} ({offset:+.1f} s from this computer)")
     print(
         f"  workouts:    {len(workouts['workouts'])} of {workouts['max']}"
-        f" (selected: {workouts['selected'] or '-'})"
+        f" (selected: {escaped(str(workouts['selected'] or '-'))})"
     )
     print(f"  activities:  {len(activities)} ({new} not downloaded)")
-    print(f"  state:       {status.get('state', '?')}")
+    print(f"  state:       {escaped(str(status.get('state', '?')))}")
     if "secret.list" in info.get("capabilities", []):
         from pacer.cli.device_sync import render
 
         keys = render(client.request(Op.SECRET_LIST)["secrets"]).replace("\n", "; ")
-        print(f"  sync keys:   {keys}")
+        print(f"  sync keys:   {escaped(keys)}")
     if abs(offset) > 2:
         print("  (run 'pacer device time-sync' to set its clock)")
     return 0
@@ -218,7 +220,10 @@ def _push(client: DeviceClient, args: argparse.Namespace) -> int:
     for path in args.files:
         name = path.stem
         if not NAME_RE.fullmatch(name):
-            print(f"{path}: cannot be a workout name ({NAME_RULE}); rename it", file=sys.stderr)
+            print(
+                f"{escaped(str(path))}: cannot be a workout name ({NAME_RULE}); rename it",
+                file=sys.stderr,
+            )
             failed = True
             continue
         try:
@@ -230,7 +235,7 @@ def _push(client: DeviceClient, args: argparse.Namespace) -> int:
             text = data.decode("utf-8")
         except InputErrors as exc:
             for error in exc.errors:
-                print(error, file=sys.stderr)
+                print(escaped(str(error)), file=sys.stderr)
             failed = True
             continue
         checked.append((path, name, text, summary(workout)))
@@ -245,12 +250,13 @@ def _push(client: DeviceClient, args: argparse.Namespace) -> int:
             status = 2
             if exc.code == ErrorCode.INVALID_WORKOUT and exc.details:
                 for d in exc.details:
-                    print(f"{path}:{d.line}:{d.col}: {d.message} (on the device)", file=sys.stderr)
+                    where = f"{path}:{d.line}:{d.col}"
+                    print(escaped(f"{where}: {d.message} (on the device)"), file=sys.stderr)
             else:
-                print(f"{path}: {exc}", file=sys.stderr)
+                print(escaped(f"{path}: {exc}"), file=sys.stderr)
             continue
         verb = "replaced" if result["replaced"] else "added"
-        print(f"{verb} {name} ({_size(int(result['bytes']))}): {line}")
+        print(escaped(f"{verb} {name} ({_size(int(result['bytes']))}): {line}"))
     return status
 
 
@@ -292,13 +298,13 @@ def _select(client: DeviceClient, args: argparse.Namespace) -> int:
 
 def _start(client: DeviceClient, args: argparse.Namespace) -> int:
     result = client.start(args.name)
-    print(f"started {result['running']}")
+    print(f"started {escaped(str(result['running']))}")
     return 0
 
 
 def _stop(client: DeviceClient, args: argparse.Namespace) -> int:
     result = client.stop()
-    print(f"stopped {result['stopped']}")
+    print(f"stopped {escaped(str(result['stopped']))}")
     return 0
 
 
@@ -333,7 +339,7 @@ def _profile(client: DeviceClient, args: argparse.Namespace) -> int:
         load_profile(text, source=source)
     except InputErrors as exc:
         for error in exc.errors:
-            print(str(error), file=sys.stderr)
+            print(escaped(str(error)), file=sys.stderr)
         return 1
     client.profile_put(text)
     print(f"profile stored ({_size(len(text.encode()))})")
@@ -421,14 +427,14 @@ def _sensors(client: DeviceClient, args: argparse.Namespace) -> int:
             req["cadence_unit"] = args.cadence_unit
         result = client.request(Op.SENSORS_PAIR, req)
         for old in result["replaced"]:
-            print(f"replaced {old['role']} {old['address']}")
-        print(f"paired {result['paired']['role']} {result['paired']['address']}")
+            print(escaped(f"replaced {old['role']} {old['address']}"))
+        print(escaped(f"paired {result['paired']['role']} {result['paired']['address']}"))
         return 0
     if len(args.items) != 1:
         raise ConfigError("sensors forget ADDRESS")
     result = client.request(Op.SENSORS_FORGET, {"address": args.items[0]})
     for p in result["forgotten"]:
-        print(f"forgot {p['role']} {p['address']}")
+        print(escaped(f"forgot {p['role']} {p['address']}"))
     return 0
 
 

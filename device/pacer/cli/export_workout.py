@@ -59,20 +59,25 @@ def run(args: argparse.Namespace) -> int:
 
     from pacer.cli.files import write_bytes
     from pacer.cli.validate import profile_for, read_bytes
+    from pacer.core.errors import InputErrors, WorkoutError
+    from pacer.core.terminal import escaped
     from pacer.formats.workouts.fit_export import encode_fit_workout
     from pacer.workout.fileformat import load_workout
 
     source = Path(args.file)
     profile = profile_for(source, args.profile)
     workout = load_workout(read_bytes(source), args.file, profile=profile)
-    export = encode_fit_workout(workout, profile, created=datetime.now(UTC))
+    try:
+        export = encode_fit_workout(workout, profile, created=datetime.now(UTC))
+    except InputErrors as exc:  # "step 2: ...": say which file
+        raise InputErrors([WorkoutError(f"{args.file}: {e}") for e in exc.errors]) from None
     for warning in export.warnings:
-        print(f"{args.file}: warning: {warning}", file=sys.stderr)
+        print(escaped(f"{args.file}: warning: {warning}"), file=sys.stderr)
     out = args.output or str(Path(args.file).with_suffix(f".{args.format}"))
     write_bytes(out, export.data)
     if out != "-":
         print(
-            f"wrote {out}: {export.steps} FIT steps, {len(export.warnings)} warnings",
+            f"wrote {escaped(out)}: {export.steps} FIT steps, {len(export.warnings)} warnings",
             file=sys.stderr,
         )
     return 0

@@ -74,9 +74,11 @@ def run(args: argparse.Namespace) -> int:
     from pacer.cli.files import write_bytes
     from pacer.cli.validate import profile_for, read_bytes
     from pacer.core.errors import InputErrors, Location, WorkoutError
+    from pacer.core.terminal import escaped
     from pacer.formats.workouts import import_workout
     from pacer.formats.workouts.common import MAX_IMPORT_BYTES
     from pacer.formats.workouts.written import imported_text
+    from pacer.screens.glyphs import text_warnings
     from pacer.workout.fileformat import dump_workout, load_workout
     from pacer.workout.model import PaceUnit, Sport
 
@@ -91,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         sport=Sport(args.sport) if args.sport else None,
     )
     notes = [str(w) for w in result.warnings]
+    notes += [f"{args.file}: warning: {w}" for w in text_warnings(result.workout)]
     if profile is not None:
         try:
             load_workout(dump_workout(result.workout), args.output or "<output>", profile=profile)
@@ -114,12 +117,14 @@ def run(args: argparse.Namespace) -> int:
             ]
         ) from None
     for note in notes:
-        print(note, file=sys.stderr)
+        print(escaped(note), file=sys.stderr)
+    # the header is one comment line each (header_lines): a newline in a file name or a
+    # note must not start a YAML line
     write_bytes(args.output or "-", data)
     if args.output:
         steps = sum(1 for _ in _steps(result.workout.items))
         said = f"{len(notes)} warning" + ("" if len(notes) == 1 else "s")
-        print(f"wrote {args.output}: {steps} steps, {said}", file=sys.stderr)
+        print(f"wrote {escaped(args.output)}: {steps} steps, {said}", file=sys.stderr)
     return 0
 
 

@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from pacer.cli.reporting import title
     from pacer.cli.sim import load
     from pacer.core.errors import ConfigError
+    from pacer.core.terminal import escaped
     from pacer.engine.events import EngineEvent
     from pacer.engine.summary import format_summary
     from pacer.engine.text import QUIET, describe
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(
             f"replaying {title(activity)} ({format_clock(activity.duration)}, "
-            f"{len(activity.records)} records, {activity.device}) against "
+            f"{len(activity.records)} records, {escaped(activity.device)}) against "
             f"{workout.name}: {count} steps"
         )
     warning = sport_warning(activity, workout)

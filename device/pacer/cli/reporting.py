@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pacer.core.terminal import escaped
 from pacer.core.textable import table
 from pacer.engine.events import EventType
 from pacer.engine.snapshot import TargetStatus
@@ -123,7 +124,7 @@ def _row(activity: Activity, number: str, name: str, target: str, s: Summary) ->
 def title(activity: Activity) -> str:
     when = datetime.fromtimestamp(activity.start, UTC).strftime("%Y-%m-%d %H:%M UTC")
     name = activity.workout or f"{activity.sport.value} activity"
-    return f"{name}, {when}"
+    return escaped(f"{name}, {when}")  # a foreign file's workout name
 
 
 def report_text(activity: Activity) -> str:
@@ -141,7 +142,7 @@ def report_text(activity: Activity) -> str:
         "Alerts: ▲ over, ▼ under, △ predicted over.",
     ]
     if activity.device != "pacer":
-        lines.insert(1, f"recorded by {activity.device}")
+        lines.insert(1, f"recorded by {escaped(activity.device)}")
     return "\n".join(lines)
 
 

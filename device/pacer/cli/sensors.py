@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pacer.core.terminal import escaped
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pacer.ble.pairing import Pairing
     from pacer.ble.radio import Advert
@@ -146,13 +148,14 @@ def run_scan(args: argparse.Namespace) -> int:
     paired = {p.address: p.role.value for p in load_pairings(_data_dir(args))}
 
     def progress(advert: Advert) -> None:
-        print(f"  found {advert.name or '(no name)'} {advert.address}", file=sys.stderr)
+        name = escaped(advert.name or "(no name)")
+        print(f"  found {name} {escaped(advert.address)}", file=sys.stderr)
 
     print(f"Scanning for {args.timeout:g} s ...", file=sys.stderr)
     try:
         adverts = asyncio.run(scan(args.timeout, adapter=args.adapter, on_found=progress))
     except HardwareError as exc:
-        print(f"pacer: {exc}", file=sys.stderr)
+        print(f"pacer: {escaped(str(exc))}", file=sys.stderr)
         print(
             "Is there a Bluetooth adapter, and is bluetoothd running? "
             "(systemctl status bluetooth; bluetoothctl show)",
@@ -222,4 +225,4 @@ def run_list(args: argparse.Namespace) -> int:
 
 def _describe(p: Pairing) -> str:
     name = f" ({p.name})" if p.name else ""
-    return f"{p.address}{name} as {p.role.value}"
+    return escaped(f"{p.address}{name} as {p.role.value}")

@@ -18,9 +18,11 @@ targets, ranges with min > max, implausible values, repeats nested too deep, and
 athlete profile does not define. Every problem is printed as FILE:LINE:COL: message, so
 editors can jump to it. A folder stands for the .yaml/.yml files inside it, recursively.
 
-What is allowed but unusual (power above 400 % FTP, a workout over 8 hours) is printed as a
-warning; targets that need a value the profile lacks (ftp, lthr, a reference pace) as a
-note saying what to add. Neither changes the exit status.
+What is allowed but unusual (power above 400 % FTP, a workout over 8 hours, text the
+device's screen cannot draw as written: CJK, most emoji, right-to-left scripts) is printed
+as a warning; targets that need a value the profile lacks (ftp, lthr, a reference pace) as
+a note saying what to add. Neither changes the exit status. A folder's entries that are
+not regular files (a FIFO, a socket) are skipped with a note.
 
 The profile is --profile, else a profile.yaml beside the workout, else the built-in
 default (5 zones of max HR 190). A file without 'steps' that looks like a profile is
@@ -97,26 +99,54 @@ def load_resolved(
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files as given; a folder as the .yaml/.yml files inside it, recursively, in order."""
+    """Files as given; a folder as the .yaml/.yml files inside it, recursively, in order.
+    In a folder only regular files are read: anything else named ``*.yaml`` (a FIFO, which
+    would block the read forever, a socket, a device) is skipped with a note on stderr."""
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")))
+            for p in sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")):
+                if p.is_file():
+                    out.append(p)
+                elif not p.is_dir():
+                    print(f"{shown(p)}: note: skipped, {_not_regular(p)}", file=sys.stderr)
         else:
             out.append(path)
     return out
 
 
+def _not_regular(path: Path) -> str:
+    import stat
+
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    kinds = {stat.S_ISFIFO: "a FIFO", stat.S_ISSOCK: "a socket", stat.S_ISCHR: "a device"}
+    kinds |= {stat.S_ISBLK: "a device", stat.S_ISLNK: "a broken link"}
+    kind = next((name for test, name in kinds.items() if test(mode)), "not a file")
+    return f"not a regular file ({kind})"
+
+
+def shown(text: object) -> str:
+    """A file name or message as printed: :func:`pacer.core.terminal.escaped`."""
+    from pacer.core.terminal import escaped
+
+    return escaped(str(text))
+
+
 def remarks(path: Path, workout: Workout, profile: Profile) -> list[str]:
     """Warnings (allowed but unusual) and the note of what the profile lacks, one per line."""
+    from pacer.screens.glyphs import text_warnings
     from pacer.workout.fileformat import workout_warnings
     from pacer.workout.resolve import missing_profile_values
 
-    lines = [f"{path}: warning: {w}" for w in workout_warnings(workout)]
+    warnings = [*workout_warnings(workout), *text_warnings(workout)]
+    lines = [f"{shown(path)}: warning: {shown(w)}" for w in warnings]
     missing = missing_profile_values(workout, profile)
     if missing:
         lines.append(
-            f"{path}: note: targets that need {', '.join(missing)} are shown as written; "
+            f"{shown(path)}: note: targets that need {', '.join(missing)} are shown as written; "
             f"add {', '.join(missing)} to the athlete profile to see them in numbers and run it"
         )
     return lines
@@ -165,9 +195,9 @@ def run(args: argparse.Namespace) -> int:
         except InputErrors as exc:
             failed = True
             for err in exc.errors:
-                print(err, file=sys.stderr)
+                print(shown(err), file=sys.stderr)
         else:
-            print(f"{path}: ok: {line}")
+            print(f"{shown(path)}: ok: {shown(line)}")
             for note in notes:
                 print(note)
     return 2 if failed else 0

@@ -1,8 +1,11 @@
-"""Aligned plain-text tables for the terminal (pure)."""
+"""Aligned plain-text tables for the terminal (pure); every cell escaped
+(:func:`pacer.core.terminal.escaped`): a table shows names from files, sensors and devices."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+from pacer.core.terminal import escaped
 
 
 def table(
@@ -13,6 +16,8 @@ def table(
     indent: str = "",
 ) -> str:
     """Columns padded to their widest cell; column indexes in ``right`` align right."""
+    headers = [escaped(h) for h in headers]
+    rows = [[escaped(c) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         for i, cell in enumerate(row):

@@ -12,6 +12,12 @@ What real files demand:
   no samples arrive while paused.
 * RR intervals arrive once, with the record that carried them.
 * Sensor connection changes a pacer recording logged are replayed as they happened.
+* A gap with no data (a file with a record at 0 s and the next a week later) is one event,
+  not a loop over its seconds: once nothing has arrived for ``quiet_s`` (long enough for the
+  engine to see its sensors go silent), the feed jumps to the next second where something
+  happens (a record, a lap end, a sensor event, a pause, the end). The engine fires the step
+  ends, countdowns and cues in between at their own times, so time is proportional to the
+  rows, not to the seconds.
 * The last record's second is run to its end (its distance carried on at its speed): pacer
   records no second after the one that ended the workout, so a distance step's last metres
   arrive there; a timer stopped on that second (a FIT file's end) is the end, not a pause.
@@ -20,6 +26,7 @@ What real files demand:
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -32,11 +39,14 @@ from pacer.core.samples import (
     SensorStatus,
     StrideSample,
 )
-from pacer.recording.model import Activity, EventKind, Record, pause_intervals
+from pacer.recording.model import Activity, ActivityEvent, EventKind, Record, pause_intervals
 from pacer.workout.model import Sport
 
 #: Hold a record's values across a gap up to this long (smart recording writes every 1-10 s).
 HOLD_S = 10.0
+#: Seconds of no data ticked one by one before the feed jumps to the next thing that happens
+#: (well beyond the engine's sensor timeout, so a lost sensor is seen at its own second).
+QUIET_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +112,12 @@ def _merged(pauses: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return out
 
 
-def replay_feed(activity: Activity, *, hold_s: float = HOLD_S) -> Iterator[Tick]:
-    """Second by second from the start to the end of the activity. The first tick carries
-    the start press."""
+def replay_feed(
+    activity: Activity, *, hold_s: float = HOLD_S, quiet_s: float = QUIET_S
+) -> Iterator[Tick]:
+    """Second by second from the start to the end of the activity, skipping the seconds of
+    a pause and of a gap with no data (after ``quiet_s`` of it). The first tick carries the
+    start press."""
     records = activity.records
     pauses = _merged(pause_intervals(activity.events))
     p_i = 0  # the first pause not over yet (seconds only grow, so this only moves on)
@@ -112,7 +125,8 @@ def replay_feed(activity: Activity, *, hold_s: float = HOLD_S) -> Iterator[Tick]
         (e for e in activity.events if e.type == EventKind.SENSOR and "connected" in e.data),
         key=lambda e: e.t,
     )
-    lap_ends = {math.floor(lap.end) for lap in activity.laps[:-1]}
+    lap_ends = sorted({math.floor(lap.end) for lap in activity.laps[:-1]})
+    lap_set = set(lap_ends)
     end = math.ceil(activity.duration)
     i = 0  # the next record not yet reached
     current: Record | None = None
@@ -147,15 +161,18 @@ def replay_feed(activity: Activity, *, hold_s: float = HOLD_S) -> Iterator[Tick]
             current = records[i]
             fresh = True
             i += 1
-        if current is not None and (not paused or pausing):
+        quiet_since = 0.0  # when the last data ran out (its hold over)
+        if current is not None:
             gap_to_next = (records[i].t - current.t) if i < len(records) else 1.0
-            if t - current.t < min(max(gap_to_next, 1.0), hold_s):
+            quiet_since = current.t + min(max(gap_to_next, 1.0), hold_s)
+        if current is not None and (not paused or pausing):
+            if t < quiet_since:
                 samples.extend(_samples(current, t, activity.sport, fresh=fresh))
             elif second == end and i == len(records) and t - current.t <= 1.0:
                 # the last record's second run to its end: the metres that end a distance
                 # step there (pacer records no second after the one that ended the workout)
                 samples.extend(_samples(_run_on(current, t), t, activity.sport, fresh=False))
-        lap = second in lap_ends or lap_skipped
+        lap = second in lap_set or lap_skipped
         yield Tick(t, tuple(samples), tuple(actions), tuple(late), lap=lap)
         # A pause holds the engine still: nothing is judged or timed until it ends, so the
         # seconds inside it are skipped (a file paused for days replays as fast as a short
@@ -164,8 +181,41 @@ def replay_feed(activity: Activity, *, hold_s: float = HOLD_S) -> Iterator[Tick]
         if paused and p_i < len(pauses):
             resume = pauses[p_i][1]
             nxt = max(nxt, end if math.isinf(resume) else min(end, math.floor(resume) - 1))
-        lap_skipped = nxt > second + 1 and any(second < s < nxt for s in lap_ends)
+        elif not paused and t >= quiet_since + quiet_s:
+            nxt = max(
+                nxt,
+                _next_happening(second, end, records, i, sensor_events, s_i, pauses[p_i : p_i + 1]),
+            )
+            nxt = min(nxt, _after(lap_ends, second, nxt))
+        lap_skipped = nxt > second + 1 and _after(lap_ends, second, nxt) < nxt
         second = nxt
 
 
-__all__ = ["HOLD_S", "Tick", "replay_feed"]
+def _after(seconds: list[int], second: int, default: int) -> int:
+    """The first of the sorted ``seconds`` after ``second``, else ``default``."""
+    k = bisect_right(seconds, second)
+    return seconds[k] if k < len(seconds) else default
+
+
+def _next_happening(
+    second: int,
+    end: int,
+    records: tuple[Record, ...],
+    i: int,
+    sensor_events: list[ActivityEvent],
+    s_i: int,
+    pauses: list[tuple[float, float]],
+) -> int:
+    """The next second after ``second`` with something in it: the next record, sensor
+    event or pause (``i``, ``s_i``, the first of ``pauses`` not over), else the end."""
+    out = end
+    if i < len(records):
+        out = min(out, math.ceil(records[i].t))
+    if s_i < len(sensor_events):
+        out = min(out, math.ceil(sensor_events[s_i].t))
+    if pauses and pauses[0][0] > second:
+        out = min(out, math.ceil(pauses[0][0]))
+    return max(out, second + 1)
+
+
+__all__ = ["HOLD_S", "QUIET_S", "Tick", "replay_feed"]

@@ -20,12 +20,14 @@ per-leg convention.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
+from pacer.core.samples import SensorRole
 from pacer.engine.events import EventType
 from pacer.engine.snapshot import TargetStatus
 from pacer.engine.zones import status_of
@@ -167,6 +169,7 @@ class Activity:
         return max(values) if values else None
 
     def lap_records(self, lap: Lap) -> list[Record]:
+        """The records of one lap (for all of them, :meth:`records_by_lap` is one pass)."""
         return [r for r in self.records if lap.contains(r.t)]
 
     def lap_events(self, lap: Lap) -> list[ActivityEvent]:
@@ -178,15 +181,122 @@ class Activity:
                 return lap
         return None
 
+    def laps_at(self, times: Sequence[float]) -> list[Lap | None]:
+        """:meth:`lap_at` of each of ``times``, in one pass (:func:`first_laps`)."""
+        return [None if k is None else self.laps[k] for k in first_laps(times, self.laps)]
+
+    def records_by_lap(self) -> list[list[Record]]:
+        """Each lap's records, in file order, in one pass: a record belongs to the first lap
+        that contains it (laps that overlap, in a foreign file, share none), so the lists
+        together hold each record once."""
+        return _by_lap([r.t for r in self.records], self.records, self.laps)
+
+    def events_by_lap(self) -> list[list[ActivityEvent]]:
+        """Each lap's events, as :meth:`records_by_lap` matches records."""
+        return _by_lap([e.t for e in self.events], self.events, self.laps)
+
     def alert_metric(self, event: ActivityEvent) -> Metric | None:
         """The metric an alert is about: its own ``metric`` field, else its lap's target."""
-        named = event.data.get("metric")
-        if isinstance(named, str) and named in Metric.__members__.values():
-            return Metric(named)
-        lap = self.lap_at(event.t)
-        if lap is None and event.step is not None:
-            lap = next((x for x in self.laps if x.step == event.step), None)
-        return None if lap is None or lap.target is None else lap.target.metric
+        return self.alert_metrics([event])[0]
+
+    def alert_metrics(self, events: Sequence[ActivityEvent]) -> list[Metric | None]:
+        """:meth:`alert_metric` of each of ``events``, laps matched in one pass."""
+        by_step: dict[int, Lap] = {}
+        for x in self.laps:
+            by_step.setdefault(x.step, x)
+        out: list[Metric | None] = []
+        for event, here in zip(events, self.laps_at([e.t for e in events]), strict=True):
+            named = event.data.get("metric")
+            if isinstance(named, str) and named in Metric.__members__.values():
+                out.append(Metric(named))
+                continue
+            lap = here
+            if here is None and event.step is not None:
+                lap = by_step.get(event.step)
+            out.append(None if lap is None or lap.target is None else lap.target.metric)
+        return out
+
+
+T = TypeVar("T")
+
+
+def first_laps(times: Sequence[float], laps: Sequence[Lap]) -> list[int | None]:
+    """For each of ``times``, the index of the first of ``laps`` (in their order) that
+    contains it, else None. One sweep over both sorted by time, with a heap of the laps
+    begun (smallest index on top, ended ones dropped as they surface): O((n + laps) log),
+    where asking every lap for every record took an hour for a million laps."""
+    out: list[int | None] = [None] * len(times)
+    order = sorted((k for k, t in enumerate(times) if t == t), key=times.__getitem__)
+    starts = sorted(range(len(laps)), key=lambda k: laps[k].start)
+    begun: list[int] = []
+    j = 0
+    for k in order:
+        t = times[k]
+        while j < len(starts) and laps[starts[j]].start <= t:
+            heapq.heappush(begun, starts[j])
+            j += 1
+        while begun and laps[begun[0]].end <= t:
+            heapq.heappop(begun)
+        if begun:
+            out[k] = begun[0]
+    return out
+
+
+def _by_lap(times: Sequence[float], items: Sequence[T], laps: Sequence[Lap]) -> list[list[T]]:
+    out: list[list[T]] = [[] for _ in laps]
+    for item, k in zip(items, first_laps(times, laps), strict=True):
+        if k is not None:
+            out[k].append(item)
+    return out
+
+
+# --- what an event's data must hold ------------------------------------------------------
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:36]}...{text[-1]}"
+
+
+def _one_of(e: ActivityEvent, key: str, kind: type[StrEnum], *, required: bool = False) -> None:
+    if key not in e.data and not required:
+        return
+    value = e.data.get(key)
+    if not isinstance(value, str) or value not in kind._value2member_map_:
+        allowed = ", ".join(m.value for m in kind)
+        raise ValueError(f"the {e.type} event's {key} {_shown(value)} is not one of {allowed}")
+
+
+def checked_event(e: ActivityEvent) -> ActivityEvent:
+    """``e``, when the fields of its ``data`` that the model reads (a step's intensity,
+    trigger and target, a cut-off's ``since``, a sensor's role, the sport and units) are
+    what they must be; else ValueError naming the field, which a reader locates (file and
+    line), so that a bad value is refused as the file is read, not met later by the laps,
+    pauses or replay as a traceback."""
+    if not isinstance(e.data, Mapping):
+        raise ValueError(f"the {e.type} event's data must be an object, not {_shown(e.data)}")
+    if e.type == EventKind.STEP:
+        _one_of(e, "intensity", Intensity)
+        _one_of(e, "trigger", LapTrigger)
+        try:
+            target_from_json(e.data.get("target"))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            target = _shown(e.data.get("target"))
+            raise ValueError(f"the step event's target {target}: {exc!r}") from None
+    elif e.type == EventKind.START:
+        _one_of(e, "sport", Sport)
+        _one_of(e, "units", Units)
+    elif e.type == EventKind.SENSOR and "connected" in e.data:
+        _one_of(e, "role", SensorRole, required=True)
+    elif e.type == EventKind.INTERRUPTED and "since" in e.data:
+        since = e.data["since"]
+        if isinstance(since, bool) or not isinstance(since, int | float) or since != since:
+            raise ValueError(f"the interrupted event's since {_shown(since)} is not a number")
+    elif e.type == EventKind.BATTERY and e.data.get("percent") is not None:
+        percent = e.data["percent"]
+        if isinstance(percent, bool) or not isinstance(percent, int | float) or percent != percent:
+            raise ValueError(f"the battery event's percent {_shown(percent)} is not a number")
+    return e
 
 
 # --- pauses and timer time -------------------------------------------------------------
@@ -297,10 +407,11 @@ def with_targets(records: Iterable[Record], laps: Sequence[Lap]) -> list[Record]
     """Fill each record's target range from its lap (where it has none of its own)."""
     from dataclasses import replace
 
+    records = list(records)
     out = []
-    for r in records:
+    for r, k in zip(records, first_laps([r.t for r in records], laps), strict=True):
         if r.target_low is None and r.target_high is None:
-            lap = next((lap for lap in laps if lap.contains(r.t)), None)
+            lap = None if k is None else laps[k]
             if lap is not None and lap.target is not None:
                 r = replace(r, target_low=lap.target.low, target_high=lap.target.high)
         out.append(r)
@@ -329,6 +440,8 @@ __all__ = [
     "Lap",
     "LapTrigger",
     "Record",
+    "checked_event",
+    "first_laps",
     "laps_from_events",
     "metric_value",
     "pause_intervals",

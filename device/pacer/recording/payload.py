@@ -20,6 +20,7 @@ from pacer.recording.model import (
     ActivityEvent,
     EventKind,
     Record,
+    checked_event,
     laps_from_events,
     pause_intervals,
     timer_of,
@@ -118,8 +119,8 @@ def assemble(
 
 
 def _event(e: Mapping[str, Any]) -> ActivityEvent:
-    return ActivityEvent(
-        float(e["t"]), str(e["type"]), _opt(e.get("step"), int), e.get("data") or {}
+    return checked_event(
+        ActivityEvent(float(e["t"]), str(e["type"]), _opt(e.get("step"), int), e.get("data") or {})
     )
 
 

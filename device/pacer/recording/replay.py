@@ -23,7 +23,7 @@ from pacer.engine.engine import Engine
 from pacer.engine.events import EngineEvent, EventType
 from pacer.engine.policy import AlertPolicy
 from pacer.engine.summary import WorkoutSummary
-from pacer.recording.feed import HOLD_S, replay_feed
+from pacer.recording.feed import HOLD_S, QUIET_S, replay_feed
 from pacer.recording.model import Activity
 from pacer.workout.model import OpenDuration
 from pacer.workout.resolve import ResolvedWorkout
@@ -60,9 +60,12 @@ def replay(
     policy: AlertPolicy | None = None,
     on_event: Callable[[EngineEvent], None] | None = None,
     hold_s: float = HOLD_S,
+    quiet_s: float | None = None,
 ) -> ReplayResult:
     """Run ``workout`` on ``activity``'s data. The replay stops when the workout ends or
-    the recording does (then the engine is stopped as an athlete would: not completed)."""
+    the recording does (then the engine is stopped as an athlete would: not completed).
+    A gap with no data is jumped over after ``quiet_s`` (default: :data:`QUIET_S`, or longer
+    than the policy's sensor timeout); ``math.inf`` ticks every second of it."""
     engine = Engine(workout, policy)
     warning = sport_warning(activity, workout)
     suppressed: Counter[str] = Counter()
@@ -80,7 +83,10 @@ def replay(
                 on_event(e)
 
     now = 0.0
-    for tick in replay_feed(activity, hold_s=hold_s):
+    if quiet_s is None:
+        quiet_s = max(QUIET_S, engine.policy.sensor_timeout_s + 1.0)
+    for tick in replay_feed(activity, hold_s=hold_s, quiet_s=quiet_s):
+        before, workout_before = now, engine.workout_time
         now = tick.t
         for action in tick.actions:
             emit(engine.on_action(action, now))
@@ -94,6 +100,9 @@ def replay(
             emit(engine.on_action(ButtonAction.LAP, now))
         emit(engine.tick(now))
         if engine.done:
+            if now - before > 1.0 and not (tick.actions or tick.late_actions):
+                # it ended inside a gap the feed jumped over (no pause in one): say when
+                now = min(now, before + engine.workout_time - workout_before)
             break
     completed = engine.done
     if not engine.done:

@@ -8,12 +8,21 @@ pacer recordings give the same answer for the same run.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pacer.engine.events import EventType
 from pacer.engine.snapshot import TargetStatus
-from pacer.recording.model import Activity, Lap, Record, metric_value, record_seconds, status_of
+from pacer.recording.model import (
+    Activity,
+    ActivityEvent,
+    Lap,
+    Record,
+    metric_value,
+    record_seconds,
+    status_of,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,27 +93,38 @@ def _status(record: Record, lap: Lap | None) -> TargetStatus:
     return status_of(metric_value(record, lap.target.metric), lap.target, done)
 
 
-def summarize(activity: Activity, lap: Lap | None, records: Sequence[Record]) -> Summary:
+_STATUSES = tuple(TargetStatus)
+
+
+def summarize(
+    activity: Activity,
+    lap: Lap | None,
+    records: Sequence[Record],
+    *,
+    events: Sequence[ActivityEvent] | None = None,
+    distance_before: float | None = None,
+) -> Summary:
+    """The figures of ``records``: one lap's (``lap`` set; ``events`` its events, default
+    :meth:`~pacer.recording.model.Activity.lap_events`; ``distance_before`` the distance of
+    the last record before them, default looked up) or the whole activity's (``lap`` None)."""
     weights = record_seconds(records)
-    times = {status: 0.0 for status in TargetStatus}
-    for r, w in zip(records, weights, strict=True):
-        times[_status(r, lap if lap is not None else activity.lap_at(r.t))] += w
+    times = dict.fromkeys(_STATUSES, 0.0)
+    laps = [lap] * len(records) if lap is not None else activity.laps_at([r.t for r in records])
+    for r, w, here in zip(records, weights, laps, strict=True):
+        times[_status(r, here)] += w
     if lap is None:
         events = list(activity.events)
         elapsed = activity.duration
     else:
-        events = activity.lap_events(lap)
+        events = activity.lap_events(lap) if events is None else events
         elapsed = lap.end - lap.start
     distances = [r.distance for r in records if r.distance is not None]
     distance = None
     if distances:
         # a lap's distance is what it added: from the end of the previous lap's records
-        before = [
-            r.distance
-            for r in activity.records
-            if r.distance is not None and records and r.t < records[0].t
-        ]
-        distance = max(distances) - (before[-1] if before else 0.0)
+        if lap is not None and distance_before is None and records:
+            distance_before = _distances_before(activity.records, [records[0].t])[0]
+        distance = max(distances) - (distance_before or 0.0)
     return Summary(
         lap=lap,
         seconds=sum(weights),
@@ -136,8 +156,29 @@ def summarize(activity: Activity, lap: Lap | None, records: Sequence[Record]) ->
     )
 
 
+def _distances_before(records: Sequence[Record], times: Sequence[float]) -> list[float | None]:
+    """For each of ``times``, the distance of the last record (in time) before it that has
+    one: one sort and a binary search each."""
+    known = sorted((r.t, r.distance) for r in records if r.distance is not None)
+    at = [t for t, _d in known]
+    out: list[float | None] = []
+    for t in times:
+        k = bisect_left(at, t)
+        out.append(known[k - 1][1] if k > 0 else None)
+    return out
+
+
 def lap_summaries(activity: Activity) -> list[Summary]:
-    return [summarize(activity, lap, activity.lap_records(lap)) for lap in activity.laps]
+    """One summary per lap; records and events matched to laps in one pass, so a file of a
+    million laps is summarised in seconds, in memory proportional to the file."""
+    records = activity.records_by_lap()
+    events = activity.events_by_lap()
+    starts = [rs[0].t if rs else lap.start for lap, rs in zip(activity.laps, records, strict=True)]
+    before = _distances_before(activity.records, starts)
+    return [
+        summarize(activity, lap, rs, events=es, distance_before=d)
+        for lap, rs, es, d in zip(activity.laps, records, events, before, strict=True)
+    ]
 
 
 def activity_summary(activity: Activity) -> Summary:

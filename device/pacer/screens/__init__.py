@@ -20,6 +20,7 @@ errors                 :func:`render_error`                          :class:`Err
 
 :func:`render` dispatches on the type of its argument; :class:`Face` picks the screen of a
 running workout tick by tick (step-change card, pause, summary, pages).
+:mod:`pacer.screens.glyphs` says which of a workout's texts the font cannot draw as written.
 """
 
 from __future__ import annotations

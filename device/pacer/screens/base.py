@@ -34,9 +34,12 @@ SMALL = 10
 
 
 @lru_cache(maxsize=16)
-def font(size: int) -> ImageFont.FreeTypeFont:
-    """The shipped font at ``size`` pixels (cached: fonts are immutable)."""
+def font(size: int, *, basic: bool = False) -> ImageFont.FreeTypeFont:
+    """The shipped font at ``size`` pixels (cached: fonts are immutable); ``basic`` asks for
+    Pillow's basic layout (no shaping), whatever the machine has."""
     data = resources.files("pacer").joinpath("fonts", FONT_FILE).read_bytes()
+    if basic:
+        return ImageFont.truetype(BytesIO(data), size, layout_engine=ImageFont.Layout.BASIC)
     return ImageFont.truetype(BytesIO(data), size)
 
 

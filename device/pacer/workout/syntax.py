@@ -60,6 +60,33 @@ class TermError(PacerError):
 
 _NUM = r"\d+(?:\.\d+)?"
 
+#: The most digits a number in a workout may have before its decimal point. No duration,
+#: rate, count or offset needs more (a day is 86400 s, 500 km is 500000 m); a longer run of
+#: digits is refused as out of range before Python makes an int of it that no float holds
+#: (400 digits) or refuses to read at all (over 4300).
+MAX_DIGITS = 9
+_LONG_NUMBER = re.compile(rf"(?<![\d.])\d{{{MAX_DIGITS + 1},}}")
+
+
+def long_number(text: str) -> re.Match[str] | None:
+    """The first number in ``text`` with more than :data:`MAX_DIGITS` digits before its
+    decimal point (its position is the match's ``start()``), else None."""
+    return _LONG_NUMBER.search(text)
+
+
+def out_of_range(digits: str) -> str:
+    """The message for a number :func:`long_number` found; a long one is shortened."""
+    shown = digits if len(digits) <= 16 else f"{digits[:6]}...{digits[-4:]}"
+    return f"number {shown} ({len(digits)} digits) is out of range (at most {MAX_DIGITS} digits)"
+
+
+def check_digits(text: str) -> None:
+    """Raise :class:`TermError` when ``text`` holds a number with too many digits: every
+    parser here calls it first, so no ``int()`` or ``float()`` below sees one."""
+    m = long_number(text)
+    if m is not None:
+        raise TermError(out_of_range(m.group(0)))
+
 
 def num(x: float) -> str:
     """A number as the file format writes it: no trailing ``.0``, floats exactly."""
@@ -84,6 +111,7 @@ _UNITS = re.compile(
 
 def parse_time(text: str) -> int:
     """Seconds from ``90s``, ``20m``, ``20min``, ``1h30m``, ``2:30`` or ``1:20:00``."""
+    check_digits(text)
     t = text.strip().lower()
     m = _CLOCK.match(t)
     if m:
@@ -127,6 +155,7 @@ _UNTIL = re.compile(
 
 
 def parse_int_range(text: str) -> IntRange:
+    check_digits(text)
     m = re.match(r"^(\d+)(?:\s*-\s*(\d+))?$", text.strip())
     if not m:
         raise TermError(f"'{text}' is not a number or a range like 6-8")
@@ -142,6 +171,7 @@ def format_int_range(r: IntRange) -> str:
 
 
 def parse_duration(text: str) -> Duration:
+    check_digits(text)
     t = " ".join(text.strip().lower().split())
     if t in ("open", "lap", "until lap"):
         return OpenDuration()
@@ -190,6 +220,7 @@ def format_duration(d: Duration) -> str:
 
 def parse_rest(text: str) -> IntRange:
     """Rest between sets: ``2-3m``, ``90s``, ``90s-2m``, ``1:30-2:00``."""
+    check_digits(text)
     t = text.strip().lower()
     m = re.match(r"^(\d+)\s*-\s*(\d+)\s*(s|sec|m|min)$", t)
     if m:
@@ -260,6 +291,7 @@ def same_kind(a: FixedTarget, b: FixedTarget) -> bool:
 
 def parse_target(text: str) -> Target | None:
     """A target, or None for ``open`` (open effort: no target)."""
+    check_digits(text)
     t = " ".join(text.strip().lower().split())
     if t in ("open", "none", "open effort"):
         return None
@@ -280,6 +312,7 @@ def parse_target(text: str) -> Target | None:
 
 def parse_fixed(t: str, text: str) -> FixedTarget:
     """A target that is not a ramp; ``t`` is the lower-cased, space-normalised ``text``."""
+    check_digits(t)
     if t in ("open", "none", "open effort"):
         raise TermError(f"'{text}': a ramp cannot start or end open")
     m = _ZONE.match(t)

@@ -8,13 +8,13 @@ are collected, not raised one at a time, so a user sees every problem in a file 
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import yaml
 
 from pacer.core.errors import InputErrors, LocatedError, Location
+from pacer.core.terminal import unsafe
 
 MAX_FILE_BYTES = 64 * 1024
 
@@ -37,7 +37,7 @@ def decode_text(data: str | bytes, source: str, error: type[LocatedError]) -> st
 
 def printable_line(value: str) -> bool:
     """No control, format, private-use, unassigned or line/paragraph-separator characters."""
-    return all(unicodedata.category(ch)[0] != "C" and ch not in "\u2028\u2029" for ch in value)
+    return not any(unsafe(ch) for ch in value)
 
 
 def _too_big(n: int) -> str:
@@ -154,6 +154,11 @@ class NodeReader:
     def integer(self, node: yaml.Node, what: str, low: int, high: int) -> int | None:
         value = self.scalar(node, what)
         if value is None:
+            return None
+        from pacer.workout.syntax import long_number, out_of_range
+
+        if (m := long_number(value)) is not None:
+            self.fail(node, f"{what}: {out_of_range(m.group(0))}")
             return None
         try:
             n = int(value.strip())

@@ -107,6 +107,16 @@ def _time(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
+def _csv_problem(exc: csv.Error) -> str:
+    """The stdlib's complaint in pacer's words (its field limit is 128 KiB)."""
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return (
+            f"a field longer than {csv.field_size_limit() // 1024} KiB: not an activity pacer reads"
+        )
+    return f"not CSV pacer reads ({text})"
+
+
 def read_csv(data: bytes, name: str = "<csv>", *, sport: Sport = Sport.RUN) -> Activity:
     """Raises :class:`ActivityCsvError` (with the line) for a row that does not parse."""
     try:
@@ -117,7 +127,10 @@ def read_csv(data: bytes, name: str = "<csv>", *, sport: Sport = Sport.RUN) -> A
             "not an activity pacer reads"
         ) from None
     reader = csv.DictReader(io.StringIO(text))
-    header = list(reader.fieldnames or [])
+    try:
+        header = list(reader.fieldnames or [])
+    except csv.Error as exc:
+        raise ActivityCsvError(f"{name}:{reader.line_num + 1}: {_csv_problem(exc)}") from None
     cols = {key: _column(header, key) for key in (*_ALIASES, "timer", "step", "rr_ms")}
     cols |= {k: _column(header, k) for k in ("target_low", "target_high", "status", "battery")}
     if cols["t"] is None and cols["time"] is None:
@@ -134,7 +147,15 @@ def read_csv(data: bytes, name: str = "<csv>", *, sport: Sport = Sport.RUN) -> A
 
     start: float | None = None
     records: list[Record] = []
-    for line, row in enumerate(reader, start=2):
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise ActivityCsvError(f"{name}:{reader.line_num + 1}: {_csv_problem(exc)}") from None
+        line = reader.line_num
         try:
             wall = get(row, "time")
             rel = num(row, "t")
@@ -173,13 +194,16 @@ def read_csv(data: bytes, name: str = "<csv>", *, sport: Sport = Sport.RUN) -> A
         raise ActivityCsvError(f"{name}: no rows")
     records.sort(key=lambda r: r.t)
     end = records[-1].t + 1.0
-    laps: list[Lap] = []
+    starts: list[tuple[int, float]] = []  # (step, start) of each lap
     for r in records:
         step = r.step if r.step is not None else 0
-        if not laps or laps[-1].step != step:
-            if laps:
-                laps[-1] = replace(laps[-1], end=r.t)
-            laps.append(Lap(step, f"Step {step + 1}", Intensity.ACTIVE, r.t, end))
+        if not starts or starts[-1][0] != step:
+            starts.append((step, r.t))
+    ends = [t for _step, t in starts[1:]] + [end]
+    laps = [
+        Lap(step, f"Step {step + 1}", Intensity.ACTIVE, t, stop)
+        for (step, t), stop in zip(starts, ends, strict=True)
+    ]
     laps[-1] = replace(laps[-1], trigger=LapTrigger.SESSION_END)
     return Activity(
         id=name.rsplit("/", 1)[-1].rsplit(".", 1)[0],

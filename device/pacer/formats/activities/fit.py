@@ -197,6 +197,14 @@ def fit_messages(activity: Activity) -> list[tuple[str, dict[str, Any]]]:
         timed.append((r.t, 1, "record", _record(activity, r)))
         for i in range(0, len(r.rr), HRV_PER_MESSAGE):
             timed.append((r.t, 2, "hrv", {"time": list(r.rr[i : i + HRV_PER_MESSAGE])}))
+    alerts = [e for e in activity.events if e.type in (EventType.ALERT_OVER, EventType.ALERT_UNDER)]
+    metrics = activity.alert_metrics(alerts)
+    alert_laps = {
+        id(e): (metric, lap)
+        for e, metric, lap in zip(
+            alerts, metrics, activity.laps_at([e.t for e in alerts]), strict=True
+        )
+    }
     for e in activity.events:
         ts = fit_time(activity.start + e.t)
         if e.type == EventType.PAUSED:
@@ -208,11 +216,10 @@ def fit_messages(activity: Activity) -> list[tuple[str, dict[str, Any]]]:
             timed.append((since, 3, "event", _timer(fit_time(activity.start + since), "stop_all")))
             timed.append((e.t, 0, "event", _timer(ts, "start")))
         elif e.type in (EventType.ALERT_OVER, EventType.ALERT_UNDER):
-            metric = activity.alert_metric(e)
+            metric, lap = alert_laps[id(e)]
             if metric is None:
                 continue
             over = e.type == EventType.ALERT_OVER
-            lap = activity.lap_at(e.t)
             bound = None
             if lap is not None and lap.target is not None and lap.target.metric is metric:
                 bound = lap.target.high if over else lap.target.low

@@ -34,6 +34,7 @@ from pacer.recording.model import (
     Lap,
     LapTrigger,
     Record,
+    first_laps,
     pause_intervals,
     timer_of,
 )
@@ -231,7 +232,9 @@ def activity_from_messages(
 
     records = []
     early_rr = rr.pop(-math.inf, [])
-    for i, ts in enumerate(sorted(raw)):
+    stamps = sorted(raw)
+    laps_here = first_laps([ts - start for ts in stamps], laps)
+    for i, ts in enumerate(stamps):
         m = raw[ts]
         t = ts - start
         hr = _number(m.get("heart_rate"))
@@ -244,7 +247,8 @@ def activity_from_messages(
         if speed is None:
             speed = _number(m.get("speed"))
         power = _number(m.get("power"))
-        lap_here = next((lap for lap in laps if lap.contains(t)), None)
+        k = laps_here[i]
+        lap_here = None if k is None else laps[k]
         records.append(
             Record(
                 t=t,

@@ -19,6 +19,7 @@ from pacer.recording.model import (
     Lap,
     LapTrigger,
     Record,
+    checked_event,
     target_from_json,
     target_to_json,
 )
@@ -136,12 +137,17 @@ def activity_from_json(doc: Any, name: str = "<json>") -> Activity:
         events = []
         for i, x in enumerate(doc.get("events", [])):
             where = f"events[{i}]"
+            data = x.get("data", {})
+            if not isinstance(data, dict):
+                raise ValueError(f"data must be an object, not {type(data).__name__}")
             events.append(
-                ActivityEvent(
-                    t=number(x["t"]),
-                    type=str(x["type"]),
-                    step=None if x.get("step") is None else whole(x["step"]),
-                    data=dict(x.get("data", {})),
+                checked_event(
+                    ActivityEvent(
+                        t=number(x["t"]),
+                        type=str(x["type"]),
+                        step=None if x.get("step") is None else whole(x["step"]),
+                        data=dict(data),
+                    )
                 )
             )
         where = "header"

@@ -10,11 +10,21 @@ alerts; use FIT for those.
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from pacer import __version__
-from pacer.recording.model import Activity, Lap, LapTrigger, Record, pause_intervals
+from pacer.recording.model import (
+    Activity,
+    ActivityEvent,
+    Lap,
+    LapTrigger,
+    Record,
+    pause_intervals,
+)
 from pacer.recording.summary import Summary, lap_summaries
 from pacer.workout.model import Intensity, Sport
 
@@ -92,7 +102,14 @@ def _trackpoint(parent: ET.Element, activity: Activity, r: Record) -> None:
             _sub(tpx, tag, text, ns=EXT)
 
 
-def _lap(parent: ET.Element, activity: Activity, lap: Lap, s: Summary) -> None:
+def _lap(
+    parent: ET.Element,
+    activity: Activity,
+    lap: Lap,
+    s: Summary,
+    records: list[Record],
+    paused_between: Callable[[float, float], bool],
+) -> None:
     el = _sub(parent, "Lap")
     el.set("StartTime", iso(activity.start + lap.start))
     _sub(el, "TotalTimeSeconds", _num(s.seconds))
@@ -107,15 +124,10 @@ def _lap(parent: ET.Element, activity: Activity, lap: Lap, s: Summary) -> None:
     if s.cadence.avg is not None and activity.sport is not Sport.RUN:
         _sub(el, "Cadence", str(_cadence_value(s.cadence.avg, activity.sport)))
     _sub(el, "TriggerMethod", TCX_TRIGGER[lap.trigger])
-    records = activity.lap_records(lap)
-    pauses = pause_intervals(activity.events)
     track: ET.Element | None = None
     previous: Record | None = None
     for r in records:
-        paused_between = previous is not None and any(
-            previous.t < b and a <= r.t for a, b in pauses
-        )
-        if track is None or paused_between:
+        if track is None or (previous is not None and paused_between(previous.t, r.t)):
             track = _sub(el, "Track")
         _trackpoint(track, activity, r)
         previous = r
@@ -138,6 +150,21 @@ def _lap(parent: ET.Element, activity: Activity, lap: Lap, s: Summary) -> None:
             _sub(lx, tag, text, ns=EXT)
 
 
+def _pause_test(events: Sequence[ActivityEvent]) -> Callable[[float, float], bool]:
+    """``paused_between(a, b)``: whether a pause ended after ``a`` and began by ``b``. A
+    binary search in the pauses sorted by start, against the latest end among them: not a
+    walk over every pause for every record."""
+    pauses = sorted(pause_intervals(events))
+    starts = [a for a, _b in pauses]
+    latest = list(itertools.accumulate((b for _a, b in pauses), max))
+
+    def paused_between(a: float, b: float) -> bool:
+        k = bisect_right(starts, b)
+        return k > 0 and latest[k - 1] > a
+
+    return paused_between
+
+
 def tcx_tree(activity: Activity) -> ET.ElementTree[ET.Element]:
     root = ET.Element("TrainingCenterDatabase")
     root.set("xmlns", TCX_NS)
@@ -147,8 +174,10 @@ def tcx_tree(activity: Activity) -> ET.ElementTree[ET.Element]:
     act = _sub(_sub(root, "Activities"), "Activity")
     act.set("Sport", TCX_SPORT[activity.sport])
     _sub(act, "Id", iso(activity.start))
-    for lap, s in zip(activity.laps, lap_summaries(activity), strict=True):
-        _lap(act, activity, lap, s)
+    pauses = _pause_test(activity.events)
+    laps = zip(activity.laps, lap_summaries(activity), activity.records_by_lap(), strict=True)
+    for lap, s, records in laps:
+        _lap(act, activity, lap, s, records, pauses)
     if activity.workout:
         _sub(act, "Notes", activity.workout)
     creator = _sub(act, "Creator")

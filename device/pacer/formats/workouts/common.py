@@ -50,7 +50,7 @@ from pacer.workout.model import (
     expand,
 )
 from pacer.workout.profile import Profile, Units
-from pacer.workout.syntax import format_target
+from pacer.workout.syntax import format_target, long_number, out_of_range
 
 MAX_DESCRIPTION = 2000
 #: Foreign files are small; anything bigger is not a workout.
@@ -142,6 +142,16 @@ class Collector:
             self.errors.append(WorkoutError(message, at))
         else:
             self.errors.append(WorkoutError(f"{at}: {message}"))
+
+    def too_long(self, at: Location, text: str) -> bool:
+        """Report a number in ``text`` (which starts at ``at``) with more digits than any
+        workout holds (:func:`pacer.workout.syntax.long_number`), before an ``int()`` meets
+        it (400 digits overflow a float, 5,000 are refused); True if there is one. The one
+        bounded-number check of every importer that reads numbers from text."""
+        if (m := long_number(text)) is not None:
+            where = Location(at.source, at.line, at.col + m.start())
+            self.error(where, out_of_range(m.group(0)))
+        return m is not None
 
     def warn(self, at: Where, message: str, step: int | None = None) -> None:
         self.warnings.append(ImportWarning(str(at), message, step))

@@ -141,6 +141,7 @@ class _Line:
     prompts: list[Cue] = field(default_factory=list)
     #: ``- 4x 100m 90% pace``: the step repeated (an inline repeat of one step)
     repeat: int | None = None
+    bad: bool = False  # a number out of range was reported here (its token dropped)
 
 
 _PROMPTS_END = "<!>"
@@ -246,7 +247,11 @@ class _Parser:
                 body, offset = m.group(2), len(m.group(1))
                 said, sep, rest = body.partition(_PROMPTS_END)
                 if sep:
-                    entry.prompts = prompts(said)
+                    ats = [(offset + a.start(), a[1]) for a in _PROMPT_AT.finditer(said)]
+                    entry.bad = any(
+                        [self.c.too_long(self.loc(i + 1, col + 1), a) for col, a in ats]
+                    )
+                    entry.prompts = [] if entry.bad else prompts(said)
                     body, offset = rest, offset + len(said) + len(sep)
                 inline = _REPEAT_PREFIX.match(body)
                 if inline:
@@ -259,7 +264,11 @@ class _Parser:
                         count = 1
                     entry.repeat = count
                     body, offset = body[inline.end() :], offset + inline.end()
-                entry.tokens, entry.words = tokenize(body, offset)
+                tokens, entry.words = tokenize(body, offset)
+                entry.tokens = [
+                    t for t in tokens if not self.c.too_long(self.loc(i + 1, t.col), t.text)
+                ]
+                entry.bad = entry.bad or len(entry.tokens) < len(tokens)
                 steps[i] = entry
             elif m:
                 self.c.error(self.loc(i + 1, len(raw) + 1), "an empty step ('-' and nothing else)")
@@ -304,6 +313,8 @@ class _Parser:
             if repeat:
                 close()
                 col = raw.index(stripped) + 1
+                if self.c.too_long(self.loc(i + 1), raw):
+                    continue
                 count = int(repeat["n"])
                 if not 1 <= count <= MAX_REPEAT:
                     self.c.error(
@@ -408,7 +419,7 @@ class _Parser:
                 )
             duration = OpenDuration()
         if duration is None:
-            if ok:
+            if ok and not line.bad:
                 self.c.error(
                     self.loc(line.number, 1),
                     "the step has no duration (try 10m, 90s, 1h30m, 5km, 400mtr or press lap)",

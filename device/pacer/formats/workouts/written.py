@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from pacer.core.terminal import escaped
 from pacer.workout.fileformat import dump_workout
 from pacer.workout.model import Item, Repeat, Step, Workout
 from pacer.workout.yamlnodes import MAX_FILE_BYTES
@@ -57,17 +58,12 @@ def _without(workout: Workout, what: str, keep: int) -> Workout:
     return replace(workout, items=_map_steps(workout.items, strip)[0])
 
 
-def _printable(text: str) -> str:
-    """One comment line YAML accepts: control and other unprintable characters escaped."""
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
-
-
 def header_lines(source: str, kind: str, notes: list[str]) -> list[str]:
     """The comment lines at the top of an imported file."""
-    out = [f"# Imported from {_printable(source)} ({kind}) by pacer import."]
+    out = [f"# Imported from {escaped(source)} ({kind}) by pacer import."]
     for note in notes[:MAX_HEADER_NOTES]:
         cut = note if len(note) <= MAX_NOTE_CHARS else note[: MAX_NOTE_CHARS - 1] + "…"
-        out.append("# " + _printable(cut))
+        out.append("# " + escaped(cut))
     if len(notes) > MAX_HEADER_NOTES:
         out.append(f"# … and {len(notes) - MAX_HEADER_NOTES} more warnings (printed by the import)")
     return out

@@ -277,6 +277,13 @@ def main() -> int:
     parser.add_argument(
         "--per-file", action="store_true", help="with --real: a line per recording too"
     )
+    parser.add_argument(
+        "--alerts",
+        metavar="KEY=VALUE",
+        nargs="*",
+        default=[],
+        help="with --real: alert-policy overrides, as a profile's [alerts] takes them",
+    )
     args = parser.parse_args()
     if args.real is not None:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -285,7 +292,10 @@ def main() -> int:
         if not args.real.is_dir():
             print(f"{args.real}: no such directory: the real recordings are not here, skipped")
             return 0
-        return real(args.real, args.jobs, args.per_file)
+        from pacer.engine.policy import policy_with
+
+        pairs = [(k, float(v)) for k, _, v in (a.partition("=") for a in args.alerts)]
+        return real(args.real, args.jobs, args.per_file, policy_with(pairs) if pairs else None)
     figs = simulated(args.seeds, args.jobs, args.athletes)
     if args.latencies:
         print(sorted(figs[Behaviour.EAGER].over_latency))

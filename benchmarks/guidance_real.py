@@ -395,7 +395,9 @@ def holds(t: dict[str, Tally], runs: dict[str, Tally], rides: dict[str, Tally]) 
     )
 
 
-def real(directory: Path, jobs: int, per_file: bool = False) -> int:
+def real(
+    directory: Path, jobs: int, per_file: bool = False, policy: AlertPolicy | None = None
+) -> int:
     """Measure every CSV of ``directory`` and print the tables (progress on stderr)."""
     files = sorted(directory.glob("*.csv"))
     if not files:
@@ -405,7 +407,8 @@ def real(directory: Path, jobs: int, per_file: bool = False) -> int:
 
     results: list[tuple[str, str, dict[str, Tally]]] = []
     with ProcessPoolExecutor(jobs) as pool:
-        for k, res in enumerate(pool.map(measure, files), 1):
+        work = pool.map(measure, files, [policy] * len(files))
+        for k, res in enumerate(work, 1):
             results.append(res)
             name, _, t = res
             p = t["pacer"]

@@ -186,7 +186,10 @@ class Engine(StepMachine):
             self._lose(role, now, reason, out)
         sig.update_trend()
         quick = {m: s.value for m, s in sig.quick.items()}
-        self.effort.update(self._t, sig.value(Metric.HR), quick, sig.running is not False)
+        hr = sig.value(Metric.HR)
+        self.effort.update(self._t, hr, quick, sig.running is not False)
+        self._effort_now = None if hr is None else self.effort.predict(hr, quick)
+        self.forecast.update(self._t, hr, sig.hr_slope, self._effort_now, self.effort.tau_s())
         for index in due_distance_cues(self._step, self._run, sig.distance_m):
             self._give_cue(index, self._t, out)
         self._check_duration(out)
@@ -229,7 +232,12 @@ class Engine(StepMachine):
             low=low,
             high=high,
             slope=sig.hr_slope,
-            effort=self.effort.predict(value, quick) if is_hr else None,
+            effort=self._effort_now if is_hr else None,
+            outlook=self.forecast.outlook(
+                value, high, sig.hr_slope, self._effort_now, self.effort.tau_s()
+            )
+            if is_hr
+            else None,
             tau_s=self.effort.tau_s(),
             hr=hr,
             cadence_rising=change is not None and change >= p.cadence_flat_spm,

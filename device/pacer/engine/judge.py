@@ -16,7 +16,8 @@ from enum import StrEnum
 
 from pacer.engine.effort import Prediction
 from pacer.engine.events import EventType
-from pacer.engine.policy import AlertPolicy, Direction, first_order_eta
+from pacer.engine.forecast import Outlook
+from pacer.engine.policy import AlertPolicy, Direction
 from pacer.workout.resolve import Metric
 
 
@@ -52,13 +53,16 @@ def judge(
     repeat_s: float,
     max_alerts: int,
     clear_dwell_s: float = 0.0,
+    reminder_s: float | None = None,
 ) -> tuple[Excursion, Verdict]:
     """One second of one direction's alert state machine.
 
     ``beyond``: the value is past the bound (with tolerance); ``back_inside``: it is back
     inside by the margin; held there for ``clear_dwell_s`` that ends an excursion that was
     alerted (CLEARED, once); ``held``: an alert is not allowed now (ramp-in, grace); the
-    dwell then starts only once it is allowed again.
+    dwell then starts only once it is allowed again. After ``max_alerts``, a value beyond
+    for ``reminder_s`` without a break gets a reminder every ``reminder_s`` (None: silence
+    until the excursion ends).
     """
     if back_inside:
         if not ex.alerts:
@@ -73,8 +77,13 @@ def judge(
         return replace(ex, beyond_since=None), Verdict.NONE
     since = t if ex.beyond_since is None else ex.beyond_since
     ex = replace(ex, beyond_since=since)
-    if t - since < dwell_s or ex.alerts >= max_alerts:
+    if t - since < dwell_s:
         return ex, Verdict.NONE
+    if ex.alerts >= max_alerts:
+        # the budget is spent: a reminder only for a value beyond all the while
+        if reminder_s is None or t - since < reminder_s:
+            return ex, Verdict.NONE
+        repeat_s = reminder_s
     if ex.last_alert_t is not None and t - ex.last_alert_t < repeat_s:
         return ex, Verdict.NONE
     return replace(ex, alerts=ex.alerts + 1, last_alert_t=t), Verdict.ALERT
@@ -96,6 +105,8 @@ class Reading:
     effort: Prediction | None = None
     #: the time constant of HR following effort (fitted, or the prior)
     tau_s: float = 40.0
+    #: the chance of crossing the top within the horizon (HR targets, HR rising)
+    outlook: Outlook | None = None
     #: heart rate now (pace steps: is a pace excursion the terrain?)
     hr: float | None = None
     cadence_rising: bool = False
@@ -163,6 +174,18 @@ class StepJudge:
             return True
         return value <= self._ceiling(elapsed, v0)
 
+    def _on_its_way(self, t: float, r: Reading) -> bool:
+        """A step down past its limit, HR still over but falling toward the band fast enough
+        to reach the top within ``step_down_reach_s``: recovery on its way, no over yet."""
+        p = self.policy
+        if self.direction is not Direction.DOWN or self.start_value is None:
+            return False
+        if t - self.start_t < p.step_down_limit_s - p.hr.over_dwell_s or self.over.alerts:
+            return False
+        if r.slope is None or r.slope >= 0 or r.value <= r.high:
+            return False
+        return (r.value - r.high) / (-r.slope / 60.0) <= p.step_down_reach_s
+
     def _ceiling(self, elapsed: float, v0: float) -> float:
         high = self._high
         decay = math.exp(-elapsed / self.policy.step_down_tau_s)
@@ -182,7 +205,7 @@ class StepJudge:
             and (r.low - r.value) / (r.slope / 60.0) <= p.under_reach_horizon_s
         )
         if r.metric is Metric.HR:
-            over_held = self._decaying(t, r.value)
+            over_held = self._decaying(t, r.value) or self._on_its_way(t, r)
         else:  # power and pace answer at once: the ramp-in covers a step down
             over_held = in_ramp and self.direction is Direction.DOWN
         under_held = (
@@ -203,6 +226,7 @@ class StepJudge:
             repeat_s=p.over_repeat_s,
             max_alerts=p.max_alerts_per_excursion,
             clear_dwell_s=p.clear_dwell_s,
+            reminder_s=p.over_reminder_s,
         )
         self.under, under = judge(
             self.under,
@@ -256,28 +280,20 @@ class StepJudge:
         effort = self.effort_hr_sum / self.effort_hr_n
         return r.hr >= effort - margin, r.hr <= effort + margin
 
-    def steady_state(self, r: Reading) -> tuple[float, float, str] | None:
-        """Where HR is heading, (bpm, time constant, source): the effort model's steady
-        state; without an effort sensor, HR's own first-order extrapolation (value + tau *
-        slope), and only on a steep rise."""
-        if r.effort is not None:
-            return r.effort.steady_bpm, r.effort.tau_s, "effort"
-        if r.slope is not None and r.slope >= self.policy.predict_min_slope_bpm_min:
-            return r.value + r.tau_s * r.slope / 60.0, r.tau_s, "hr"
-        return None
-
     def _predict(self, r: Reading, hyst: float, fields: dict[str, object]) -> list[Call]:
-        p, t = self.policy, r.t
-        found = self.steady_state(r)
-        steady, tau, source = found if found is not None else (None, r.tau_s, "")
-        eta = None
-        if steady is not None and steady > r.high + p.predict_margin_bpm:
-            eta = first_order_eta(r.value, steady, r.high, tau)
-            if eta is not None and eta > p.predict_horizon_s:
-                eta = None
-        self.predict_s = eta
+        """A warning when a crossing within the horizon is likely (:mod:`pacer.engine.forecast`):
+        once per approach, held ``predict_confirm_s``, never while over or just alerted."""
+        p, t, o = self.policy, r.t, r.outlook
+        likely = (
+            o is not None
+            and o.p >= p.predict_probability
+            and o.in_s is not None
+            and p.predict_min_lead_s <= o.in_s <= p.predict_horizon_s
+            and r.value <= r.high
+        )
+        self.predict_s = o.in_s if likely and o is not None else None
         if not self.predicted_armed:
-            if r.value <= r.high - hyst and (steady is None or steady <= r.high):
+            if r.value <= r.high - hyst and not likely:
                 self.predicted_armed = True  # eased off: a new approach may be warned again
             return []
         recent = [x for x in (self.last_predicted_t, self.over.last_alert_t) if x is not None]
@@ -286,7 +302,7 @@ class StepJudge:
             or self.over.alerts > 0
             or any(t - x < p.over_repeat_s for x in recent)
         )
-        if eta is None or blocked:
+        if not likely or blocked or o is None or o.in_s is None:
             self.predicted_since = None
             return []
         if self.predicted_since is None:
@@ -295,10 +311,11 @@ class StepJudge:
             return []
         self.predicted_armed, self.predicted_since, self.last_predicted_t = False, None, t
         extra: dict[str, object] = {
-            "in_s": round(eta),
-            "steady_bpm": round(steady or 0.0, 1),
+            "in_s": round(o.in_s),
+            "p": round(o.p, 2),
+            "forecast_bpm": round(o.bpm, 1),
             "slope_bpm_min": round(r.slope or 0.0, 1),
-            "from": source,
+            "from": o.source,
         }
         return [Call(EventType.ALERT_PREDICTED_OVER, "over", {**fields, **extra})]
 

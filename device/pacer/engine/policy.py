@@ -127,6 +127,31 @@ class AlertPolicy:
     predict_min_slope_bpm_min: float = 15.0
     #: The prediction must hold this long before it is given.
     predict_confirm_s: float = 3.0
+    #: Warn when the chance that HR is over the top ``predict_horizon_s`` from now (the
+    #: trend and the effort model fused, :mod:`pacer.engine.forecast`) reaches this; chosen
+    #: on the shared real recordings (docs/engine.md).
+    predict_probability: float = 0.7
+    #: No warning while HR falls faster than this (bpm/min): HR on its way down is not
+    #: heading over, whatever the effort says.
+    predict_falling_bpm_min: float = 1.0
+    #: Forecast errors are learned from the forecasts of this many seconds (exponential
+    #: memory) ...
+    forecast_memory_s: float = 900.0
+    #: ... starting from this error (bpm, one standard deviation) ...
+    forecast_prior_sd_bpm: float = 5.0
+    #: ... worth this many seconds of forecasts; and never surer than ``forecast_min_sd_bpm``
+    #: (no heart is that predictable 45 s ahead).
+    forecast_prior_weight_s: float = 120.0
+    forecast_min_sd_bpm: float = 3.0
+    #: A crossing less than this many seconds away is no longer a warning (the over alert
+    #: follows): ``in_s`` of a warning is at least this.
+    predict_min_lead_s: float = 5.0
+    #: An effort input under this fraction of its usual level is rest (a stop, a walk, a
+    #: pause): its filters restart, so a restart is no "jump" of effort.
+    effort_rest_fraction: float = 0.6
+    #: After the ``max_alerts_per_excursion``, an excursion still over the top gets a reminder
+    #: this often: a sustained over is never silent.
+    over_reminder_s: float = 75.0
     #: A crossing that was predicted (a warning given in this approach) needs less
     #: confirmation: heart-rate over alerts then dwell this long instead of ``over_dwell_s``.
     predicted_over_dwell_s: float = 3.0
@@ -165,6 +190,9 @@ class AlertPolicy:
     step_down_grace_s: float = 20.0
     step_down_margin_bpm: float = 4.0
     step_down_limit_s: float = 90.0
+    #: ... unless HR is still falling toward the band fast enough to reach the top within
+    #: this many seconds (a slow recovery on its way is no over).
+    step_down_reach_s: float = 45.0
     #: No under alert while HR rises fast enough to reach the floor within this many seconds.
     under_reach_horizon_s: float = 60.0
     #: |slope| below this (bpm/min) shows as a steady trend.

@@ -4,9 +4,9 @@ workout for its excerpt: bands from the excerpt's own HR, the profile's max HR f
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -92,6 +92,6 @@ def test_a_sustained_over_is_never_silent() -> None:
     w = workout(a, [(600, 140, 150)])
     overs = [e.t for e in of(replay(a, w).events, EventType.ALERT_OVER)]
     assert len(overs) >= 4
-    gaps = [b - t for t, b in zip(overs, overs[1:], strict=False)]
+    gaps = [b - t for t, b in itertools.pairwise(overs)]
     assert max(gaps) <= 90  # never silent longer than a slow reminder
     assert 660 - overs[-1] <= 90

@@ -11,6 +11,7 @@ decides is in :mod:`pacer.engine.policy`; why, in docs/engine.md.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -40,6 +41,11 @@ class Excursion:
     #: start of the current stretch back inside by the margin (the excursion ends after
     #: ``clear_dwell_s`` of it)
     inside_since: float | None = None
+    #: start of the current stretch calm (within the bound by the re-arm margin):
+    #: ``rearm_s`` of it and the alert budget starts again
+    calm_since: float | None = None
+    #: alerts counted against the budget (since the excursion began or last re-armed)
+    spent: int = 0
 
 
 def judge(
@@ -54,6 +60,9 @@ def judge(
     max_alerts: int,
     clear_dwell_s: float = 0.0,
     reminder_s: float | None = None,
+    rearm_s: float | None = None,
+    calm: bool = False,
+    sustained: bool = False,
 ) -> tuple[Excursion, Verdict]:
     """One second of one direction's alert state machine.
 
@@ -61,9 +70,21 @@ def judge(
     inside by the margin; held there for ``clear_dwell_s`` that ends an excursion that was
     alerted (CLEARED, once); ``held``: an alert is not allowed now (ramp-in, grace); the
     dwell then starts only once it is allowed again. After ``max_alerts``, a value beyond
-    for ``reminder_s`` without a break gets a reminder every ``reminder_s`` (None: silence
-    until the excursion ends).
+    and ``sustained`` (beyond on average over the last ``reminder_s``) gets a reminder every
+    ``reminder_s`` (None: silence until the excursion ends). ``rearm_s`` of ``calm``
+    (within the bound by a re-arm margin, less than the hysteresis) and the budget starts
+    again: crossing back over is a
+    new crossing, though not yet a ``back_in_zone``; the repeat interval still counts from
+    the last alert.
     """
+    if rearm_s is not None and ex.spent:
+        if not calm:
+            ex = replace(ex, calm_since=None) if ex.calm_since is not None else ex
+        else:
+            since_calm = t if ex.calm_since is None else ex.calm_since
+            ex = replace(ex, calm_since=since_calm)
+            if t - since_calm >= rearm_s:
+                ex = replace(ex, spent=0, calm_since=None)
     if back_inside:
         if not ex.alerts:
             return Excursion(), Verdict.NONE
@@ -79,14 +100,14 @@ def judge(
     ex = replace(ex, beyond_since=since)
     if t - since < dwell_s:
         return ex, Verdict.NONE
-    if ex.alerts >= max_alerts:
-        # the budget is spent: a reminder only for a value beyond all the while
-        if reminder_s is None or t - since < reminder_s:
+    if ex.spent >= max_alerts:
+        # the budget is spent: a reminder only for a value beyond on average
+        if reminder_s is None or not sustained:
             return ex, Verdict.NONE
         repeat_s = reminder_s
     if ex.last_alert_t is not None and t - ex.last_alert_t < repeat_s:
         return ex, Verdict.NONE
-    return replace(ex, alerts=ex.alerts + 1, last_alert_t=t), Verdict.ALERT
+    return replace(ex, alerts=ex.alerts + 1, spent=ex.spent + 1, last_alert_t=t), Verdict.ALERT
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +166,12 @@ class StepJudge:
     effort_hr_n: int = 0
     #: the top of the band as last judged (a ramp's moves)
     _high: float = 0.0
+    #: HR has been at or under the top in this step (a step down's decay is over: an HR
+    #: back over the top is a new over, not the lag)
+    _reached: bool = False
+    #: the value over the last ``over_reminder_s`` (and its sum): is an over sustained?
+    _recent: deque[tuple[float, float]] = field(default_factory=deque)
+    _recent_sum: float = 0.0
 
     def no_data(self) -> None:
         """No value: no zone alerts, excursions forgotten."""
@@ -165,7 +192,7 @@ class StepJudge:
         """A step down, HR above the top at the start, still within the time its decay
         may take (and, given ``value``, falling at least as fast as a slow recovery)."""
         p, v0 = self.policy, self.start_value
-        if self.direction is not Direction.DOWN or v0 is None:
+        if self.direction is not Direction.DOWN or v0 is None or self._reached:
             return False
         elapsed = t - self.start_t
         if elapsed >= p.step_down_limit_s - p.hr.over_dwell_s or elapsed < 0:
@@ -178,7 +205,7 @@ class StepJudge:
         """A step down past its limit, HR still over but falling toward the band fast enough
         to reach the top within ``step_down_reach_s``: recovery on its way, no over yet."""
         p = self.policy
-        if self.direction is not Direction.DOWN or self.start_value is None:
+        if self.direction is not Direction.DOWN or self.start_value is None or self._reached:
             return False
         if t - self.start_t < p.step_down_limit_s - p.hr.over_dwell_s or self.over.alerts:
             return False
@@ -206,6 +233,7 @@ class StepJudge:
         )
         if r.metric is Metric.HR:
             over_held = self._decaying(t, r.value) or self._on_its_way(t, r)
+            self._reached = self._reached or r.value <= r.high
         else:  # power and pace answer at once: the ramp-in covers a step down
             over_held = in_ramp and self.direction is Direction.DOWN
         under_held = (
@@ -227,6 +255,9 @@ class StepJudge:
             max_alerts=p.max_alerts_per_excursion,
             clear_dwell_s=p.clear_dwell_s,
             reminder_s=p.over_reminder_s,
+            rearm_s=p.over_rearm_s,
+            calm=r.value <= r.high - min(p.over_rearm_bpm, hyst),
+            sustained=self._sustained(t, r.value, r.high + min(p.over_rearm_bpm, hyst)),
         )
         self.under, under = judge(
             self.under,
@@ -258,6 +289,16 @@ class StepJudge:
         if r.metric is Metric.HR:
             out.extend(self._predict(r, hyst, fields))
         return out
+
+    def _sustained(self, t: float, value: float, level: float) -> bool:
+        """The value's mean over the last ``over_reminder_s`` is above ``level`` (with
+        readings for most of that time)."""
+        window, pts = self.policy.over_reminder_s, self._recent
+        pts.append((t, value))
+        self._recent_sum += value
+        while pts and t - pts[0][0] >= window:
+            self._recent_sum -= pts.popleft()[1]
+        return len(pts) >= 0.8 * window and self._recent_sum / len(pts) > level
 
     def _over_dwell(self, r: Reading, dwell_s: float) -> float:
         """The over dwell: shorter for a heart-rate crossing that was predicted (a warning

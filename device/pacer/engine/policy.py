@@ -152,6 +152,12 @@ class AlertPolicy:
     #: After the ``max_alerts_per_excursion``, an excursion still over the top gets a reminder
     #: this often: a sustained over is never silent.
     over_reminder_s: float = 75.0
+    #: HR this long under the top (not only back by the hysteresis) and the next
+    #: crossing is a new one: the alert budget starts again (the repeat interval still holds).
+    over_rearm_s: float = 20.0
+    #: ... "under the top" meaning this many bpm under it (at most the hysteresis): a
+    #: +-2 bpm wobble around the top stays one excursion.
+    over_rearm_bpm: float = 0.5
     #: A crossing that was predicted (a warning given in this approach) needs less
     #: confirmation: heart-rate over alerts then dwell this long instead of ``over_dwell_s``.
     predicted_over_dwell_s: float = 3.0

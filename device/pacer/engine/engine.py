@@ -189,7 +189,7 @@ class Engine(StepMachine):
         hr = sig.value(Metric.HR)
         self.effort.update(self._t, hr, quick, sig.running is not False)
         self._effort_now = None if hr is None else self.effort.predict(hr, quick)
-        self.forecast.update(self._t, hr, sig.hr_slope, self._effort_now, self.effort.tau_s())
+        self.forecast.update(self._t, hr, sig.hr_slope_short, self._effort_now)
         for index in due_distance_cues(self._step, self._run, sig.distance_m):
             self._give_cue(index, self._t, out)
         self._check_duration(out)
@@ -233,9 +233,7 @@ class Engine(StepMachine):
             high=high,
             slope=sig.hr_slope,
             effort=self._effort_now if is_hr else None,
-            outlook=self.forecast.outlook(
-                value, high, sig.hr_slope, self._effort_now, self.effort.tau_s()
-            )
+            outlook=self.forecast.outlook(value, high, sig.hr_slope_short, self._effort_now)
             if is_hr
             else None,
             tau_s=self.effort.tau_s(),

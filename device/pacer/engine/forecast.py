@@ -2,10 +2,10 @@
 
 Two forecasters say where HR will be ``predict_horizon_s`` from now:
 
-* **the trend**: HR's own least-squares slope carried on as a first-order approach does,
-  ``HR + slope * tau * (1 - exp(-horizon / tau))`` (``tau``: the effort model's fitted time
-  constant; a drift at constant effort is a steady rise: the trend sees it whatever the
-  effort sensors say);
+* **the trend**: HR's least-squares slope over the last ``forecast_window_s`` carried on as
+  a first-order approach does, ``HR + slope * tau * (1 - exp(-horizon / tau))`` (``tau``:
+  ``forecast_trend_tau_s``; a drift at constant effort is a steady rise: the trend sees it
+  whatever the effort sensors say);
 * **the effort model** (:mod:`pacer.engine.effort`): the first-order approach to the steady
   state the current effort leads to, ``HR + (HR_ss - HR) * (1 - exp(-horizon / tau))``,
   with ``HR_ss`` clamped to the athlete's max HR.
@@ -31,7 +31,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from pacer.engine.effort import Prediction
-from pacer.engine.policy import AlertPolicy
+from pacer.engine.policy import AlertPolicy, first_order_eta
 
 
 @dataclass(slots=True)
@@ -76,7 +76,7 @@ class Outlook:
     #: the forecast of HR at the horizon (bpm) and its standard deviation
     bpm: float
     sd: float
-    #: seconds until the forecast path reaches the top (None when it does not within horizon)
+    #: seconds until the forecast path reaches the top (None when it never does)
     in_s: float | None
     #: "effort" or "hr": the forecaster with the larger weight
     source: str
@@ -98,15 +98,16 @@ class Forecast:
         keep = math.exp(-1.0 / p.forecast_memory_s)
         self.trend = _Skill(p.forecast_prior_sd_bpm, p.forecast_prior_weight_s, keep)
         self.effort = _Skill(p.forecast_prior_sd_bpm, p.forecast_prior_weight_s, keep)
+        tau = max(p.forecast_trend_tau_s, 1.0)
+        #: seconds of today's slope the trend's forecast carries on
+        self._reach = tau * (1.0 - math.exp(-p.predict_horizon_s / tau))
 
-    def _trend_at(self, hr: float, slope: float | None, tau_s: float) -> float | None:
+    def _trend_at(self, hr: float, slope: float | None) -> float | None:
         """HR carried on along its slope as a first-order approach does (the rise slows
         as HR nears its steady state ``hr + tau * slope``)."""
         if slope is None:
             return None
-        tau = max(tau_s, 1.0)
-        reach = tau * (1.0 - math.exp(-self.policy.predict_horizon_s / tau))
-        return min(hr + slope / 60.0 * reach, self.max_hr)
+        return min(hr + slope / 60.0 * self._reach, self.max_hr)
 
     def _effort_at(self, hr: float, effort: Prediction | None) -> float | None:
         if effort is None:
@@ -121,7 +122,6 @@ class Forecast:
         hr: float | None,
         slope: float | None,
         effort: Prediction | None,
-        tau_s: float,
     ) -> None:
         """One second: score what has come due, keep today's forecasts."""
         if hr is None:
@@ -130,7 +130,7 @@ class Forecast:
             return
         horizon = self.policy.predict_horizon_s
         for skill, forecast in (
-            (self.trend, self._trend_at(hr, slope, tau_s)),
+            (self.trend, self._trend_at(hr, slope)),
             (self.effort, self._effort_at(hr, effort)),
         ):
             skill.settle(t, hr, horizon)
@@ -143,31 +143,33 @@ class Forecast:
         high: float,
         slope: float | None,
         effort: Prediction | None,
-        tau_s: float,
     ) -> Outlook | None:
         """The chance HR is over ``high`` at the horizon; None when HR is falling."""
         p = self.policy
         if slope is None or slope < -p.predict_falling_bpm_min:
             return None
-        parts: list[tuple[float, float, str]] = []
-        trend = self._trend_at(hr, slope, tau_s)
+        # (forecast at the horizon, its error, source, the steady state it approaches, tau)
+        parts: list[tuple[float, float, str, float, float]] = []
+        trend = self._trend_at(hr, slope)
         if trend is not None:
-            parts.append((trend, self.trend.sd, "hr"))
+            tau = max(p.forecast_trend_tau_s, 1.0)
+            parts.append((trend, self.trend.sd, "hr", hr + slope / 60.0 * tau, tau))
         by_effort = self._effort_at(hr, effort)
         if by_effort is not None and effort is not None:
             agrees = effort.learned or (trend is not None and trend > high)
             if agrees:
-                parts.append((by_effort, self.effort.sd, "effort"))
+                steady = min(effort.steady_bpm, self.max_hr)
+                parts.append((by_effort, self.effort.sd, "effort", steady, effort.tau_s))
         if not parts:
             return None
         # each forecaster judged by its own error; the likelier one speaks (a surge of effort
         # is seen before the trend turns, a drift by the trend whatever the effort says)
         best: Outlook | None = None
-        for mean, own_sd, source in parts:
+        for mean, own_sd, source, steady, tau in parts:
             sd = max(own_sd, p.forecast_min_sd_bpm)
             chance = normal_above(mean, sd, high)
-            rise = (mean - hr) / p.predict_horizon_s
-            in_s = (high - hr) / rise if rise > 0 and mean > high else None
+            # when the forecast path itself reaches the top
+            in_s = first_order_eta(hr, steady, high, max(tau, 1.0))
             if best is None or chance > best.p:
                 best = Outlook(chance, mean, sd, in_s, source)
         return best

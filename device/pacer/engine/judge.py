@@ -325,16 +325,17 @@ class StepJudge:
         """A warning when a crossing within the horizon is likely (:mod:`pacer.engine.forecast`):
         once per approach, held ``predict_confirm_s``, never while over or just alerted."""
         p, t, o = self.policy, r.t, r.outlook
+        chance = o is not None and o.p >= p.predict_probability
         likely = (
-            o is not None
-            and o.p >= p.predict_probability
+            chance
+            and o is not None
             and o.in_s is not None
             and p.predict_min_lead_s <= o.in_s <= p.predict_horizon_s
             and r.value <= r.high
         )
         self.predict_s = o.in_s if likely and o is not None else None
         if not self.predicted_armed:
-            if r.value <= r.high - hyst and not likely:
+            if r.value <= r.high - hyst and not chance:
                 self.predicted_armed = True  # eased off: a new approach may be warned again
             return []
         recent = [x for x in (self.last_predicted_t, self.over.last_alert_t) if x is not None]

@@ -130,7 +130,7 @@ class AlertPolicy:
     #: Warn when the chance that HR is over the top ``predict_horizon_s`` from now (the
     #: trend and the effort model fused, :mod:`pacer.engine.forecast`) reaches this; chosen
     #: on the shared real recordings (docs/engine.md).
-    predict_probability: float = 0.7
+    predict_probability: float = 0.6
     #: No warning while HR falls faster than this (bpm/min): HR on its way down is not
     #: heading over, whatever the effort says.
     predict_falling_bpm_min: float = 1.0
@@ -143,9 +143,14 @@ class AlertPolicy:
     #: (no heart is that predictable 45 s ahead).
     forecast_prior_weight_s: float = 120.0
     forecast_min_sd_bpm: float = 3.0
+    #: The trend's forecast: HR's slope over this many seconds (a turn shows within it) ...
+    forecast_window_s: float = 15.0
+    #: ... carried on as a first-order approach with this time constant (s): a rise slows as
+    #: HR nears where the effort leads it.
+    forecast_trend_tau_s: float = 20.0
     #: A crossing less than this many seconds away is no longer a warning (the over alert
     #: follows): ``in_s`` of a warning is at least this.
-    predict_min_lead_s: float = 5.0
+    predict_min_lead_s: float = 3.0
     #: An effort input under this fraction of its usual level is rest (a stop, a walk, a
     #: pause): its filters restart, so a restart is no "jump" of effort.
     effort_rest_fraction: float = 0.6

@@ -142,7 +142,7 @@ class AlertPolicy:
     #: ... worth this many seconds of forecasts; and never surer than ``forecast_min_sd_bpm``
     #: (no heart is that predictable 45 s ahead).
     forecast_prior_weight_s: float = 120.0
-    forecast_min_sd_bpm: float = 3.0
+    forecast_min_sd_bpm: float = 5.0
     #: The trend's forecast: HR's slope over this many seconds (a turn shows within it) ...
     forecast_window_s: float = 15.0
     #: ... carried on as a first-order approach with this time constant (s): a rise slows as

@@ -97,13 +97,13 @@ def bench_parsers(runs: int, n: int) -> None:
 
 
 async def latency_run(count: int, gap_s: float) -> tuple[list[float], list[float]]:
+    from tests.support.ble_peripherals import heart_rate_strap
     from tests.support.bluez_double import (
         BlueZDouble,
-        PrivateBus,
         SystemClock,
-        heart_rate_strap,
         release_bleak,
     )
+    from tests.support.private_bus import PrivateBus
 
     from pacer.ble.pairing import Pairing
     from pacer.ble.session import BleSensors

@@ -6,7 +6,7 @@ replayed through a fresh :class:`Engine` (``on_sample`` for each sample, ``tick`
 ``device`` directory, e.g. an export of the commit before a change), alternating the two
 several times, so a shared machine's load hits both alike:
 
-    python benchmarks/bench_engine_cost.py [--runs N] [--against /tmp/before/device]
+    python benchmarks/bench_engine_cost.py [--runs N] [--cpu] [--against /tmp/before/device]
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,11 +46,15 @@ def recorded(workout: ResolvedWorkout, seed: int) -> list[tuple[float, list[Samp
     return sorted(seconds.items())
 
 
-def cost_us(workout: ResolvedWorkout, trace: list[tuple[float, list[Sample]]]) -> float:
+def cost_us(
+    workout: ResolvedWorkout,
+    trace: list[tuple[float, list[Sample]]],
+    clock: Callable[[], float] = time.perf_counter,
+) -> float:
     engine = Engine(workout)
     start_t = trace[0][0] - 1.0
     n = 0
-    t0 = time.perf_counter()
+    t0 = clock()
     engine.on_action(ButtonAction.START_PAUSE, start_t)
     for now, samples in trace:
         for s in samples:
@@ -57,7 +62,7 @@ def cost_us(workout: ResolvedWorkout, trace: list[tuple[float, list[Sample]]]) -
             n += 1
         engine.tick(now)
         engine.snapshot()
-    return (time.perf_counter() - t0) / n * 1e6
+    return (clock() - t0) / n * 1e6
 
 
 #: run in another tree: the same replay, its figures as "median min" on stdout
@@ -117,13 +122,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--against", type=Path, help="another tree's device directory")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="this process's CPU time instead of wall time (steadier on a shared machine)",
+    )
     args = parser.parse_args()
+    clock = time.process_time if args.cpu else time.perf_counter
     profile = Profile()
     workout = resolve(load_workout(WORKOUT.read_bytes(), str(WORKOUT), profile=profile), profile)
     traces = [recorded(workout, seed) for seed in range(3)]
-    figures = [cost_us(workout, tr) for _ in range(args.runs) for tr in traces]
+    figures = [cost_us(workout, tr, clock) for _ in range(args.runs) for tr in traces]
     n = sum(len(s) for _, s in traces[0])
-    print(f"engine cost per sample, step-up run replayed ({n} samples, {len(figures)} runs)")
+    kind = "CPU" if args.cpu else "wall"
+    print(
+        f"engine cost per sample, step-up run replayed ({n} samples, {len(figures)} runs, "
+        f"{kind} time)"
+    )
     print(f"  median {statistics.median(figures):.1f} us/sample (min {min(figures):.1f})")
     if args.against is not None:
         against(args.against, traces, args.runs)

@@ -10,7 +10,8 @@
 #   sudo firmware/install.sh --readonly-root      also: overlayfs root, data partition
 #
 # What it does (each step only when needed, so a second run changes nothing):
-#   files     the source in /opt/pacer/src, the units in /etc/systemd/system (enabled),
+#   files     the source in /opt/pacer/src, the units in /etc/systemd/system (enabled;
+#             pacer-sync.timer: the device syncs itself when idle on Wi-Fi),
 #             /opt/pacer/bin/pacer-gadget, udev rules, the D-Bus policy, the polkit rule
 #             (the pacer user may power off), modules-load.d, /etc/pacer/config.toml (only
 #             if absent), the boot configuration (config.txt block between "# >>> pacer"
@@ -43,8 +44,11 @@ CHROOT=0
 READONLY_ROOT=0
 PACKAGES=1
 
-# polkitd: the rule that lets the pacer user power off; rfkill: Wi-Fi off during a run.
-APT_PACKAGES=(python3 python3-venv bluez i2c-tools libopenjp2-7 libopenblas0 polkitd rfkill)
+# polkitd: the rule that lets the pacer user power off; rfkill: Wi-Fi off during a run;
+# libfribidi0: Pillow lays the screens' text out with Raqm only when it can load FriBiDi
+# (without it text is measured differently: the heart rate drops a size, words wrap elsewhere).
+APT_PACKAGES=(python3 python3-venv bluez i2c-tools libopenjp2-7 libopenblas0 libfribidi0 polkitd
+  rfkill)
 # Only in Raspberry Pi OS's archive: skipped with a note elsewhere (plain Debian), where the
 # venv gets the same library from PyPI (pyproject.toml's `pi` extra).
 PI_OS_PACKAGES=(python3-lgpio)
@@ -438,6 +442,11 @@ step_files() {
     /etc/systemd/system/multi-user.target.wants/pacer.service
   ensure_symlink /etc/systemd/system/pacer-gadget.service \
     /etc/systemd/system/multi-user.target.wants/pacer-gadget.service
+  # The device's own sync: the timer is enabled, the service only ever started by it.
+  put_file "$SRC/systemd/pacer-sync.service" /etc/systemd/system/pacer-sync.service 0644
+  put_file "$SRC/systemd/pacer-sync.timer" /etc/systemd/system/pacer-sync.timer 0644
+  ensure_symlink /etc/systemd/system/pacer-sync.timer \
+    /etc/systemd/system/timers.target.wants/pacer-sync.timer
   put_file "$HERE/udev/90-pacer-device.rules" /etc/udev/rules.d/90-pacer-device.rules 0644
   put_file "$HERE/dbus/pacer.conf" /etc/dbus-1/system.d/pacer.conf 0644
   put_file "$HERE/polkit/50-pacer.rules" /etc/polkit-1/rules.d/50-pacer.rules 0644

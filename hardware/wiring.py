@@ -8,10 +8,8 @@ software uses.
 Pure functions from a :class:`~pacer.config.pinout.Pinout` to text; deterministic (same input, same
 bytes), so the generated files diff cleanly.
 
-    python hardware/wiring.py --markdown         print wiring.md
-    python hardware/wiring.py --svg              print wiring.svg
-    python hardware/wiring.py --write hardware   (re)write both files in a directory
-    python hardware/wiring.py --check hardware   exit 1 if they are out of date
+No I/O but :func:`write` and :func:`stale` on a directory; the command line is
+``hardware/generate.py``.
 """
 
 from __future__ import annotations
@@ -580,42 +578,3 @@ def write(directory: Path, pinout: Pinout = DEFAULT_PINOUT) -> list[str]:
         if name in changed:
             (directory / name).write_text(content, encoding="utf-8")
     return changed
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(
-        prog="python -m pacer.wiring",
-        description="Render pacer's wiring table and diagram from pacer.config.pinout.",
-        epilog="examples:\n  python -m pacer.wiring --svg > /tmp/wiring.svg\n"
-        "  python -m pacer.wiring --check hardware",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--markdown", action="store_true", help="print wiring.md")
-    group.add_argument("--svg", action="store_true", help="print wiring.svg")
-    group.add_argument("--write", metavar="DIR", type=Path, help="write both files into DIR")
-    group.add_argument("--check", metavar="DIR", type=Path, help="exit 1 if DIR is stale")
-    args = parser.parse_args(argv)
-    if args.markdown:
-        print(render_markdown(), end="")
-    elif args.svg:
-        print(render_svg(), end="")
-    elif args.write is not None:
-        changed = write(args.write)
-        print(f"wrote {', '.join(changed)}" if changed else "up to date")
-    else:
-        changed = stale(args.check)
-        if changed:
-            print(
-                f"out of date in {args.check}: {', '.join(changed)} "
-                "(run python hardware/generate.py)"
-            )
-            return 1
-        print("up to date")
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

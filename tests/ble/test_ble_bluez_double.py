@@ -27,18 +27,16 @@ from pacer.ble.pairing import Pairing, save_pairings
 from pacer.ble.radio import scan
 from pacer.ble.session import BleSensors, SessionSettings
 from pacer.core.samples import BatterySample, HeartRateSample, Sample, SensorRole, SensorStatus
+from tests.support.ble_peripherals import foot_pod, heart_rate_strap, speaker
 from tests.support.bluez_double import (
     BlueZDouble,
-    PrivateBus,
     SystemClock,
-    foot_pod,
-    heart_rate_strap,
     open_fds,
     release_bleak,
-    speaker,
     uuid16,
 )
 from tests.support.paths import REPO, require_tool
+from tests.support.private_bus import PrivateBus
 
 HR = "F0:13:C3:5A:2B:01"
 POD = "C4:7C:8D:6A:00:12"

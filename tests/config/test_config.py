@@ -98,7 +98,7 @@ def test_alert_overrides_are_checked_by_the_engine_policy_with_their_line() -> N
     assert [str(e) for e in info.value.errors] == [
         "pacer.toml:3:1: unknown alert parameter alerts.over_dwel_s (did you mean 'over_dwell_s'?)",
         "pacer.toml:4:1: alerts.countdown_s must be a whole number, not 1.5",
-        "pacer.toml:5:1: alert policy speed.tolerance must be >= 0, not -1.0",
+        "pacer.toml:5:1: alerts.speed_tolerance = -1: expected 0 to 0.5",
     ]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import signal
@@ -29,12 +28,11 @@ from pacer.config.validate import SettingError, config_problems, overlay
 from pacer.core.errors import ConfigError, InputErrors, ProtocolError
 from pacer.link.host import DeviceClient
 from pacer.link.protocol import ErrorCode
-from pacer.link.server import DeviceService
-from pacer.sim.clock import SimClock
 from pacer.storage.store import Store
 from tests.support.daemon_process import daemon
 from tests.support.notify_socket import NotifySocket
-from tests.support.serial_rig import FakeEngine
+from tests.support.serial_rig import ask_in_process as _ask
+from tests.support.serial_rig import in_process_service as _service
 
 GOOD = [
     ("display.contrast", 0),
@@ -146,25 +144,6 @@ REFUSED: list[tuple[str, Any, str]] = [
 
 def _toml(value: Any) -> str:
     return json.dumps(value) if isinstance(value, list) else repr(value)
-
-
-def _ask(service: DeviceService, op: str, **args: Any) -> dict[str, Any]:
-    frame = json.dumps({"id": 7, "op": op, "args": args}).replace("Infinity", "1e400")
-
-    async def go() -> dict[str, Any]:
-        session = service.session()
-        await session.feed(frame.encode() + b"\n")
-        item = session.outbox.take_nowait()
-        assert item is not None
-        reply: dict[str, Any] = json.loads(item[0])
-        return reply
-
-    return asyncio.run(go())
-
-
-def _service(store: Store, config: Config | None = None) -> DeviceService:
-    clock = SimClock()
-    return DeviceService(store, clock, FakeEngine(clock), device_id="t", config=config)
 
 
 @pytest.mark.parametrize(("key", "value", "words"), REFUSED, ids=[c[0] for c in REFUSED])

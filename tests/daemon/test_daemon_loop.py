@@ -28,9 +28,9 @@ from pacer.devices.bundle import Hardware
 from pacer.haptics.player import HapticRecorder
 from pacer.sim.clock import ScaledClock
 from pacer.sim.device import SimulatedButtons, SimulatedSensors
-from pacer.storage.store import ActivityStatus, Store
+from pacer.storage.store import DB_NAME, ActivityStatus, Store
 from tests.support.daemon_process import daemon as daemon_process
-from tests.support.daemon_process import pacer_run
+from tests.support.daemon_process import following, pacer_run
 from tests.support.daemon_rig import STEP_UP, FrameLog, make_hw, running
 from tests.support.notify_socket import NotifySocket
 
@@ -42,7 +42,7 @@ async def test_a_stalled_loop_stops_the_watchdog_pings(tmp_path: Path, store: St
         notifier = Notifier(notify.path)
         async with running(store, notifier=notifier, watchdog_s=0.1) as rig:
             await asyncio.to_thread(notify.wait_for, lambda m: "READY" in m.fields, 10)
-            await asyncio.sleep(0.6)
+            await asyncio.to_thread(notify.wait_count, "WATCHDOG", "1", 6)
 
             async def stalled() -> None:
                 time.sleep(1.0)  # noqa: ASYNC251  # blocks: the whole loop stops with it
@@ -50,7 +50,7 @@ async def test_a_stalled_loop_stops_the_watchdog_pings(tmp_path: Path, store: St
             start = time.monotonic()
             await asyncio.create_task(stalled())
             end = time.monotonic()
-            await asyncio.sleep(0.6)
+            await asyncio.to_thread(notify.wait_count, "WATCHDOG", "1", 4, since=end)
             assert rig.daemon.running() is None
         pings = notify.times("WATCHDOG", "1")
     before = [t for t in pings if t < start]
@@ -136,16 +136,28 @@ def cut_off_run(tmp_path: Path) -> tuple[int, int]:
             host.hello()
             host.workout_put("step-up-run", STEP_UP)
             host.start("step-up-run")
-            status = host.status()
-            deadline = time.monotonic() + 20
-            while status["step"] < 2 and time.monotonic() < deadline:
-                time.sleep(0.1)
-                status = host.status()
-            time.sleep(1.5)  # a few committed seconds in step 2
+            status = following(host, lambda s: s["step"] >= 2, within_s=60)
+            committed_in_step(tmp_path / "data", status["activity"], step=2, seconds=3)
             status = host.status()
         d.proc.send_signal(signal.SIGKILL)
         d.proc.wait(5)
     return status["activity"], status["step"]
+
+
+def committed_in_step(data: Path, activity: int, *, step: int, seconds: int) -> None:
+    """Until the store holds ``seconds`` committed records of ``step`` (1-based): what a
+    kill -9 leaves to resume from. A separate read-only connection sees only commits."""
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{data / DB_NAME}?mode=ro", uri=True, timeout=5)
+    try:
+        deadline = time.monotonic() + 60  # a safety net: the writer commits every second
+        query = "SELECT count(*) FROM samples WHERE activity = ? AND step = ?"
+        while db.execute(query, (activity, step - 1)).fetchone()[0] < seconds:
+            assert time.monotonic() < deadline, f"no committed seconds in step {step}"
+            time.sleep(0.05)  # the database has no event to wait on
+    finally:
+        db.close()
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL.Image import Image
 
-from pacer.config.file import Config, PowerConfig, load_config
+from pacer.config.file import Config, DisplayConfig, PowerConfig, load_config
 from pacer.core.actions import ButtonAction
+from pacer.core.errors import InputErrors
 from pacer.daemon import EXIT_OK, Daemon, DaemonOptions
 from pacer.daemon.idle import DIM_BEFORE_OFF_S
-from pacer.devices.bundle import Hardware
+from pacer.devices.bundle import Hardware, SensorScanner
 from pacer.devices.power import RecordedPower, SystemPower, rfkill_event
 from pacer.haptics.player import HapticRecorder
 from pacer.sim.clock import SimClock
@@ -77,7 +79,10 @@ class Rig:
 
 @asynccontextmanager
 async def device(
-    store: Store, config: Config | None = None, serial_port: str | None = None
+    store: Store,
+    config: Config | None = None,
+    serial_port: str | None = None,
+    scanner: SensorScanner | None = None,
 ) -> AsyncIterator[Rig]:
     clock = SimClock(0.0)
     buttons = SimulatedButtons()
@@ -91,6 +96,7 @@ async def device(
         sensors=SimulatedSensors(clock, press=buttons.press),
         serial_port=serial_port,
         power=power,
+        scanner=scanner,
     )
     d = Daemon(hw, config or Config(), store, DaemonOptions(device_id="test-device"))
     async with started(d) as task:
@@ -182,6 +188,59 @@ async def test_never_while_the_host_talks_on_the_serial_link(store: Store) -> No
             await rig.until(rig.task.done)
     (off,) = power_offs(rig.power)
     assert off >= asked + IDLE_S
+
+
+class HeldScan:
+    """A BLE scanner (the one boundary doubled here: no radio in a test) whose scan lasts
+    until the test lets it end: a request that stays in flight as long as the test wants,
+    like a long activity download on a slow link."""
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def scan(self, seconds: float) -> list[dict[str, Any]]:
+        self.entered.set()
+        await self.release.wait()
+        return [{"address": "AA:BB:CC:DD:EE:FF", "name": "strap", "rssi": -60, "roles": []}]
+
+
+async def test_a_request_in_flight_keeps_it_on_however_long_it_takes(store: Store) -> None:
+    from pacer.link.cable import PtyCable
+    from pacer.link.host import DeviceClient
+    from pacer.link.ops import Op
+
+    idle_s = 2 * 60.0  # the shortest idle_off_min there is
+    # only the idle-off dims (not the display's own dim_after_s)
+    config = Config(power=PowerConfig(idle_off_min=2), display=DisplayConfig(dim_after_s=0))
+    scanner = HeldScan()
+    with PtyCable() as cable:
+        async with device(store, config, cable.device_path, scanner) as rig:
+            with DeviceClient(cable.host_path, timeout=60) as host:
+                reply = asyncio.ensure_future(
+                    asyncio.to_thread(host.request, Op.SENSORS_SCAN, {"seconds": 5})
+                )
+                await rig.until(scanner.entered.is_set)
+                await rig.advance(5 * (idle_s + DIM_BEFORE_OFF_S))
+                assert not rig.power.powered_off, "never while a request is in flight"
+                assert rig.display.levels == [(0.0, 255)], "not even dimmed"
+                scanner.release.set()
+                found = await asyncio.wait_for(reply, 20)
+                assert found["found"][0]["name"] == "strap"
+                answered = rig.clock.monotonic()
+            await rig.advance(idle_s + DIM_BEFORE_OFF_S + 5)
+            await rig.until(rig.task.done)
+    (off,) = power_offs(rig.power)
+    assert off >= answered + idle_s, "the idle count starts again at the reply"
+
+
+@pytest.mark.parametrize("minutes", [0.01, 1, 1.99, -1, 1441])
+def test_idle_off_min_has_a_sane_minimum(minutes: float) -> None:
+    text = f"[power]\nidle_off_min = {minutes}\n"
+    with pytest.raises(InputErrors, match=r"p.toml:2:1: power.idle_off_min .*0 \(never\) or 2 to"):
+        load_config(text, "p.toml")
+    for fine in (0, 2, 15, 1440):
+        assert load_config(f"[power]\nidle_off_min = {fine}\n").power.idle_off_min == fine
 
 
 async def test_zero_never_switches_off(store: Store) -> None:

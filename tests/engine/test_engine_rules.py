@@ -356,5 +356,5 @@ def test_policy_rejects_nonsense() -> None:
         AlertPolicy(over_repeat_s=-1)
     with pytest.raises(ConfigError, match="max_alerts_per_excursion"):
         AlertPolicy(max_alerts_per_excursion=0)
-    with pytest.raises(ConfigError, match=r"hr\.hysteresis"):
+    with pytest.raises(ConfigError, match=r"alerts\.hysteresis must be a finite number"):
         AlertPolicy(hr=replace(POLICY.hr, hysteresis=float("nan")))

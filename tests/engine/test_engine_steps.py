@@ -354,3 +354,29 @@ def test_one_pattern_for_events_that_arrive_together() -> None:
     at_60 = [e for e in s.events if e.t == 60]
     assert feel.pattern_for_batch(at_60) == feel.STEP_CHANGE
     assert feel.pattern_for_batch([]) is None
+
+
+def test_the_engine_holds_its_step_machine_and_shows_only_what_it_declares() -> None:
+    from pacer.engine.engine import Engine
+    from pacer.engine.steps import StepMachine
+
+    assert not issubclass(Engine, StepMachine)
+    public = {name for name in dir(Engine) if not name.startswith("_")}
+    assert public == {
+        "done",
+        "dropped_hr",
+        "effort",
+        "events",
+        "on_action",
+        "on_sample",
+        "policy",
+        "restore",
+        "signals",
+        "snapshot",
+        "state",
+        "step_index",
+        "summary",
+        "tick",
+        "workout",
+        "workout_time",
+    }

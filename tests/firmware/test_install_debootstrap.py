@@ -324,7 +324,15 @@ def test_install_sh_for_real_in_a_debian_root(tmp_path: Path) -> None:
 
 def check_installed_tree(root: Path) -> None:
     status = (root / "var/lib/dpkg/status").read_text()
-    for pkg in ("python3-venv", "bluez", "i2c-tools", "polkitd", "rfkill", "libopenblas0"):
+    for pkg in (
+        "python3-venv",
+        "bluez",
+        "i2c-tools",
+        "polkitd",
+        "rfkill",
+        "libopenblas0",
+        "libfribidi0",
+    ):
         assert re.search(rf"^Package: {pkg}\nStatus: install ok installed$", status, re.M), pkg
     group = (root / "etc/group").read_text()
     for g in ("gpio", "i2c", "bluetooth", "dialout"):

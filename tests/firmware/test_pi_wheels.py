@@ -15,51 +15,20 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
-from packaging.markers import Marker
 from packaging.requirements import Requirement
 
-from tests.support.paths import REPO
+from tests.support import aarch64
+from tests.support.aarch64 import PLATFORMS, PYTHON
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
-PYTHON = "3.11"
-GLIBC_MINOR = 36  # Debian bookworm's glibc 2.36
-PLATFORMS = ["manylinux2014_aarch64"] + [
-    f"manylinux_2_{minor}_aarch64" for minor in range(17, GLIBC_MINOR + 1)
-]
-PI_ENVIRONMENT = {
-    "platform_machine": "aarch64",
-    "sys_platform": "linux",
-    "platform_system": "Linux",
-    "os_name": "posix",
-    "python_version": PYTHON,
-    "python_full_version": f"{PYTHON}.2",
-    "implementation_name": "cpython",
-    "platform_python_implementation": "CPython",
-    "extra": "",
-}
-
 
 def pi_requirements() -> list[str]:
-    """The requirements a Pi install resolves, markers decided for the Pi and dropped."""
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())
-    wanted = [
-        *project["project"]["dependencies"],
-        *project["project"]["optional-dependencies"]["pi"],
-        *project["build-system"]["requires"],
-    ]
-    out = []
-    for text in wanted:
-        req = Requirement(text)
-        if req.marker is not None and not Marker(str(req.marker)).evaluate(PI_ENVIRONMENT):
-            continue
-        req.marker = None
-        out.append(str(req))
-    return out
+    """What pip resolves on the Pi, build requirements included (it builds pacer there)."""
+    return aarch64.pi_requirements(build=True)
 
 
 def test_pi_requirements_evaluate_markers_for_the_pi() -> None:

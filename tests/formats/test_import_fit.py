@@ -9,6 +9,8 @@ import pytest
 
 from pacer.core.errors import InputErrors
 from pacer.formats.workouts import ImportKind, detect_kind, import_workout
+from pacer.formats.workouts.fit import developer_kind
+from pacer.workout.fileformat import dump_workout, load_workout
 from pacer.workout.model import (
     CadenceRange,
     CadenceTargetUnit,
@@ -404,3 +406,62 @@ def test_truncated_fit_file_is_an_error() -> None:
 def test_fit_file_without_steps_is_an_error() -> None:
     with pytest.raises(InputErrors, match="no workout or workout_step messages"):
         import_workout(fit_workout([]), "empty.fit")
+
+
+def test_a_time_step_without_a_duration_is_an_open_step_with_a_warning() -> None:
+    # a Bryton workout: time steps that end on lap, with no duration_value
+    result = imported(
+        [
+            {"duration_type": "time", "intensity": "warmup", "target_type": "open"},
+            timed(300, intensity="active"),
+        ]
+    )
+    first, second = result.workout.items
+    assert isinstance(first, Step)
+    assert isinstance(second, Step)
+    assert first.duration == OpenDuration()
+    assert second.duration == TimeDuration(300)
+    (warning,) = [w.message for w in result.warnings]
+    assert "'time' step without a duration_value: an open step that ends on lap" in warning
+    back = load_workout(dump_workout(result.workout))
+    assert back == result.workout
+
+
+def test_targets_in_developer_fields_are_read_and_the_rest_said() -> None:
+    # a Stages Link workout keeps its HR target, cadence range and RPE in developer fields
+    names = ["hr_target_low", "hr_target_high", "CadenceLow", "CadenceHigh", "rpe", "wind_kph"]
+    data = fit_workout(
+        [
+            timed(600, target_type="open", developer_fields={0: 101, 1: 149, 2: 85, 3: 100}),
+            timed(300, target_type="power", target_value=4, developer_fields={4: 6, 5: 12}),
+        ],
+        workout={"wkt_name": "Stages", "sport": "cycling"},
+        developer=names,
+    )
+    result = import_workout(data, "stages.fit")
+    first, second = result.workout.items
+    assert isinstance(first, Step)
+    assert isinstance(second, Step)
+    assert first.target == HrRange(101, 149)
+    assert first.secondary == (CadenceRange(85, 100, CadenceTargetUnit.RPM),)
+    assert second.note == "RPE 6"
+    said = [str(w) for w in result.warnings]
+    assert any("developer field 'wind_kph' (12) left out" in w for w in said), said
+    assert not any("hr_target" in w or "Cadence" in w or "'rpe'" in w for w in said), said
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("hr_target_low", ("hr", "low")),
+        ("HeartRateMax", ("hr", "high")),
+        ("target_cadence", ("cadence", "")),
+        ("RPE", ("rpe", "")),
+        ("threshold_power", None),
+        ("wind_kph", None),
+    ],
+)
+def test_developer_field_names_are_read_by_their_words(
+    name: str, kind: tuple[str, str] | None
+) -> None:
+    assert developer_kind(name) == kind

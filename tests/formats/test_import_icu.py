@@ -7,6 +7,7 @@ import pytest
 from pacer.core.errors import InputErrors
 from pacer.formats.workouts import ImportKind, detect_kind, import_workout
 from pacer.formats.workouts.icu import tokenize
+from pacer.workout.fileformat import dump_workout
 from pacer.workout.model import (
     CadenceRange,
     CadenceTargetUnit,
@@ -19,19 +20,20 @@ from pacer.workout.model import (
     HrZone,
     Intensity,
     OpenDuration,
+    PacePercent,
     PaceRange,
     PaceRef,
     PaceUnit,
     PowerPercent,
     PowerRange,
     Ramp,
-    RelativePace,
     Repeat,
     Sport,
     Step,
     TimeDuration,
 )
 from pacer.workout.profile import load_profile
+from pacer.workout.resolve import resolve_target
 from tests.support.paths import EXAMPLES
 
 PROFILE = load_profile((EXAMPLES / "profile.yaml").read_text(), "profile.yaml")
@@ -143,17 +145,42 @@ def test_power_targets_make_a_bike_workout(text: str, target: object) -> None:
     assert "taken as bike" in warning.message
 
 
-def test_percent_of_threshold_pace_becomes_an_offset_with_the_profile() -> None:
+def test_percent_of_threshold_pace_stays_relative_and_resolves_with_the_profile() -> None:
     step, warnings = one("5m 90-95% Pace", profile=PROFILE)
-    # threshold 6:30/mi = 390 s: 390/0.95 = 410.5 -> +21 s, 390/0.90 = 433.3 -> +43 s
-    assert step.target == RelativePace(PaceRef.THRESHOLD, 21, 43, PaceUnit.MI)
-    assert "90-95% of TP pace converted to TP+21s..TP+43s/mi" in warnings[0]
+    assert step.target == PacePercent(90, 95, PaceRef.THRESHOLD)
+    assert warnings == []
+    # threshold 6:30/mi = 390 s: at 95 % of its speed 410.5 s/mi, at 90 % 433.3 s/mi
+    band = resolve_target(step.target, PROFILE)
+    assert band.label == "90-95% TP pace 6:51-7:13/mi"
+    assert 1609.344 / band.high == pytest.approx(390 / 0.95)
+    assert 1609.344 / band.low == pytest.approx(390 / 0.90)
 
 
-def test_percent_of_threshold_pace_without_a_profile_warns_and_leaves_no_target() -> None:
+def test_percent_of_threshold_pace_without_a_profile_is_kept_in_the_file() -> None:
     step, warnings = one("5m 90-95% Pace")
-    assert step.target is None
-    assert "needs an athlete profile" in warnings[0]
+    assert step.target == PacePercent(90, 95, PaceRef.THRESHOLD)
+    assert warnings == []
+    assert "target: 90-95% TP pace" in dump_workout(
+        import_workout(b"- 5m 90-95% Pace", "w.txt").workout
+    )
+
+
+def test_an_inline_repeat_repeats_its_one_step() -> None:
+    result = import_workout(b"Strides\n\n- 10m Z1 HR\n- 4x 100mtr 90% pace\n- 5m Z1 HR\n", "w.txt")
+    first, strides, last = result.workout.items
+    assert strides == Repeat(
+        4,
+        (
+            Step(
+                Intensity.ACTIVE,
+                DistanceDuration(100, DistanceUnit.M),
+                PacePercent(90, 90, PaceRef.THRESHOLD),
+            ),
+        ),
+    )
+    assert isinstance(first, Step)
+    assert isinstance(last, Step)
+    assert result.warnings == []
 
 
 def test_ramp_is_a_moving_target() -> None:
@@ -171,7 +198,10 @@ def test_descending_ramp_goes_from_the_first_number_to_the_second() -> None:
 
 def test_timed_text_prompts_become_cues() -> None:
     step, warnings = one("Settle in 33^Find your rhythm 120^Stand up <!> 10m ramp 50-75%")
-    assert warnings == ["no sport in the text; taken as bike from '50-75%'"]
+    assert warnings == [
+        "no sport in the text; taken as bike from '50-75%' "
+        "(pacer import --sport run if it is a run)"
+    ]
     assert step.cues == (
         Cue("Settle in", at_s=0.0),
         Cue("Find your rhythm", at_s=33.0),
@@ -334,7 +364,7 @@ def test_two_durations_point_at_the_second() -> None:
 
 
 def test_every_error_is_reported_with_line_and_column() -> None:
-    text = "- 10m Z2 HR\n-\n- 3x 100mtr strides\nMain 3x\n\n- 10m 9000w\n"
+    text = "- 10m Z2 HR\n-\n- 3x\nMain 3x\n\n- 10m 9000w\n"
     messages = error_lines(text)
     assert messages == [
         "w.txt:2:2: an empty step ('-' and nothing else)",
@@ -364,3 +394,12 @@ def test_tokenizer_marks_columns() -> None:
     tokens, words = tokenize("Easy 10m Z2 HR now", 2)
     assert [(t.kind, t.text, t.col) for t in tokens] == [("time", "10m", 8), ("zone", "Z2 HR", 12)]
     assert words == [(3, "Easy"), (18, "now")]
+
+
+def test_a_sport_given_is_taken_not_guessed() -> None:
+    result = import_workout(b"Run power\n\n- 20m 250w\n", "w.txt", sport=Sport.RUN)
+    assert result.workout.sport is Sport.RUN
+    assert result.warnings == []
+    guessed = import_workout(b"Run power\n\n- 20m 250w\n", "w.txt")
+    assert guessed.workout.sport is Sport.BIKE
+    assert "--sport run" in str(guessed.warnings[0])

@@ -16,17 +16,17 @@ from pacer.workout.model import (
     DistanceDuration,
     DistanceUnit,
     Intensity,
+    PacePercent,
     PaceRef,
-    PaceUnit,
     PowerPercent,
     Ramp,
-    RelativePace,
     Repeat,
     Sport,
     Step,
     TimeDuration,
 )
 from pacer.workout.profile import load_profile
+from pacer.workout.resolve import resolve_target
 from tests.support.paths import EXAMPLES
 
 PROFILE = load_profile((EXAMPLES / "profile.yaml").read_text(), "profile.yaml")
@@ -178,21 +178,23 @@ def test_run_workout_power_is_a_fraction_of_a_reference_speed() -> None:
     result = zwo(body, "<sportType>run</sportType>", profile=PROFILE)
     mp, five_k = result.workout.items
     assert result.workout.sport is Sport.RUN
-    assert mp.target == RelativePace(PaceRef.MARATHON, 5, 10, PaceUnit.MI)
-    assert five_k.target is None  # examples/profile.yaml has no 5K pace
+    # kept relative to the race pace Zwift names, resolved at show and run time
+    assert mp.target == PacePercent(97.7, 98.8, PaceRef.MARATHON)
+    assert five_k.target == PacePercent(100, 100, PaceRef.FIVE_K)
     assert five_k.secondary == (CadenceRange(180, 180, CadenceTargetUnit.SPM),)
-    assert "97.7-98.8% of MP pace converted to MP+5s..MP+10s/mi" in messages(result)[0]
-    assert "the profile has no 5K reference pace; the step has no target" in messages(result)[1]
+    assert messages(result) == []
+    band = resolve_target(mp.target, PROFILE)  # MP 7:00/mi: 420/0.988 .. 420/0.977 s/mi
+    assert band.label == "97.7-98.8% MP pace 7:05-7:10/mi"
 
 
-def test_run_pace_without_a_profile_or_of_one_mile_has_no_target() -> None:
+def test_run_pace_without_a_profile_stays_relative_but_one_mile_pace_has_no_target() -> None:
     result = zwo(
         '<SteadyState Duration="60" Power="1.0" pace="3"/><SteadyState Duration="60" Power="1.0"/>',
         "<sportType>run</sportType>",
     )
-    assert [s.target for s in result.workout.items] == [None, None]
-    assert "needs an athlete profile" in messages(result)[0]
-    assert "1 mile pace cannot be represented" in messages(result)[1]
+    assert [s.target for s in result.workout.items] == [PacePercent(100, 100, PaceRef.HALF), None]
+    (said,) = messages(result)
+    assert "1 mile pace cannot be represented" in said
 
 
 def test_distance_based_run_workout() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -121,6 +123,10 @@ def test_generator_rewrites_stale_files(tmp_path: Path) -> None:
     assert wiring.write(d) == []
     (d / "wiring.md").write_text("edited by hand\n")
     assert wiring.stale(d) == ["wiring.md"]
-    assert wiring.main(["--check", str(d)]) == 1
-    assert wiring.main(["--write", str(d)]) == 0
-    assert wiring.main(["--check", str(d)]) == 0
+    generate = [sys.executable, str(REPO / "hardware" / "generate.py")]
+    check = subprocess.run([*generate, "--check", str(d)], capture_output=True, text=True)
+    assert check.returncode == 1, check
+    assert "out of date" in check.stdout
+    assert "wiring.md" in check.stdout
+    assert subprocess.run([*generate, "--write", str(d)], check=False).returncode == 0
+    assert subprocess.run([*generate, "--check", str(d)], check=False).returncode == 0

@@ -80,6 +80,8 @@ GOOD: dict[Op, dict[str, Any]] = {
     Op.ACTIVITY_GET: {"id": 1, "offset": 0, "length": 100},
     Op.ACTIVITY_ACK: {"id": 1, "sha256": "0" * 64},
     Op.ACTIVITY_DELETE: {"id": 1, "force": True},
+    Op.SECRET_SET: {"name": "intervals.icu", "value": {"api_key": "fuzz-key-0123"}},
+    Op.SECRET_LIST: {},
 }
 KEYS = sorted({key for args in GOOD.values() for key in args})
 #: Raw JSON for a field's value: every type, numbers no double holds (refused as bad_json
@@ -115,6 +117,11 @@ GOOD_SETTINGS: dict[str, list[Any]] = {
     "haptics.strength": [0.3, 1],
     "buttons.pins": [[5, 6], [17]],
     "alerts.over_dwell_s": [3, 4.5],
+    # the probe's engine killers (issue 20 D1) and their good neighbours
+    "alerts.trend_min_samples": [3, 10, 0],
+    "alerts.effort_memory_s": [60, 1200, 0],
+    "alerts.effort_min_spread": [0.015, 1e300],
+    "alerts.effort_tau_s": [40, 90, 1e9],
     "display.flip": [],
 }
 
@@ -355,6 +362,18 @@ async def exchange(session: Session, data: bytes, splits: list[int]) -> list[byt
     return [g for g in got if not g.startswith(b'{"event"')]
 
 
+def startable(store: Store) -> None:
+    """What a host stored, the daemon starts with: every stored setting usable, the engine's
+    policy built from them (an accepted settings.set never stores an engine killer)."""
+    from pacer.config.file import Config
+    from pacer.config.settings import usable_settings
+    from pacer.engine.policy import policy_with
+
+    config, problems = usable_settings(Config(), store.get_settings())
+    assert problems == [], problems
+    policy_with(config.alerts)
+
+
 def check_replies(
     seeded: Seeded, line: bytes, got: list[bytes], before: str, cases: dict[str, int]
 ) -> list[Reply | ErrorReply]:
@@ -374,6 +393,8 @@ def check_replies(
             assert dump(seeded.store) == before, f"rejected {line[:200]!r} changed the store"
         else:
             seeded.known = None  # it may have changed the store
+            if b'"settings.set"' in line:
+                startable(seeded.store)
         out.append(message)
     return out
 

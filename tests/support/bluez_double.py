@@ -1,8 +1,9 @@
 """A private D-Bus bus with a small BlueZ double on it, for the real bleak stack to talk to.
 
-:class:`PrivateBus` starts ``dbus-daemon`` with its own configuration and socket; point bleak
-at it with ``DBUS_SYSTEM_BUS_ADDRESS`` (read by dbus-fast each time bleak opens a connection,
-so setting it in the test's environment before bleak connects is enough).
+:class:`~tests.support.private_bus.PrivateBus` starts ``dbus-daemon`` with its own
+configuration and socket; point bleak at it with ``DBUS_SYSTEM_BUS_ADDRESS`` (read by
+dbus-fast each time bleak opens a connection, so setting it in the test's environment before
+bleak connects is enough).
 
 :class:`BlueZDouble` owns ``org.bluez`` on that bus and serves what bleak uses, the way
 bluetoothd does: the object manager (dbus-fast answers ``GetManagedObjects`` and emits
@@ -10,8 +11,8 @@ bluetoothd does: the object manager (dbus-fast answers ``GetManagedObjects`` and
 with discovery, ``org.bluez.Device1`` with ``Connect``/``Disconnect``/``ServicesResolved``,
 ``org.bluez.GattService1`` and ``org.bluez.GattCharacteristic1`` with
 ``StartNotify``/``StopNotify``/``ReadValue`` and ``Value`` change signals. Peripherals are
-simulated: they advertise while in range, drop out of range, come back; the adapter can
-vanish.
+simulated (:mod:`tests.support.ble_peripherals`): they advertise while in range, drop out of
+range, come back; the adapter can vanish.
 
 Used by ``tests/ble/test_ble_bluez_double.py`` and ``benchmarks/bench_ble.py``.
 """
@@ -22,13 +23,8 @@ import asyncio
 import contextlib
 import itertools
 import os
-import shutil
-import subprocess
-import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 from dbus_fast import BusType, DBusError, Variant
@@ -44,30 +40,11 @@ from dbus_fast.annotations import (
 )
 from dbus_fast.service import PropertyAccess, ServiceInterface, dbus_method, dbus_property
 
+from tests.support.ble_peripherals import ADAPTER_PATH, Characteristic, Peripheral, uuid16
+
 DBusStrList = Annotated[list[str], DBusSignature("as")]
 DBusPathList = Annotated[list[str], DBusSignature("ao")]
 DBusManufacturerData = Annotated[dict[int, Variant], DBusSignature("a{qv}")]
-
-ADAPTER_PATH = "/org/bluez/hci0"
-BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path={socket}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_type="method_call"/>
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-  </policy>
-</busconfig>
-"""
-
-
-def uuid16(short: int) -> str:
-    return f"0000{short:04x}-0000-1000-8000-00805f9b34fb"
 
 
 class SystemClock:
@@ -81,118 +58,6 @@ class SystemClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
-
-
-class PrivateBus:
-    """A ``dbus-daemon`` of our own: ``address`` is what ``DBUS_SYSTEM_BUS_ADDRESS`` takes."""
-
-    def __init__(self, dbus_daemon: str = "dbus-daemon") -> None:
-        self._daemon = dbus_daemon
-        # unix socket paths are short (108 bytes): not under pytest's long tmp_path
-        self._dir = Path(tempfile.mkdtemp(prefix="pacer-dbus-"))
-        self._proc: subprocess.Popen[bytes] | None = None
-        self.address = ""
-
-    def start(self) -> PrivateBus:
-        config = self._dir / "bus.conf"
-        config.write_text(BUS_CONFIG.format(socket=self._dir / "system_bus_socket"))
-        self._proc = subprocess.Popen(
-            [self._daemon, f"--config-file={config}", "--nofork", "--nopidfile", "--print-address"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        assert self._proc.stdout is not None
-        self.address = self._proc.stdout.readline().decode().strip()
-        if not self.address:
-            self.stop()
-            raise RuntimeError("dbus-daemon did not start")
-        return self
-
-    def stop(self) -> None:
-        if self._proc is not None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-            if self._proc.stdout is not None:
-                self._proc.stdout.close()
-            self._proc = None
-        shutil.rmtree(self._dir, ignore_errors=True)
-
-    def __enter__(self) -> PrivateBus:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-# --- the simulated peripherals ------------------------------------------------------------
-
-
-@dataclass
-class Characteristic:
-    uuid: str
-    flags: list[str]
-    value: bytes = b""
-
-
-@dataclass
-class Peripheral:
-    """A sensor in the room. ``payload(n)`` is its n-th notification (n from 0)."""
-
-    address: str
-    name: str
-    services: dict[str, list[Characteristic]]
-    notify_uuid: str | None = None
-    payload: Callable[[int], bytes] = lambda n: bytes([0x00, 60 + n % 100])
-    interval_s: float | None = 1.0
-    rssi: int = -60
-    in_range: bool = True
-    #: How long a Connect out of range takes to fail (None: the double's ``connect_fail_s``).
-    connect_fail_s: float | None = None
-
-    @property
-    def path(self) -> str:
-        return f"{ADAPTER_PATH}/dev_{self.address.upper().replace(':', '_')}"
-
-    @property
-    def advertised(self) -> list[str]:
-        return list(self.services)
-
-
-def heart_rate_strap(
-    address: str = "F0:13:C3:5A:2B:01", name: str = "Polar H10 1234", battery: int = 88
-) -> Peripheral:
-    return Peripheral(
-        address=address,
-        name=name,
-        services={
-            uuid16(0x180D): [
-                Characteristic(uuid16(0x2A37), ["notify"]),
-                Characteristic(uuid16(0x2A38), ["read"], b"\x01"),
-            ],
-            uuid16(0x180F): [Characteristic(uuid16(0x2A19), ["read", "notify"], bytes([battery]))],
-        },
-        notify_uuid=uuid16(0x2A37),
-    )
-
-
-def foot_pod(address: str = "C4:7C:8D:6A:00:12", name: str = "Stryd") -> Peripheral:
-    return Peripheral(
-        address=address,
-        name=name,
-        services={uuid16(0x1814): [Characteristic(uuid16(0x2A53), ["notify"])]},
-        notify_uuid=uuid16(0x2A53),
-        payload=lambda n: bytes.fromhex("04 00 03 AA"),
-        rssi=-70,
-    )
-
-
-def speaker(address: str = "00:11:22:33:44:55") -> Peripheral:
-    """Not a sensor: an audio sink, to show the scan filters it out."""
-    return Peripheral(address=address, name="Speaker", services={uuid16(0x110B): []}, rssi=-40)
 
 
 # --- D-Bus interfaces (method and property names are BlueZ's) --------------------------

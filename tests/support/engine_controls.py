@@ -145,7 +145,14 @@ class SimEngineControl:
         runner = simulation(resolve(workout, profile), seed=self.seed, speed=self.speed)
         runner.on_snapshot(self._on_snapshot)
         self._name = name
+        begun = asyncio.Event()
+        runner.on_snapshot(lambda _snap: begun.set())
         self._task = asyncio.create_task(self._run(runner), name=f"sim-{name}")
+        # a reply means done, as on the device: the run's first snapshot is the status
+        waiting = asyncio.ensure_future(begun.wait())
+        await asyncio.wait({self._task, waiting}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        assert begun.is_set(), "the simulated run did not begin"
 
     async def _run(self, runner: SimRunner) -> None:
         await runner.run()

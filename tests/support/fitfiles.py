@@ -22,13 +22,33 @@ def fit_workout(
     *,
     workout: dict[str, Any] | None = None,
     file_type: str = "workout",
+    developer: list[str] | None = None,
 ) -> bytes:
     """A FIT file: file_id, the workout message (if given), one workout_step per dict
-    (message_index added in order unless the dict has one)."""
+    (message_index added in order unless the dict has one). ``developer`` names uint8
+    developer fields (as an app such as Stages Link declares them); a step gives their
+    values as ``developer_fields: {index in the list: value}``."""
     from garmin_fit_sdk import Encoder, Profile
 
     nums = Profile["mesg_num"]
-    enc = Encoder()
+    app = {"mesg_num": nums["DEVELOPER_DATA_ID"], "developer_data_index": 0}
+    app["application_id"] = list(range(16))
+    fields = [
+        {
+            "mesg_num": nums["FIELD_DESCRIPTION"],
+            "developer_data_index": 0,
+            "field_definition_number": i,
+            "fit_base_type_id": 2,  # uint8
+            "field_name": name,
+        }
+        for i, name in enumerate(developer or [])
+    ]
+    enc = Encoder(
+        {
+            i: {"developer_data_id_mesg": app, "field_description_mesg": f}
+            for i, f in enumerate(fields)
+        }
+    )
     enc.write_mesg(
         {
             "mesg_num": nums["FILE_ID"],
@@ -39,6 +59,10 @@ def fit_workout(
             "time_created": CREATED,
         }
     )
+    if fields:
+        enc.write_mesg(app)
+        for f in fields:
+            enc.write_mesg(f)
     if workout is not None:
         enc.write_mesg({"mesg_num": nums["WORKOUT"], "num_valid_steps": len(steps), **workout})
     for i, step in enumerate(steps):

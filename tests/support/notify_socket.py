@@ -63,6 +63,33 @@ class NotifySocket:
                     raise AssertionError(f"no such notify message within {timeout} s: {got}")
                 self._lock.wait(left)
 
+    def wait_count(
+        self, key: str, value: str, n: int, *, since: float = 0.0, timeout: float = 20.0
+    ) -> list[float]:
+        """The arrival times of ``key=value`` since ``since``, once there are ``n`` of them
+        (the event itself, not a sleep that hopes they came)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                got = [m.t for m in self.messages if m.fields.get(key) == value and m.t >= since]
+                if len(got) >= n:
+                    return got
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{len(got)} of {n} {key}={value} within {timeout} s")
+                self._lock.wait(left)
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Until every datagram sent before this call has been read: a marker of our own
+        goes into the same queue and comes out after them (then is dropped)."""
+        marker = f"PACER_TEST_FLUSH={time.monotonic_ns()}"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as out:
+            out.sendto(marker.encode(), self.path)
+        key, _, value = marker.partition("=")
+        found = self.wait_for(lambda m: m.fields.get(key) == value, timeout)
+        with self._lock:
+            self.messages.remove(found)
+
     def times(self, key: str, value: str, since: float = 0.0) -> list[float]:
         with self._lock:
             return [m.t for m in self.messages if m.fields.get(key) == value and m.t >= since]

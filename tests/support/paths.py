@@ -37,3 +37,15 @@ def require_fit_fixtures() -> Path:
             pytest.fail(f"{FIT_FIXTURES} missing: CI clones main with ../shared beside it")
         pytest.skip("../shared/fixtures/fit not beside the repository")
     return FIT_FIXTURES
+
+
+SHARED_APIS = SHARED / "apis" / "intervals-icu"
+
+
+def require_shared_apis() -> Path:
+    """../shared/apis/intervals-icu: the services' real request and response shapes."""
+    if not SHARED_APIS.is_dir():
+        if os.environ.get("PACER_REQUIRE_SYSTEM_TOOLS"):
+            pytest.fail(f"{SHARED_APIS} missing: CI clones main with ../shared beside it")
+        pytest.skip("../shared/apis not beside the repository")
+    return SHARED_APIS

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pacer.config.file import Config
 from pacer.link.cable import PtyCable
 from pacer.link.protocol import Limits
 from pacer.link.server import SerialServer
@@ -24,7 +25,16 @@ from pacer.sim.clock import SimClock
 from pacer.storage.store import Store
 from tests.support.engine_controls import FakeEngine
 
-__all__ = ["FakeEngine", "LagMeter", "Rig", "db_dump", "device_rig", "worst_lines"]
+__all__ = [
+    "FakeEngine",
+    "LagMeter",
+    "Rig",
+    "ask_in_process",
+    "db_dump",
+    "device_rig",
+    "in_process_service",
+    "worst_lines",
+]
 
 #: The largest workout or profile text (Limits.max_text_bytes).
 MAX_TEXT = 64 * 1024
@@ -80,6 +90,28 @@ async def device_rig(
         for result in results:
             if not isinstance(result, asyncio.CancelledError):
                 raise AssertionError(f"device task ended: {result!r}")
+
+
+def in_process_service(store: Store, config: Config | None = None) -> DeviceService:
+    """The device's serial service on ``store`` and the fake engine, without a cable."""
+    clock = SimClock()
+    return DeviceService(store, clock, FakeEngine(clock), device_id="t", config=config)
+
+
+def ask_in_process(service: DeviceService, op: str, **args: Any) -> dict[str, Any]:
+    """One protocol frame through a fresh session of ``service``: the reply as JSON (an
+    infinite number is sent as ``1e400``, as a host's JSON would carry it)."""
+    frame = json.dumps({"id": 7, "op": op, "args": args}).replace("Infinity", "1e400")
+
+    async def go() -> dict[str, Any]:
+        session = service.session()
+        await session.feed(frame.encode() + b"\n")
+        item = session.outbox.take_nowait()
+        assert item is not None
+        reply: dict[str, Any] = json.loads(item[0])
+        return reply
+
+    return asyncio.run(go())
 
 
 def db_dump(path: Path) -> list[str]:

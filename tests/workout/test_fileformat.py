@@ -106,8 +106,8 @@ steps:
         "w.yaml:4:13: '20 parsecs' is not a duration (try 20m, 1:20:00, 5km, 800m, open, "
         "3 sets, or until HR < 120 bpm, max 3m)",
         "w.yaml:6:13: 'Z2 hihg' is not a target (try Z2, Z2 high, 145-155 bpm, 150 bpm, "
-        "70-80% HRmax, 4:30-4:50/km, 7:00/mi, MP+5s..MP+10s/mi, 170-180 spm, 250-270 W, "
-        "88% FTP or ramp 60% FTP to 90% FTP)",
+        "70-80% HRmax, 4:30-4:50/km, 7:00/mi, MP+5s..MP+10s/mi, 90-95% TP pace, 170-180 spm, "
+        "250-270 W, 88% FTP or ramp 60% FTP to 90% FTP)",
         "w.yaml:8:13: '155-145 bpm': min > max",
         "w.yaml:9:5: unknown key 'notes' in a step (did you mean 'note'?)",
         "w.yaml:10:13: a step must last longer than 0 seconds",

@@ -22,6 +22,7 @@ from pacer.workout.model import (
     Intensity,
     IntRange,
     OpenDuration,
+    PacePercent,
     PaceRange,
     PaceRef,
     PaceUnit,
@@ -87,6 +88,9 @@ targets = st.one_of(
         st.sampled_from(PaceRef),
         ranges(-300, 300),
         st.sampled_from(PaceUnit),
+    ),
+    st.builds(
+        lambda r, ref: PacePercent(r[0], r[1], ref), tenths(30, 200), st.sampled_from(PaceRef)
     ),
     st.builds(lambda r: CadenceRange(r[0], r[1], CadenceTargetUnit.SPM), ranges(60, 260)),
     st.builds(lambda r: CadenceRange(r[0], r[1], CadenceTargetUnit.RPM), ranges(20, 200)),

@@ -115,8 +115,9 @@ class ConnectGate:
 
     Turns are first come, first served (``asyncio.Lock``); while anyone waits, the connect in
     progress may last until the longest-waiting sensor has waited ``wait_s`` (on the injected
-    clock), then it is cancelled and raises :class:`GaveWay`. So no sensor waits for the radio
-    much longer than ``wait_s``, and connects that finish sooner are never cut.
+    clock), then the attempt (its own task, never the caller's) is cancelled and the caller
+    gets :class:`GaveWay`. So no sensor waits for the radio much longer than ``wait_s``,
+    connects that finish sooner are never cut, and one that has finished is never lost.
     """
 
     def __init__(self, clock: Clock, wait_s: float) -> None:
@@ -126,7 +127,14 @@ class ConnectGate:
         self._waiting: dict[object, float] = {}
         self._arrived = asyncio.Event()
 
-    async def connect(self, attempt: Callable[[], Awaitable[T]]) -> T:
+    async def connect(
+        self,
+        attempt: Callable[[], Awaitable[T]],
+        release: Callable[[T], Awaitable[None]] | None = None,
+    ) -> T:
+        """``attempt()`` in its turn at the radio. A connect that succeeds is kept, even
+        when its turn ran out in the same moment; one that succeeds after all when the caller
+        is cancelled is handed to ``release`` (a client disconnected, not dropped)."""
         token = object()
         self._waiting[token] = self._clock.monotonic()
         self._arrived.set()
@@ -135,35 +143,35 @@ class ConnectGate:
         finally:
             del self._waiting[token]
         try:
-            return await self._refereed(attempt)
+            return await self._refereed(attempt, release)
         finally:
             self._lock.release()
 
-    async def _refereed(self, attempt: Callable[[], Awaitable[T]]) -> T:
-        me = asyncio.current_task()
-        assert me is not None
+    async def _refereed(
+        self, attempt: Callable[[], Awaitable[T]], release: Callable[[T], Awaitable[None]] | None
+    ) -> T:
+        """The attempt runs as its own task, so the referee cancels the attempt and never the
+        caller: an attempt that has finished is never cancelled, its result never lost."""
         started = self._clock.monotonic()
-        cut = False
-
-        async def referee() -> None:
-            nonlocal cut
-            await self._until_someone_waited_too_long()
-            cut = True
-            me.cancel()
-
-        watch = asyncio.get_running_loop().create_task(referee(), name="ble-connect-referee")
+        job = asyncio.ensure_future(attempt())
+        watch = asyncio.ensure_future(self._until_someone_waited_too_long())
         try:
-            return await attempt()
-        except asyncio.CancelledError:
-            if cut and me.uncancel() == 0:
-                held = self._clock.monotonic() - started
-                raise GaveWay(
-                    f"gave the radio to a waiting sensor after {held:.1f} s of connecting"
-                ) from None
+            await asyncio.wait({job, watch}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:  # the caller is going away (the session is stopped)
+            outcome = await _finish(job)
+            if outcome is not None and release is not None:
+                await release(outcome)
             raise
         finally:
             watch.cancel()
             await asyncio.wait([watch])
+        if job.done():
+            return job.result()  # connected (or failed) within its turn: kept as it is
+        outcome = await _finish(job)  # someone waited too long: cut this connect
+        if outcome is not None:
+            return outcome  # it connected as it was being cut: keep it
+        held = self._clock.monotonic() - started
+        raise GaveWay(f"gave the radio to a waiting sensor after {held:.1f} s of connecting")
 
     async def _until_someone_waited_too_long(self) -> None:
         while True:
@@ -175,6 +183,18 @@ class ConnectGate:
                 continue
             self._arrived.clear()
             await self._arrived.wait()
+
+
+async def _finish(job: asyncio.Future[T]) -> T | None:
+    """Cancel ``job`` and wait for it: its result if it had one after all, else None (it
+    was cancelled, or failed: a failed connect has nothing to keep or release)."""
+    if not job.done():
+        await asyncio.sleep(0)  # an answer that came in this very turn lands first
+    job.cancel()
+    await asyncio.wait([job])
+    if job.cancelled() or job.exception() is not None:
+        return None
+    return job.result()
 
 
 @dataclass
@@ -281,7 +301,7 @@ class SensorSession:
             return await self._radio.connect(device, lambda: self._on_disconnect(link))
 
         try:
-            client = await self._gate.connect(attempt)
+            client = await self._gate.connect(attempt, self._disconnect)
         except BaseException:
             self._radio.invalidate(address)
             raise

@@ -31,6 +31,7 @@ COMMANDS: tuple[str, ...] = (
     "export",
     "report",
     "replay",
+    "sync",
 )
 
 #: Commands whose module cannot carry their name ('import' is a Python keyword).

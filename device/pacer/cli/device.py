@@ -37,6 +37,7 @@ examples:
   pacer device settings set haptics.strength=0.6 display.dim_after_s=60
   pacer device download --dir ~/runs      every activity not downloaded yet
   pacer device status --follow            a live view of the running workout
+  pacer device sync set-key               the intervals.icu key, for the device's own sync
   pacer device --port /dev/ttyACM0 ls     name the port (also: PACER_PORT=...)
 """
 
@@ -114,6 +115,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--follow", "-f", action="store_true", help="keep updating (Ctrl-C stops)")
     p.add_argument("--count", type=int, metavar="N", help="with --follow: stop after N updates")
 
+    from pacer.cli import device_sync
+
+    device_sync.register(action)
+
 
 def _run(args: argparse.Namespace) -> int:
     from pacer.link.host import DeviceClient, find_port
@@ -160,6 +165,8 @@ def _pairs(items: list[str]) -> Iterator[tuple[str, str]]:
 def _info(client: DeviceClient, args: argparse.Namespace) -> int:
     import time
 
+    from pacer.link.ops import Op
+
     info = client.info
     offset = float(info["time"]) - time.time()
     workouts = client.workouts()
@@ -176,6 +183,11 @@ def _info(client: DeviceClient, args: argparse.Namespace) -> int:
     )
     print(f"  activities:  {len(activities)} ({new} not downloaded)")
     print(f"  state:       {status.get('state', '?')}")
+    if "secret.list" in info.get("capabilities", []):
+        from pacer.cli.device_sync import render
+
+        keys = render(client.request(Op.SECRET_LIST)["secrets"]).replace("\n", "; ")
+        print(f"  sync keys:   {keys}")
     if abs(offset) > 2:
         print("  (run 'pacer device time-sync' to set its clock)")
     return 0

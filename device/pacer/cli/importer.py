@@ -56,6 +56,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         choices=("km", "mi"),
         help="write paces per km or per mile (default: the profile's units, else km)",
     )
+    parser.add_argument(
+        "--sport",
+        choices=("run", "bike"),
+        help="the sport of an intervals.icu text, which does not say it (default: bike when "
+        "a step has a power target, else run, with a warning); FIT and Zwift files say theirs",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -66,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from pacer.formats.workouts import import_workout
     from pacer.formats.workouts.common import MAX_IMPORT_BYTES
     from pacer.workout.fileformat import dump_workout, load_workout
-    from pacer.workout.model import PaceUnit
+    from pacer.workout.model import PaceUnit, Sport
 
     source = Path(args.file)
     profile = profile_for(source, args.profile)
@@ -76,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         args.file,
         profile=profile,
         pace_unit=PaceUnit(args.pace_unit) if args.pace_unit else None,
+        sport=Sport(args.sport) if args.sport else None,
     )
     notes = [str(w) for w in result.warnings]
     text = dump_workout(result.workout)

@@ -49,6 +49,8 @@ examples:
 
 data directory: --data-dir, else [storage] data_dir, else $PACER_DATA_DIR, systemd's
 $STATE_DIRECTORY, /var/lib/pacer for the pacer user, ~/.local/share/pacer.
+state for the device's own sync (pacer sync device): $PACER_RUNTIME_DIR, else systemd's
+$RUNTIME_DIRECTORY (/run/pacer), else the data directory.
 exit status: 0 stopped cleanly, 2 bad configuration, 75 restart asked over serial,
 1 anything else (systemd restarts it).
 """
@@ -185,6 +187,7 @@ async def _main(args: argparse.Namespace, config: Config, store: Store) -> int:
     from pacer.daemon.hardware import build_hardware
     from pacer.daemon.sdnotify import Notifier, watchdog_interval
     from pacer.screens.views import ErrorKind
+    from pacer.sync.when import resolve_runtime_dir
 
     base = config
     config, refused = settings_in_force(config, store)
@@ -206,6 +209,7 @@ async def _main(args: argparse.Namespace, config: Config, store: Store) -> int:
                 watchdog_s=watchdog_interval(os.environ),
                 notice=None if refused is None else (ErrorKind.SETTINGS_REFUSED, refused),
                 settings_base=base,
+                runtime_dir=resolve_runtime_dir(os.environ, store.path.parent),
             )
             return await run_daemon(device.hardware, config, store, options)
     finally:

@@ -52,7 +52,10 @@ def settable_keys() -> list[str]:
 def describe(key: str) -> str:
     """What a good value looks like, for ``settings get``."""
     if _ALERT_RE.fullmatch(key):
-        return "a number"
+        from pacer.engine.policy import alert_ranges
+
+        limits = alert_ranges().get(key.partition(".")[2])
+        return "a number" if limits is None else limits.text()
     section, _, name = key.partition(".")
     check = CHECKS.get((section, name))
     if check is not None:

@@ -7,11 +7,13 @@ locates each problem at its file:line), serial ``settings.set``
 can never store a setting the daemon would refuse to start with.
 
 Per key (:func:`value_problem`): the type of the default, a finite number, the key's range
-(:data:`CHECKS`). Across keys (:func:`config_problems`): battery critical < warn, button
-timings bounce < double < hold (:func:`battery_problem`, :func:`buttons_problem`: the objects
-that use them check themselves with the same functions), GPIO pins used once and never the
-I2C pins, ``alerts.*`` against the engine's :class:`AlertPolicy` fields. Imports only
-``pacer.core``, the config's own modules and (for ``alerts.*``) ``pacer.engine.policy``.
+(:data:`CHECKS`; for ``alerts.*`` the :class:`~pacer.engine.policy.Range` declared beside
+each :class:`~pacer.engine.policy.AlertPolicy` field). Across keys
+(:func:`config_problems`): battery critical < warn, button timings bounce < double < hold
+(:func:`battery_problem`, :func:`buttons_problem`: the objects that use them check
+themselves with the same functions), GPIO pins used once and never the I2C pins,
+``alerts.*`` together as the engine's :class:`AlertPolicy`. Imports only ``pacer.core``,
+the config's own modules and (for ``alerts.*``) ``pacer.engine.policy``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ I2C_PINS: Final = tuple(
 )
 
 ALERT_KEY: Final = re.compile(r"alerts\.[a-z][a-z0-9_]{0,47}")
+
+
+#: the shortest idle time before the device switches itself off (0 is never): a host
+#: pausing between requests, or an athlete reading the summary, must not find it off
+MIN_IDLE_OFF_MIN: Final = 2.0
 
 
 def _gpio(v: int) -> bool:
@@ -76,7 +83,11 @@ CHECKS: dict[tuple[str, str], tuple[Any, str]] = {
     ("battery", "i2c_port"): (lambda v: 0 <= v <= 255, "an I2C bus number 0-255"),
     ("sensors", "silence_timeout_s"): (lambda v: 0 < v <= 3600, "a duration above 0, up to 3600 s"),
     ("sensors", "scan_timeout_s"): (lambda v: 0 < v <= 3600, "a duration above 0, up to 3600 s"),
-    ("power", "idle_off_min"): (lambda v: 0 <= v <= 24 * 60, "0 (never) to 1440 minutes"),
+    ("power", "idle_off_min"): (
+        lambda v: v == 0 or MIN_IDLE_OFF_MIN <= v <= 24 * 60,
+        f"0 (never) or {MIN_IDLE_OFF_MIN:g} to 1440 minutes (less would switch the device "
+        "off between a host's requests)",
+    ),
 }
 
 KINDS: Final = {
@@ -133,18 +144,18 @@ def default_of(key: str, base: Config | None = None) -> Any:
 
 def value_problem(key: str, value: Any) -> str | None:
     """What is wrong with ``value`` for the known key ``section.name``/``alerts.<p>``, or None."""
-    if key.startswith("alerts."):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return f"{key} must be a number"
-        if not math.isfinite(value):
-            return f"{key} must be a finite number, not {value!r}"
-        from pacer.engine.policy import policy_with
+    if key.startswith("alerts."):  # the range declared beside the AlertPolicy field
+        from pacer.engine.policy import alert_ranges, policy_with
 
+        name = key.partition(".")[2]
+        limits = alert_ranges().get(name)
+        if limits is not None:
+            return limits.problem(name, value)
         try:
-            policy_with([(key.partition(".")[2], float(value))])
+            policy_with([(name, 0.0)])  # unknown: its message says which key was meant
         except ConfigError as exc:
             return exc.message
-        return None
+        return f"unknown alert parameter {key}"  # pragma: no cover - policy_with refuses it
     section, _, name = key.partition(".")
     default = default_of(key)
     if not type_ok(value, default):

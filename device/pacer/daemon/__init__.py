@@ -1,5 +1,5 @@
 """``pacer run``: the daemon that paces a workout from power-on, one event loop.
-May import: core..link.
+May import: core..sync.
 
 * :mod:`pacer.daemon.app` - :func:`run_daemon`: the one event loop, its tasks, what happens;
 * :mod:`pacer.daemon.ticker` - every second of the clock, a stall's seconds caught up;
@@ -10,6 +10,7 @@ May import: core..link.
 * :mod:`pacer.daemon.status` - ``status.get`` and the systemd ``STATUS=`` line;
 * :mod:`pacer.daemon.signals`, :mod:`pacer.daemon.idle` - stop signals; off when idle;
 * :mod:`pacer.daemon.options`, :mod:`pacer.daemon.sdnotify` - options; systemd's protocol;
+* :mod:`pacer.daemon.syncstate` - the state the device's own sync reads (``pacer.sync.when``);
 * :mod:`pacer.daemon.hardware` - :func:`build_hardware`: the bundle, real or simulated.
 
 Hardware comes in as a :class:`pacer.devices.bundle.Hardware` bundle, built by

@@ -49,12 +49,14 @@ from pacer.daemon.screen import Screen
 from pacer.daemon.sdnotify import Notifier, watchdog_loop
 from pacer.daemon.signals import stop_on_signals
 from pacer.daemon.status import status_json, status_text
+from pacer.daemon.syncstate import SyncState
 from pacer.daemon.ticker import Ticker
 from pacer.devices.battery import BatteryLevel, BatteryReading, BatteryThresholds
 from pacer.devices.bundle import Hardware, Runs
 from pacer.engine.events import EngineEvent
 from pacer.engine.feel import pattern_for_batch
 from pacer.engine.policy import policy_with
+from pacer.engine.snapshot import Snapshot
 from pacer.screens.views import ErrorKind
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -101,6 +103,9 @@ class Daemon:
             switch_off=self._switch_off,
         )
         self.run_: LiveRun | None = None
+        self.sync_state = SyncState(
+            options.runtime_dir, hw.clock, store, wifi_when_idle=config.power.wifi_when_idle
+        )
         self._followers = hw.followers()  # once: a Protocol isinstance check is not free
         limit = config.storage.max_mb * 1024 * 1024
         self._open = partial(
@@ -128,12 +133,16 @@ class Daemon:
             if self.options.notice is not None:
                 self._show_notice(*self.options.notice)
             log.info("first frame up")
-            async with self.hw:
-                self.hw.buttons.on_action(self._actions.put_nowait)
-                try:
-                    await self._serve()
-                finally:
-                    await self._save()
+            self.sync_state.open()
+            try:
+                async with self.hw:
+                    self.hw.buttons.on_action(self._actions.put_nowait)
+                    try:
+                        await self._serve()
+                    finally:
+                        await self._save()
+            finally:
+                self.sync_state.close()
             if self._power_off and self.hw.power is not None:
                 await asyncio.to_thread(flush_store, self.store.path)
                 log.info("store flushed: switching off")
@@ -214,7 +223,7 @@ class Daemon:
             config=self.options.settings_base or self.config,
             service=self,
             on_change=self._store_changed,
-            on_request=self.power.touch,
+            on_request=self.power.serving,
             scanner=self.hw.scanner,
             device_id=self.options.device_id,
         )
@@ -225,6 +234,8 @@ class Daemon:
         """One second of the clock, ``now`` its due time; ``last``: not a caught-up one."""
         run = self.run_
         if run is None:
+            if last and self.sync_state.store_changed_elsewhere():
+                self._store_changed("profile")  # the device's own sync brought workouts in
             if last:
                 self._show_home()
         else:
@@ -259,7 +270,8 @@ class Daemon:
             if action is ButtonAction.NEXT_SCREEN:
                 run.face.next_page()
             await self._settle()
-            self.screen.offer(run.frame(run.view(self.battery), []), workout=not run.done)
+            snap = self._refresh(run)
+            self.screen.offer(run.frame(snap, []), workout=not run.done)
             return
         if run is not None:  # the summary is up: any press goes home
             self.run_ = None
@@ -296,6 +308,7 @@ class Daemon:
             if self.run_ is run:  # not a new workout started while the recording closed
                 self.hw.follow(None)
                 self.power.run_ended()
+                self.sync_state.run_ended()
 
     def _feel(self, events: list[EngineEvent]) -> None:
         name = pattern_for_batch(events)
@@ -344,6 +357,7 @@ class Daemon:
         if run is not None and not run.done:
             self._feel(run.feed_action(ButtonAction.STOP, self.hw.clock.monotonic()))
             await self._settle()
+            self._refresh(run)  # the reply means done: the next read shows the saved run
 
     def _storage_full(self, run: LiveRun, now: float) -> None:
         """Say so once in the log, and show the card again every STORAGE_FULL_EVERY_S."""
@@ -367,8 +381,16 @@ class Daemon:
         self.hw.follow(run.workout)
         self._feel(events)
         self.power.run_started()
+        self.sync_state.run_started(run.name)
         log.info("workout %r started", run.name)
+        self._refresh(run)
+
+    def _refresh(self, run: LiveRun) -> Snapshot:
+        """The run's status as of now, not as of its last tick: a host that was told
+        "started" or "stopped" reads it so at once (``status.get``, ``STATUS=``)."""
+        run.last = snap = run.view(self.battery)
         self._notify_status()
+        return snap
 
     async def _or_explain(self, starting: Awaitable[None], name: str) -> None:
         """Start or resume ``name``; a refusal is a notice on the screen."""
@@ -397,6 +419,9 @@ class Daemon:
             self.screen.forget()
         if topic in ("workouts", "selection", "profile"):
             self.home.reload()
+            if self.run_ is None:  # shown now, not at the next tick
+                self._show_home()
+            self._notify_status()
         elif topic in ("settings", "pairings"):
             log.info("%s changed: applied at the next start of the daemon", topic)
 

@@ -3,11 +3,13 @@ while a workout runs.
 
 :class:`PowerSaver` runs as a task on the injected clock and sleeps until the idle time
 could be up (one wake per ``[power] idle_off_min``, not a poll). Idle means: no workout
-running, no host subscribed to the status, no button pressed and no serial request within
-the window (each of those calls :meth:`PowerSaver.touch`). When the time is up the display
-dims; :data:`DIM_BEFORE_OFF_S` later, still idle, the daemon is asked to switch off: it
-stops as on SIGTERM (a recording saved, motor off, display blank), checkpoints the store
-(:func:`flush_store`) and only then asks the :class:`~pacer.devices.bundle.Power` port.
+running, no host subscribed to the status, no button pressed, no serial request in flight
+(:meth:`PowerSaver.serving`: a long download or scan is one request that may outlast the
+window) and none within the window (each of those calls :meth:`PowerSaver.touch`). When the
+time is up the display dims; :data:`DIM_BEFORE_OFF_S` later, still idle, the daemon is
+asked to switch off: it stops as on SIGTERM (a recording saved, motor off, display blank),
+checkpoints the store (:func:`flush_store`) and only then asks the
+:class:`~pacer.devices.bundle.Power` port.
 
 Wi-Fi: off when a workout starts, back on when it ends if ``[power] wifi_when_idle``
 (Bluetooth is never touched).
@@ -17,7 +19,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pacer.config.file import PowerConfig
@@ -55,6 +58,7 @@ class PowerSaver:
         self._dim = dim
         self._switch_off = switch_off
         self._since = clock.monotonic()
+        self._in_flight = 0
 
     @property
     def idle_s(self) -> float:
@@ -64,6 +68,21 @@ class PowerSaver:
     def touch(self) -> None:
         """Someone is using the device: a press, a serial request, a run starting or ending."""
         self._since = self.clock.monotonic()
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        """Around one serial request: the device stays on while it is in flight, and the
+        idle count starts again when its reply is ready."""
+        self._in_flight += 1
+        self.touch()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            self.touch()
+
+    def _in_use(self) -> bool:
+        return self._in_flight > 0 or self._busy()
 
     def run_started(self) -> None:
         self.touch()
@@ -87,7 +106,7 @@ class PowerSaver:
         if limit <= 0 or self.power is None:
             return
         while True:
-            if self._busy():
+            if self._in_use():
                 self.touch()
             remaining = self._since + limit - self.clock.monotonic()
             if remaining > 0:
@@ -97,7 +116,7 @@ class PowerSaver:
             log.info("idle for %.0f min: dimming, then switching off", self.idle_s / 60)
             self._dim()
             await self.clock.sleep(DIM_BEFORE_OFF_S)
-            if self._since == since and not self._busy():
+            if self._since == since and not self._in_use():
                 self._switch_off()
                 return
 

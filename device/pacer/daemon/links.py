@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, cast
 
 from pacer.core.errors import HardwareError
@@ -31,18 +32,19 @@ async def serve_serial(
     config: Config,
     service: ServiceControl,
     on_change: Callable[[str], None],
-    on_request: Callable[[], None],
+    on_request: Callable[[], AbstractContextManager[None]],
     scanner: SensorScanner | None,
     device_id: str | None,
 ) -> None:
-    """Serve the protocol on ``port`` forever; ``on_request`` hears every request."""
+    """Serve the protocol on ``port`` forever; every request is handled inside
+    ``on_request()`` (the power saver's "in use" while it is in flight)."""
     from pacer.link.server import SerialServer, read_device_id
     from pacer.link.service import DeviceService
 
     class Service(DeviceService):
         async def handle(self, item: Any, session: Any) -> Any:
-            on_request()  # a host talking keeps the device on
-            return await super().handle(item, session)
+            with on_request():  # a host talking keeps the device on, a long request too
+                return await super().handle(item, session)
 
     served = Service(
         store,

@@ -4,6 +4,7 @@ and the daemon's exit statuses."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pacer.daemon.sdnotify import Notifier
@@ -35,6 +36,9 @@ class DaemonOptions:
     #: the config file's values, under the stored settings: what ``settings.set`` checks a
     #: change against (None: the config the daemon runs with)
     settings_base: Config | None = None
+    #: where the daemon publishes its state for the device's own sync
+    #: (:mod:`pacer.sync.when`; None: nothing published)
+    runtime_dir: Path | None = None
 
 
 __all__ = ["EXIT_OK", "EXIT_RESTART", "DaemonOptions"]

@@ -6,11 +6,14 @@ own due time on the clock (``due``, ``due + 1``, ...), so the engine's timers an
 recording lose no second and no two records share a timestamp; only the last of a burst
 draws the screen (``last``). A stall longer than :data:`MAX_CATCH_UP` ticks (ten minutes
 at 1 Hz: a suspended machine, not a slow one) skips the excess, logged, rather than hold
-the loop for the burst.
+the loop for the burst. Between the ticks of a burst the loop is let go (one
+``sleep(0)``), so a clock faster than the loop can tick (``--speed 2000``: every tick is a
+catch-up) never leaves the serial link, the buttons or the watchdog unheard.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -57,6 +60,8 @@ class Ticker:
                 due = self._due
                 self._due = due + self.tick_s
                 await self._tick(due, self._due > now)
+                if self._due <= now:
+                    await asyncio.sleep(0)  # a burst lets the serial link and buttons in
             await self.clock.sleep(max(0.0, self._due - self.clock.monotonic()))
 
 

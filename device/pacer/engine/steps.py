@@ -4,7 +4,8 @@
 its tallies, the events so far, the conditioned signals) and moves it through the
 workout: time passing (marks at their own second, accounting), the buttons' effects on
 the steps (lap, sets and rests, extend, pause), cues, and resuming a cut-off run.
-:class:`pacer.engine.engine.Engine` adds the sensors, the checks of a tick and the judge.
+:class:`pacer.engine.engine.Engine` holds one (composition, not inheritance) and adds the
+sensors, the checks of a tick and the judge; its public surface is only what it declares.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class StepMachine:
         ]
         self._events: list[EngineEvent] = []
         #: planned seconds of the timed steps after each step
-        self._timed_after = [
+        self.timed_after = [
             sum(
                 s.duration.seconds
                 for s in self._steps[i + 1 :]
@@ -62,11 +63,11 @@ class StepMachine:
             )
             for i in range(len(self._steps))
         ]
-        self._t = 0.0
+        self.t = 0.0
         self._start_mono = 0.0
         self._paused_total = 0.0
         self._pause_mono: float | None = None
-        self._resumed_t: float | None = None
+        self.resumed_t: float | None = None
         self._completed = False
         self.signals = Conditioning(self.policy)
         inputs = (Metric.POWER,) if workout.sport is Sport.BIKE else (Metric.SPEED, Metric.CADENCE)
@@ -74,9 +75,9 @@ class StepMachine:
         self.effort = EffortModel(self.policy, inputs, float(prof.max_hr - prof.resting_hr))
         self.forecast = Forecast(self.policy, float(prof.max_hr))
         #: the effort model's prediction of the last tick (None without effort or HR)
-        self._effort_now: Prediction | None = None
-        self._cue: tuple[str, float] | None = None
-        self._run = self._new_run(0, 0.0)
+        self.effort_now: Prediction | None = None
+        self.cue: tuple[str, float] | None = None
+        self.run = self._new_run(0, 0.0)
 
     # --- public ----------------------------------------------------------------------
 
@@ -87,11 +88,11 @@ class StepMachine:
 
     @property
     def step_index(self) -> int:
-        return self._run.index
+        return self.run.index
 
     @property
     def workout_time(self) -> float:
-        return self._t
+        return self.t
 
     @property
     def done(self) -> bool:
@@ -132,9 +133,9 @@ class StepMachine:
         self._paused_total = 0.0
         self.signals.distance_m = max(0.0, distance_m - step_distance_m)
         start_t = max(0.0, workout_t - step_elapsed_s)
-        self._t = start_t
-        self._begin_step(step_index, start_t, "resume", out)
-        run, step = self._run, self._step
+        self.t = start_t
+        self.begin_step(step_index, start_t, "resume", out)
+        run, step = self.run, self.step
         if run.end_t is not None:
             run.countdown_fired.update(
                 v for v in self.policy.countdown_marks if run.end_t - v <= workout_t
@@ -144,61 +145,67 @@ class StepMachine:
             if past_s or (cue.at_m is not None and cue.at_m <= step_distance_m):
                 run.cues_fired.add(i)
         self.signals.distance_m = distance_m
-        self._t = workout_t
-        self._tally.elapsed_s = workout_t - start_t
+        self.t = workout_t
+        self.tally.elapsed_s = workout_t - start_t
         return out
 
+    def start(self, now: float, out: list[EngineEvent]) -> None:
+        """IDLE to RUNNING at monotonic ``now``: the workout clock starts at 0 in step 1."""
+        self.state, self._start_mono, self.t = RunState.RUNNING, now, 0.0
+        self.begin_step(0, 0.0, "start", out)
+
     # --- time ------------------------------------------------------------------------
+    # (the engine, which holds this machine, calls what follows; nothing else does)
 
     @property
-    def _step(self) -> ResolvedStep:
-        return self._steps[self._run.index]
+    def step(self) -> ResolvedStep:
+        return self._steps[self.run.index]
 
     @property
-    def _tally(self) -> StepTally:
-        return self._tallies[self._run.index]
+    def tally(self) -> StepTally:
+        return self._tallies[self.run.index]
 
-    def _event_t(self, ts: float) -> float:
+    def event_t(self, ts: float) -> float:
         """Workout time of a sample stamped ``ts`` (never before the last tick)."""
         if self.state is not RunState.RUNNING:
-            return self._t
-        return max(self._t, ts - self._start_mono - self._paused_total)
+            return self.t
+        return max(self.t, ts - self._start_mono - self._paused_total)
 
-    def _workout_t(self, now: float) -> float:
+    def workout_t(self, now: float) -> float:
         if self.state is RunState.PAUSED and self._pause_mono is not None:
             now = self._pause_mono
-        return max(self._t, now - self._start_mono - self._paused_total)
+        return max(self.t, now - self._start_mono - self._paused_total)
 
-    def _emit(self, out: list[EngineEvent], t: float, kind: EventType, **data: object) -> None:
-        ev = EngineEvent(t, kind, self._run.index + 1, dict(data))
+    def emit(self, out: list[EngineEvent], t: float, kind: EventType, **data: object) -> None:
+        ev = EngineEvent(t, kind, self.run.index + 1, dict(data))
         out.append(ev)
         self._events.append(ev)
 
-    def _pause_or_resume(self, now: float, out: list[EngineEvent]) -> None:
+    def pause_or_resume(self, now: float, out: list[EngineEvent]) -> None:
         if self.state is RunState.RUNNING:
             self.state = RunState.PAUSED
             self._pause_mono = now
-            self._emit(out, self._t, EventType.PAUSED)
+            self.emit(out, self.t, EventType.PAUSED)
         elif self.state is RunState.PAUSED and self._pause_mono is not None:
             self._paused_total += now - self._pause_mono
             self._pause_mono = None
             self.state = RunState.RUNNING
-            self._resumed_t = self._t
-            self._emit(out, self._t, EventType.RESUMED)
+            self.resumed_t = self.t
+            self.emit(out, self.t, EventType.RESUMED)
 
-    def _advance(self, t: float, out: list[EngineEvent]) -> None:
+    def advance(self, t: float, out: list[EngineEvent]) -> None:
         """Run the clock forward to workout second ``t``, firing marks at their own times."""
         while self.state is RunState.RUNNING:
-            mark = next_mark(self._run, self._step, self.policy)
+            mark = next_mark(self.run, self.step, self.policy)
             if mark is None or mark[0] > t + 1e-9:
                 break
             at, kind, value = mark
             self._account(at)
-            run = self._run
+            run = self.run
             if kind is Mark.COUNTDOWN:
                 run.countdown_fired.add(value)
                 nxt = run.index + 1
-                self._emit(
+                self.emit(
                     out,
                     at,
                     EventType.STEP_COUNTDOWN,
@@ -207,35 +214,35 @@ class StepMachine:
                     next=self._steps[nxt].name if nxt < len(self._steps) else None,
                 )
             elif kind is Mark.CUE:
-                self._give_cue(value, at, out)
+                self.give_cue(value, at, out)
             elif kind is Mark.REST_WARNING:
                 run.rest_warned = True
-                self._emit(out, at, EventType.REST_WARNING, remaining=value, set=run.set_index + 1)
+                self.emit(out, at, EventType.REST_WARNING, remaining=value, set=run.set_index + 1)
             elif kind is Mark.REST_END:
                 self._end_rest(at, out, early=False)
             else:
-                reason = "cap" if isinstance(self._step.duration, ConditionDuration) else "time"
-                self._end_step(at, reason, out)
+                reason = "cap" if isinstance(self.step.duration, ConditionDuration) else "time"
+                self.end_step(at, reason, out)
         if self.state is RunState.RUNNING:
             self._account(t)
 
-    def _give_cue(self, index: int, t: float, out: list[EngineEvent]) -> None:
-        self._run.cues_fired.add(index)
-        cue = self._step.cues[index]
+    def give_cue(self, index: int, t: float, out: list[EngineEvent]) -> None:
+        self.run.cues_fired.add(index)
+        cue = self.step.cues[index]
         at = {"at_s": cue.at_s} if cue.at_s is not None else {"at_m": cue.at_m}
-        self._emit(out, t, EventType.CUE, text=cue.text, **at)
+        self.emit(out, t, EventType.CUE, text=cue.text, **at)
 
     def _account(self, t_to: float) -> None:
         """Credit the time since the last accounting to the current step."""
-        dt = t_to - self._t
+        dt = t_to - self.t
         if dt <= 0:
             return
-        self._t = t_to
-        tally, run = self._tally, self._run
+        self.t = t_to
+        tally, run = self.tally, self.run
         tally.elapsed_s += dt
-        if self._step.target is None or run.resting:
+        if self.step.target is None or run.resting:
             return
-        status = self._status()
+        status = self.status()
         if status is TargetStatus.NONE:
             tally.nodata_s += dt
             return
@@ -256,22 +263,22 @@ class StepMachine:
         ):
             tally.excused_s += dt  # the lag the rules allow for
 
-    def _fraction(self) -> float:
+    def fraction(self) -> float:
         """How much of the step is done (only a ramp needs to know)."""
-        step = self._step
+        step = self.step
         if step.target is None or not step.target.is_ramp:
             return 0.0
-        return fraction_done(step, self._run, self._t, self.signals.distance_m)
+        return fraction_done(step, self.run, self.t, self.signals.distance_m)
 
-    def _bounds(self) -> tuple[float, float] | None:
-        target = self._step.target
-        return None if target is None else target.bounds_at(self._fraction())
+    def bounds(self) -> tuple[float, float] | None:
+        target = self.step.target
+        return None if target is None else target.bounds_at(self.fraction())
 
-    def _status(self) -> TargetStatus:
-        target = self._step.target
-        if target is None or self._run.resting:
+    def status(self) -> TargetStatus:
+        target = self.step.target
+        if target is None or self.run.resting:
             return TargetStatus.NONE
-        return status_of(self.signals.value(target.metric), target, self._fraction())
+        return status_of(self.signals.value(target.metric), target, self.fraction())
 
     # --- steps -----------------------------------------------------------------------
 
@@ -288,13 +295,13 @@ class StepMachine:
             )
         return run
 
-    def _begin_step(self, index: int, t: float, reason: str, out: list[EngineEvent]) -> None:
+    def begin_step(self, index: int, t: float, reason: str, out: list[EngineEvent]) -> None:
         self.signals.restart_step()
-        self._run = self._new_run(index, t)
-        self._cue = None
-        step = self._step
-        self._tally.started = True
-        self._emit(
+        self.run = self._new_run(index, t)
+        self.cue = None
+        step = self.step
+        self.tally.started = True
+        self.emit(
             out,
             t,
             EventType.STEP_START,
@@ -305,21 +312,21 @@ class StepMachine:
             reason=reason,
         )
 
-    def _end_step(self, t: float, reason: str, out: list[EngineEvent]) -> None:
-        self._tally.ended = reason
-        if self._run.index + 1 < len(self._steps):
-            self._begin_step(self._run.index + 1, t, reason, out)
+    def end_step(self, t: float, reason: str, out: list[EngineEvent]) -> None:
+        self.tally.ended = reason
+        if self.run.index + 1 < len(self._steps):
+            self.begin_step(self.run.index + 1, t, reason, out)
         else:
-            self._finish(t, out, completed=True, reason="finished")
+            self.finish(t, out, completed=True, reason="finished")
 
-    def _finish(self, t: float, out: list[EngineEvent], *, completed: bool, reason: str) -> None:
+    def finish(self, t: float, out: list[EngineEvent], *, completed: bool, reason: str) -> None:
         if not completed:
-            self._tally.ended = reason
+            self.tally.ended = reason
         self._completed = completed
         self.state = RunState.DONE
         self._pause_mono = None
         compliance = self.summary().compliance
-        self._emit(
+        self.emit(
             out,
             t,
             EventType.WORKOUT_DONE,
@@ -328,45 +335,45 @@ class StepMachine:
             compliance=compliance,
         )
 
-    def _lap(self, out: list[EngineEvent]) -> None:
-        run, step, t = self._run, self._step, self._t
+    def lap(self, out: list[EngineEvent]) -> None:
+        run, step, t = self.run, self.step, self.t
         if run.resting:
             self._end_rest(t, out, early=True)
             return
         d = step.duration
         if not isinstance(d, SetsDuration):
-            self._end_step(t, "lap", out)
+            self.end_step(t, "lap", out)
             return
-        self._tally.sets_done = run.set_index
-        self._emit(out, t, EventType.SET_DONE, set=run.set_index, sets=d.sets.high)
+        self.tally.sets_done = run.set_index
+        self.emit(out, t, EventType.SET_DONE, set=run.set_index, sets=d.sets.high)
         if run.set_index >= d.sets.high:
-            self._end_step(t, "sets", out)
+            self.end_step(t, "sets", out)
             return
         rest = step.strength.rest if step.strength else None
         rest_s = rest.low if rest is not None else self.policy.default_rest_s
         run.resting, run.rest_start_t, run.rest_end_t = True, t, t + rest_s
         run.rest_warned = False
-        self._emit(out, t, EventType.REST_START, set=run.set_index, rest_s=rest_s)
+        self.emit(out, t, EventType.REST_START, set=run.set_index, rest_s=rest_s)
 
     def _end_rest(self, t: float, out: list[EngineEvent], *, early: bool) -> None:
-        run = self._run
+        run = self.run
         run.resting, run.rest_start_t, run.rest_end_t = False, None, None
         run.set_index += 1
-        self._emit(out, t, EventType.REST_END, set=run.set_index, early=early)
+        self.emit(out, t, EventType.REST_END, set=run.set_index, early=early)
 
-    def _extend(self, out: list[EngineEvent]) -> None:
-        run, by = self._run, self.policy.extend_s
+    def extend(self, out: list[EngineEvent]) -> None:
+        run, by = self.run, self.policy.extend_s
         if run.resting and run.rest_end_t is not None:
             run.rest_end_t += by
             run.rest_warned = False
-            left = run.rest_end_t - self._t
+            left = run.rest_end_t - self.t
         elif run.end_t is not None:
             run.end_t += by
             run.countdown_fired.clear()
-            left = run.end_t - self._t
+            left = run.end_t - self.t
         else:
             return
-        self._emit(out, self._t, EventType.STEP_EXTENDED, by_s=by, remaining_s=round(left, 1))
+        self.emit(out, self.t, EventType.STEP_EXTENDED, by_s=by, remaining_s=round(left, 1))
 
 
 __all__ = ["StepMachine"]

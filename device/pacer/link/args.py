@@ -38,6 +38,15 @@ class Args:
             return None
         return self._args[key]
 
+    def has(self, key: str) -> bool:
+        """Whether the request names ``key`` at all (null included)."""
+        return key in self._args
+
+    def raw(self, key: str) -> Any:
+        """The value as sent (None when absent or null), for a handler that checks it
+        itself (a secret, whose errors must not quote it)."""
+        return self._get(key, False)
+
     def text(self, key: str, *, max_bytes: int, required: bool = True) -> str | None:
         value = self._get(key, required)
         if value is None:

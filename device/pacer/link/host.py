@@ -254,8 +254,21 @@ class DeviceClient:
     def workout_get(self, name: str) -> dict[str, Any]:
         return self.request(Op.WORKOUT_GET, {"name": name})
 
-    def workout_put(self, name: str, text: str) -> dict[str, Any]:
-        return self.request(Op.WORKOUT_PUT, {"name": name, "text": text})
+    def workout_put(
+        self,
+        name: str,
+        text: str,
+        *,
+        origin: str | None = None,
+        origin_updated: str | None = None,
+    ) -> dict[str, Any]:
+        """Store a workout; ``origin``/``origin_updated`` mark one synced from a service."""
+        args: dict[str, Any] = {"name": name, "text": text}
+        if origin is not None:
+            args["origin"] = origin
+        if origin_updated is not None:
+            args["origin_updated"] = origin_updated
+        return self.request(Op.WORKOUT_PUT, args)
 
     def workout_delete(self, name: str) -> dict[str, Any]:
         return self.request(Op.WORKOUT_DELETE, {"name": name})

@@ -46,6 +46,9 @@ class Op(StrEnum):
     ACTIVITY_GET = "activity.get"
     ACTIVITY_ACK = "activity.ack"
     ACTIVITY_DELETE = "activity.delete"
+    # write-only secrets: the sync services' credentials (link/service/secrets.py)
+    SECRET_SET = "secret.set"
+    SECRET_LIST = "secret.list"
 
 
 #: Served only when the device has the facility (a scanner, a service manager).

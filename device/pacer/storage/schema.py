@@ -111,6 +111,14 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         # the recording kept what fitted). NULL: nothing is missing.
         "ALTER TABLE activities ADD COLUMN incomplete TEXT",
     ),
+    (
+        # Where a synced workout came from ("intervals.icu/event/12345") and the upstream
+        # "updated" stamp it was made from; NULL for the athlete's own workouts. An activity
+        # keeps its workout's origin as it was when the run started (the event it ran).
+        "ALTER TABLE workouts ADD COLUMN origin TEXT",
+        "ALTER TABLE workouts ADD COLUMN origin_updated TEXT",
+        "ALTER TABLE activities ADD COLUMN workout_origin TEXT",
+    ),
 )
 
 

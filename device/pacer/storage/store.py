@@ -144,6 +144,11 @@ class Store:
     def _migrate(self) -> None:
         schema.migrate(self._db, self.path)
 
+    def data_version(self) -> int:
+        """Changes whenever another connection (another process) commits to the database;
+        this connection's own writes leave it alone (``PRAGMA data_version``)."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
     def integrity_check(self) -> str:
         return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
 
@@ -151,9 +156,10 @@ class Store:
 
     def list_workouts(self) -> list[WorkoutInfo]:
         rows = self._db.execute(
-            "SELECT name, length(CAST(source AS BLOB)), updated FROM workouts ORDER BY name"
+            "SELECT name, length(CAST(source AS BLOB)), updated, origin, origin_updated "
+            "FROM workouts ORDER BY name"
         )
-        return [WorkoutInfo(name, size, updated) for name, size, updated in rows]
+        return [WorkoutInfo(*row) for row in rows]
 
     def get_workout(self, name: str) -> StoredText | None:
         row = self._db.execute(
@@ -161,8 +167,19 @@ class Store:
         ).fetchone()
         return None if row is None else StoredText(*row)
 
-    def put_workout(self, name: str, source: str, updated: float, *, max_count: int) -> bool:
-        """Insert or replace; True when it replaced one. StoreFull past ``max_count``."""
+    def put_workout(
+        self,
+        name: str,
+        source: str,
+        updated: float,
+        *,
+        max_count: int,
+        origin: str | None = None,
+        origin_updated: str | None = None,
+    ) -> bool:
+        """Insert or replace; True when it replaced one. StoreFull past ``max_count``.
+        ``origin``/``origin_updated`` mark a synced workout (None: the athlete's own; a
+        replacement without them makes it the athlete's own)."""
         with self._tx() as db:
             exists = db.execute("SELECT 1 FROM workouts WHERE name = ?", (name,)).fetchone()
             if exists is None:
@@ -170,10 +187,12 @@ class Store:
                 if count >= max_count:
                     raise StoreFull(f"the device holds {count} workouts, the maximum")
             db.execute(
-                "INSERT INTO workouts(name, source, updated) VALUES (?, ?, ?) "
+                "INSERT INTO workouts(name, source, updated, origin, origin_updated) "
+                "VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(name) DO UPDATE SET source = excluded.source, "
-                "updated = excluded.updated",
-                (name, source, updated),
+                "updated = excluded.updated, origin = excluded.origin, "
+                "origin_updated = excluded.origin_updated",
+                (name, source, updated, origin, origin_updated),
             )
             return exists is not None
 
@@ -321,8 +340,9 @@ class Store:
     def create_activity(self, started: float, workout: str | None) -> int:
         with self._tx() as db:
             cur = db.execute(
-                "INSERT INTO activities(started, workout, status) VALUES (?, ?, 'recording')",
-                (started, workout),
+                "INSERT INTO activities(started, workout, status, workout_origin) "
+                "VALUES (?, ?, 'recording', (SELECT origin FROM workouts WHERE name = ?))",
+                (started, workout, workout),
             )
             assert cur.lastrowid is not None
             return cur.lastrowid
@@ -445,14 +465,16 @@ class Store:
 
     def list_activities(self) -> list[ActivityInfo]:
         rows = self._db.execute(
-            "SELECT id, started, workout, status, downloaded, bytes, incomplete FROM activities "
+            "SELECT id, started, workout, status, downloaded, bytes, incomplete, workout_origin "
+            "FROM activities "
             "ORDER BY id"
         )
         return [_activity(row) for row in rows]
 
     def get_activity(self, activity: int) -> ActivityInfo | None:
         row = self._db.execute(
-            "SELECT id, started, workout, status, downloaded, bytes, incomplete FROM activities "
+            "SELECT id, started, workout, status, downloaded, bytes, incomplete, workout_origin "
+            "FROM activities "
             "WHERE id = ?",
             (activity,),
         ).fetchone()
@@ -501,7 +523,8 @@ def _payload(
     db: sqlite3.Connection, activity: int, status_override: ActivityStatus | None
 ) -> bytes:
     row = db.execute(
-        "SELECT id, started, workout, status, downloaded, bytes, incomplete FROM activities "
+        "SELECT id, started, workout, status, downloaded, bytes, incomplete, workout_origin "
+        "FROM activities "
         "WHERE id = ?",
         (activity,),
     ).fetchone()
@@ -534,9 +557,9 @@ def _payload(
 
 
 def _activity(row: tuple[Any, ...]) -> ActivityInfo:
-    id_, started, workout, status, downloaded, size, incomplete = row
+    id_, started, workout, status, downloaded, size, incomplete, origin = row
     return ActivityInfo(
-        id_, started, workout, ActivityStatus(status), bool(downloaded), size, incomplete
+        id_, started, workout, ActivityStatus(status), bool(downloaded), size, incomplete, origin
     )
 
 

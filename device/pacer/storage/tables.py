@@ -82,6 +82,10 @@ class WorkoutInfo:
     name: str
     bytes: int
     updated: float
+    #: where a synced workout came from (``intervals.icu/event/12345``); None: the athlete's
+    origin: str | None = None
+    #: the upstream ``updated`` stamp it was made from
+    origin_updated: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +107,8 @@ class ActivityInfo:
     bytes: int
     #: why it holds less than was run (``"storage_full"``), None when nothing is missing
     incomplete: str | None = None
+    #: the origin of its workout when the run started (the planned event it ran)
+    workout_origin: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -113,6 +119,7 @@ class ActivityInfo:
             "downloaded": self.downloaded,
             "bytes": self.bytes,
             **({"incomplete": self.incomplete} if self.incomplete else {}),
+            **({"workout_origin": self.workout_origin} if self.workout_origin else {}),
         }
 
 

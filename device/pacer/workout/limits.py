@@ -12,6 +12,7 @@ from pacer.workout.model import (
     HrBasis,
     HrPercent,
     HrRange,
+    PacePercent,
     PaceRange,
     PowerPercent,
     PowerRange,
@@ -37,6 +38,8 @@ MAX_REPS = 200
 MAX_REST_SECONDS = 3600
 HR_BOUNDS = (30, 240)
 PACE_BOUNDS_S_PER_KM = (90, 1200)
+#: % of a reference pace's speed: a walk at a third of it to a sprint at twice it
+PACE_PERCENT_BOUNDS = (30.0, 200.0)
 CADENCE_BOUNDS = {CadenceTargetUnit.SPM: (60, 260), CadenceTargetUnit.RPM: (20, 200)}
 POWER_BOUNDS = (1, 2500)
 PERCENT_BOUNDS = {
@@ -104,6 +107,11 @@ def check_target(t: Target) -> str | None:
         case RelativePace(_ref, fast, slow, _unit):
             b = (-MAX_PACE_OFFSET, MAX_PACE_OFFSET)
             return _within(fast, b, "pace offset (s)") or _within(slow, b, "pace offset (s)")
+        case PacePercent(low, high, ref):
+            what = f"% {ref.value} pace"
+            return _within(low, PACE_PERCENT_BOUNDS, what) or _within(
+                high, PACE_PERCENT_BOUNDS, what
+            )
         case CadenceRange(low, high, unit):
             b = CADENCE_BOUNDS[unit]
             return _within(low, b, f"cadence ({unit})") or _within(high, b, f"cadence ({unit})")

@@ -168,6 +168,17 @@ class RelativePace:
     unit: PaceUnit
 
 
+@dataclass(frozen=True, slots=True)
+class PacePercent:
+    """A percentage of a reference pace's *speed*: 100 % is the reference pace, 90 % slower,
+    105 % faster (``90-95% TP pace``; Zwift's and intervals.icu's "% pace"). It stays relative
+    in the file and resolves against the profile's pace at show and run time, like % FTP."""
+
+    low: float
+    high: float
+    ref: PaceRef
+
+
 class CadenceTargetUnit(StrEnum):
     """The unit of a cadence *target*: steps per minute (running) or revolutions per minute
     (cycling). Not what a foot pod counts: that is :class:`pacer.core.samples.PodCadenceUnit`."""
@@ -205,6 +216,7 @@ FixedTarget = (
     | HrPercent
     | PaceRange
     | RelativePace
+    | PacePercent
     | CadenceRange
     | PowerRange
     | PowerPercent

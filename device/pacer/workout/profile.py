@@ -384,3 +384,54 @@ def _read_tolerances(r: NodeReader, node: yaml.Node) -> dict[str, object]:
                 continue
             kw["pace_s_per_km"] = per_km
     return {"tolerances": Tolerances(**kw)}
+
+
+def _pace_text(per_km: float, units: Units) -> str:
+    """A reference pace as the profile file writes it (``7:00/mi``, ``4:20/km``)."""
+    per_unit = per_km * MILE_M / 1000.0 if units is Units.IMPERIAL else per_km
+    seconds = round_half_up(per_unit)
+    unit = "mi" if units is Units.IMPERIAL else "km"
+    return f"{seconds // 60}:{seconds % 60:02d}/{unit}"
+
+
+def dump_profile(profile: Profile) -> str:
+    """The profile file (YAML) that :func:`load_profile` reads back as ``profile``: only the
+    values that differ from the defaults, paces rounded to the second in its own units.
+    Comments of an earlier file are not kept."""
+    default = Profile()
+    import json
+
+    lines = [f"name: {json.dumps(profile.name)}"]
+    for key in ("max_hr", "resting_hr", "lthr", "ftp"):
+        value = getattr(profile, key)
+        if value is not None and (
+            key in ("max_hr", "resting_hr") or value != getattr(default, key)
+        ):
+            lines.append(f"{key}: {value}")
+    if profile.zone_model is ZoneModel.CUSTOM:
+        lines.append(f"zones: [{', '.join(str(b) for b in profile.custom_bounds)}]")
+    elif profile.zone_model is not default.zone_model:
+        lines.append(f"zones: {profile.zone_model.value}")
+    if profile.paces:
+        keys = {ref: key for key, ref in PACE_KEYS.items()}
+        items = ", ".join(
+            f'{keys[ref]}: "{_pace_text(per_km, profile.units)}"' for ref, per_km in profile.paces
+        )
+        lines.append(f"paces: {{{items}}}")
+    if profile.units is not default.units:
+        lines.append(f"units: {profile.units.value}")
+    if profile.pod_cadence is not default.pod_cadence:
+        lines.append(f"pod_cadence: {profile.pod_cadence.value}")
+    if profile.positions != default.positions:
+        items = ", ".join(
+            f"{p.value}: {round(lo * 100, 4):g}-{round(hi * 100, 4):g}"
+            for p, lo, hi in profile.positions
+        )
+        lines.append(f"zone_positions: {{{items}}}")
+    if profile.tolerances != default.tolerances:
+        t = profile.tolerances
+        lines.append(
+            f"tolerances: {{power: {t.power_percent:g}, hr: {t.hr_bpm:g}, "
+            f"pace: {t.pace_s_per_km:.3f}s/km, cadence: {t.cadence:g}}}"
+        )
+    return "\n".join(lines) + "\n"

@@ -24,6 +24,7 @@ from pacer.workout.model import (
     HrRange,
     HrZone,
     Intensity,
+    PacePercent,
     PaceRange,
     PaceUnit,
     PowerPercent,
@@ -200,6 +201,10 @@ def resolve_fixed(t: FixedTarget, profile: Profile) -> ResolvedTarget:
             if fast_s <= 0:
                 raise ProfileError(f"{format_target(t)} is faster than any pace")
             res = _speed(fast_s, slow_s, unit.meters, profile)
+            return replace(res, label=f"{format_target(t)} {res.label}")
+        case PacePercent(low, high, ref):
+            ref_s = profile.pace(ref)  # seconds per km at 100 %
+            res = _speed(ref_s * 100 / high, ref_s * 100 / low, 1000.0, profile)
             return replace(res, label=f"{format_target(t)} {res.label}")
         case CadenceRange(low, high, unit):
             if low == high:

@@ -7,7 +7,8 @@ A bare ``m`` means minutes below 100 and metres from 100 up (``20m`` is twenty m
 ``800m`` is eight hundred metres); ``min`` and ``mtr`` are never ambiguous.
 
 Targets: ``Z2``, ``Z2 high``, ``high Z2``, ``145-155 bpm``, ``70-80% HRmax``, ``60-70% HRR``,
-``90-95% LTHR``, ``4:30-4:50/km``, ``MP+5s..MP+10s/mi``, ``170-180 spm``, ``85-95 rpm``,
+``90-95% LTHR``, ``4:30-4:50/km``, ``MP+5s..MP+10s/mi``, ``90-95% TP pace`` (of the
+reference pace's speed), ``170-180 spm``, ``85-95 rpm``,
 ``250-270 W``, ``88-94% FTP``; a single value (``88% FTP``, ``150 bpm``, ``7:00/mi``,
 ``MP+10s/mi``, ``90 rpm``) is a range with equal ends, which the profile's tolerances widen
 into a band. A ramp moves from one target to another over its step:
@@ -38,6 +39,7 @@ from pacer.workout.model import (
     HrZone,
     IntRange,
     OpenDuration,
+    PacePercent,
     PaceRange,
     PaceRef,
     PaceUnit,
@@ -222,13 +224,14 @@ _REF = r"(mp|hmp|10k|5k|tp)"
 _REL = re.compile(
     rf"^{_REF}\s*(?:([+-]\d+)\s*s?)?\s*(?:\.\.\s*{_REF}\s*(?:([+-]\d+)\s*s?)?)?\s*/\s*(km|mi)$"
 )
+_PACE_PERCENT = re.compile(rf"^({_NUM})(?:\s*-\s*({_NUM}))?\s*%\s*{_REF}(?:\s*pace)?$")
 _CADENCE = re.compile(r"^(\d+)(?:\s*-\s*(\d+))?\s*(spm|rpm)$")
 _WATTS = re.compile(r"^(\d+)(?:\s*-\s*(\d+))?\s*w$")
 _RAMP = re.compile(r"^ramp\s+(.+?)\s+to\s+(.+)$")
 
 TARGET_HELP = (
     "try Z2, Z2 high, 145-155 bpm, 150 bpm, 70-80% HRmax, 4:30-4:50/km, 7:00/mi, "
-    "MP+5s..MP+10s/mi, 170-180 spm, 250-270 W, 88% FTP or ramp 60% FTP to 90% FTP"
+    "MP+5s..MP+10s/mi, 90-95% TP pace, 170-180 spm, 250-270 W, 88% FTP or ramp 60% FTP to 90% FTP"
 )
 
 
@@ -248,6 +251,8 @@ def same_kind(a: FixedTarget, b: FixedTarget) -> bool:
             return x is y
         case RelativePace(ref=r1, unit=u1), RelativePace(ref=r2, unit=u2):
             return r1 is r2 and u1 is u2
+        case PacePercent(ref=r1), PacePercent(ref=r2):
+            return r1 is r2
         case CadenceRange(unit=x), CadenceRange(unit=y):
             return x is y
     return True
@@ -313,6 +318,11 @@ def parse_fixed(t: str, text: str) -> FixedTarget:
         fast, slow = int(off1 or 0), int(off2 or 0)
         _ordered(fast, slow, text)
         return RelativePace(PaceRef(ref1.upper()), fast, slow, PaceUnit(unit))
+    m = _PACE_PERCENT.match(t)
+    if m:
+        lo, hi = _number(m[1]), _number(m[2] or m[1])
+        _ordered(lo, hi, text)
+        return PacePercent(lo, hi, PaceRef(m[3].upper()))
     m = _CADENCE.match(t)
     if m:
         low, high = int(m[1]), int(m[2] or m[1])
@@ -352,6 +362,8 @@ def format_target(t: Target | None) -> str:
             return f"{_span(fast, slow, format_pace)}/{unit.value}"
         case RelativePace(ref, fast, slow, unit):
             return f"{_span(fast, slow, lambda o: f'{ref.value}{round(o):+d}s', '..')}/{unit.value}"
+        case PacePercent(low, high, ref):
+            return f"{_span(low, high)}% {ref.value} pace"
         case CadenceRange(low, high, unit):
             return f"{_span(low, high)} {unit.value}"
         case PowerRange(low, high):

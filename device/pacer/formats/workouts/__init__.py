@@ -14,7 +14,7 @@ input raises :class:`pacer.core.errors.InputErrors` with every problem located.
 from __future__ import annotations
 
 from pacer.formats.workouts.common import ImportKind, ImportResult, ImportWarning
-from pacer.workout.model import PaceUnit
+from pacer.workout.model import PaceUnit, Sport
 from pacer.workout.profile import Profile
 
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
@@ -38,12 +38,15 @@ def import_workout(
     *,
     profile: Profile | None = None,
     pace_unit: PaceUnit | None = None,
+    sport: Sport | None = None,
 ) -> ImportResult:
     """Convert a foreign workout file to a native :class:`~pacer.workout.model.Workout`.
 
     ``profile`` lets targets that only mean something against an athlete (a percentage of
     threshold pace, an HR condition in % of max HR) become native targets; ``pace_unit``
-    is the unit for paces read from speeds (default: the profile's units, else km).
+    is the unit for paces read from speeds (default: the profile's units, else km);
+    ``sport`` is the sport of a text that does not say it (intervals.icu text: otherwise
+    guessed, with a warning that names ``--sport``). FIT and Zwift files say their sport.
     """
     kind = detect_kind(data)
     if kind is ImportKind.FIT:
@@ -56,7 +59,7 @@ def import_workout(
         return import_zwo(data, source, profile=profile, pace_unit=pace_unit)
     from pacer.formats.workouts.icu import import_icu
 
-    return import_icu(data, source, profile=profile, pace_unit=pace_unit)
+    return import_icu(data, source, profile=profile, pace_unit=pace_unit, sport=sport)
 
 
 __all__ = ["ImportKind", "ImportResult", "ImportWarning", "detect_kind", "import_workout"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePath
 
-from pacer.core.errors import InputErrors, LocatedError, Location, ProfileError, WorkoutError
+from pacer.core.errors import InputErrors, LocatedError, Location, WorkoutError
 from pacer.workout.limits import (
     MAX_CUE,
     MAX_CUES,
@@ -35,13 +35,13 @@ from pacer.workout.model import (
     HrRange,
     Intensity,
     Item,
+    PacePercent,
     PaceRange,
     PaceRef,
     PaceUnit,
     PowerPercent,
     PowerRange,
     Ramp,
-    RelativePace,
     Step,
     Strength,
     Target,
@@ -50,7 +50,7 @@ from pacer.workout.model import (
     expand,
 )
 from pacer.workout.profile import Profile, Units
-from pacer.workout.syntax import format_pace, format_target, num
+from pacer.workout.syntax import format_target
 
 MAX_DESCRIPTION = 2000
 #: Foreign files are small; anything bigger is not a workout.
@@ -279,37 +279,12 @@ def distance(meters: float) -> DistanceDuration:
     return DistanceDuration(float(value), DistanceUnit.M)
 
 
-def relative_from_percent(
-    low_pct: float,
-    high_pct: float,
-    ref: PaceRef,
-    profile: Profile | None,
-    unit: PaceUnit,
-) -> tuple[RelativePace | None, str]:
+def pace_percent(low_pct: float, high_pct: float, ref: PaceRef) -> PacePercent:
     """A pace written as a percentage of a reference *speed* (100 % is the reference pace,
-    90 % is slower), as offsets from the reference pace in whole seconds per ``unit``.
-
-    The offsets need the profile's reference pace; returns (None, why) without it. The
-    message says what was converted, for the importer's warning.
-    """
-    span = num(low_pct) if low_pct == high_pct else f"{num(low_pct)}-{num(high_pct)}"
-    written = f"{span}% of {ref.value} pace"
-    if profile is None:
-        return None, f"{written} needs an athlete profile to become a pace (use --profile)"
-    try:
-        pace = profile.pace(ref)
-    except ProfileError:
-        return None, f"{written}: the profile has no {ref.value} reference pace"
-    if low_pct <= 0 or high_pct <= 0:
-        return None, f"{written} is not a pace"
-    ref_s = pace * unit.meters / 1000.0
-    fast = round(ref_s / (high_pct / 100) - ref_s)
-    slow = round(ref_s / (low_pct / 100) - ref_s)
-    target = RelativePace(ref, fast, slow, unit)
-    return target, (
-        f"{written} converted to {format_target(target)} with the profile's {ref.value} "
-        f"{format_pace(ref_s)}/{unit.value} (offsets in seconds stay fixed if that pace changes)"
-    )
+    90 % is slower): kept relative (:class:`~pacer.workout.model.PacePercent`), resolved
+    against the profile's pace at show and run time, so nothing is lost without a profile
+    and nothing goes stale when the pace changes."""
+    return PacePercent(min(low_pct, high_pct), max(low_pct, high_pct), ref)
 
 
 def ramp_over(t: Target, descending: bool) -> Target:
@@ -327,6 +302,8 @@ def ramp_over(t: Target, descending: bool) -> Target:
             ends = PowerRange(a, a), PowerRange(b, b)
         case PaceRange(fast, slow, unit):
             ends = PaceRange(fast, fast, unit), PaceRange(slow, slow, unit)
+        case PacePercent(a, b, ref):
+            ends = PacePercent(a, a, ref), PacePercent(b, b, ref)
         case _:
             return t
     if ends[0] == ends[1]:
@@ -356,8 +333,8 @@ __all__ = [
     "clean_text",
     "default_pace_unit",
     "distance",
+    "pace_percent",
     "power_zone",
     "ramp_over",
-    "relative_from_percent",
     "workout_name_from_source",
 ]

@@ -7,8 +7,9 @@ pure conversion, described field by field in ``docs/import-export.md``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pacer.core.errors import InputErrors, WorkoutError
@@ -36,7 +37,7 @@ from pacer.formats.workouts.common import (
     power_zone_message,
     workout_name_from_source,
 )
-from pacer.workout.limits import MAX_NAME, MAX_REPEAT, MAX_REPS
+from pacer.workout.limits import HR_BOUNDS, MAX_NAME, MAX_REPEAT, MAX_REPS
 from pacer.workout.model import (
     MAX_REPEAT_DEPTH,
     CadenceRange,
@@ -84,6 +85,8 @@ class FitWorkoutMessages:
     file_id: Message
     workout: Message
     steps: tuple[Message, ...]
+    #: developer fields: the decoder's key -> the field's name (from field_description)
+    developer_names: dict[int, str] = field(default_factory=dict)
 
 
 def decode_fit(data: bytes, source: str) -> FitWorkoutMessages:
@@ -118,8 +121,16 @@ def decode_fit(data: bytes, source: str) -> FitWorkoutMessages:
         raise fail("no workout or workout_step messages: not a FIT workout file")
     if not steps:
         raise fail("the workout has no steps (no workout_step messages)")
+    descriptions: list[dict[str, Any]] = [
+        dict(d) for d in messages.get("field_description_mesgs", [])
+    ]
+    names = {
+        d["key"]: str(d.get("field_name") or f"developer field {d['key']}")
+        for d in descriptions
+        if isinstance(d.get("key"), int)
+    }
     return FitWorkoutMessages(
-        file_ids[0] if file_ids else {}, workouts[0] if workouts else {}, steps
+        file_ids[0] if file_ids else {}, workouts[0] if workouts else {}, steps, names
     )
 
 
@@ -145,6 +156,7 @@ class _Reader:
         self.pace_unit = pace_unit
         self.c = collector
         self.sport = Sport.RUN
+        self.developer_names: dict[int, str] = {}
 
     def at(self, index: int) -> str:
         return f"{self.source}: workout_step {index}"
@@ -153,6 +165,7 @@ class _Reader:
 
     def workout(self, msgs: FitWorkoutMessages) -> Workout | None:
         head = f"{self.source}: workout"
+        self.developer_names = msgs.developer_names
         self.sport = self.pick_sport(msgs, head)
         name = self.c.text(head, None, _str(msgs.workout.get("wkt_name")), MAX_NAME, "name")
         description = self.c.text(
@@ -265,17 +278,48 @@ class _Reader:
         )
         if duration is None:
             return None
+        extra = self.developer(at, n, m)
+        secondary = [] if second is None else [second]
+        if extra.hr is not None:
+            if target is None:
+                target = extra.hr
+            else:
+                secondary.append(extra.hr)
+        if extra.cadence is not None:
+            secondary.append(extra.cadence)
+        note = _str(m.get("notes"))
+        if extra.rpe is not None:
+            note = f"{note} (RPE {extra.rpe})" if note else f"RPE {extra.rpe}"
         return self.c.step(
-            at,
-            n,
-            intensity,
-            duration,
-            target,
-            () if second is None else (second,),
-            name,
-            _str(m.get("notes")),
-            strength,
+            at, n, intensity, duration, target, tuple(secondary), name, note, strength
         )
+
+    def developer(self, at: str, n: int, m: Message) -> _DeveloperTargets:
+        """Targets some apps keep in developer fields (Stages Link: a heart-rate range, a
+        cadence range, an RPE), read by the fields' names; every other field is said."""
+        found: dict[tuple[str, str], int] = {}
+        dev = m.get("developer_fields")
+        if not isinstance(dev, dict):
+            return _DeveloperTargets()
+        for key, value in dev.items():
+            name = self.developer_names.get(key, f"developer field {key}")
+            kind = developer_kind(name)
+            number = _int(value) if not isinstance(value, float) else round(value)
+            if kind is None or number is None or kind in found:
+                self.c.warn(at, f"developer field '{name}' ({value!r}) left out", n)
+                continue
+            found[kind] = number
+        hr = _pair(found, "hr", HR_BOUNDS)
+        cadence = _pair(found, "cadence", (1, 260))
+        rpe = found.get(("rpe", ""))
+        return _DeveloperTargets(
+            None if hr is None else HrRange(*hr),
+            None if cadence is None else CadenceRange(*cadence, self.cadence_unit()),
+            rpe if rpe is not None and 0 <= rpe <= 10 else None,
+        )
+
+    def cadence_unit(self) -> CadenceTargetUnit:
+        return CadenceTargetUnit.RPM if self.sport is Sport.BIKE else CadenceTargetUnit.SPM
 
     def duration(
         self, at: str, n: int, m: Message, name: str | None
@@ -288,9 +332,14 @@ class _Reader:
                     at, f"unknown duration type {m.get('duration_type')}; ends on lap instead", n
                 )
             return OpenDuration(), None
-        if value is None:
-            self.c.error(at, f"a '{kind}' step needs a duration_value")
-            return None, None
+        if value is None:  # a Bryton workout's time steps, for one
+            self.c.warn(
+                at,
+                f"a '{kind.replace('_', ' ')}' step without a duration_value: an open step "
+                "that ends on lap instead",
+                n,
+            )
+            return OpenDuration(), None
         if kind in ("time", "repetition_time", "time_only"):
             seconds = round(value / MS_PER_S)
             if value % MS_PER_S:
@@ -429,6 +478,49 @@ class _Reader:
         target = PowerRange(watts, high - POWER_W_OFFSET)
         self.c.warn(at, f"{low}% FTP taken as {watts} W: {format_target(target)}", n)
         return target
+
+
+@dataclass(frozen=True, slots=True)
+class _DeveloperTargets:
+    hr: HrRange | None = None
+    cadence: CadenceRange | None = None
+    rpe: int | None = None
+
+
+_WORDS = re.compile(r"[a-z]+|\d+")
+
+
+def developer_kind(name: str) -> tuple[str, str] | None:
+    """(metric, end) a developer field's name stands for: ``hr_target_low`` is
+    ("hr", "low"), ``Cadence High`` ("cadence", "high"), ``rpe`` ("rpe", ""); None when its
+    name says neither (a field pacer has no place for)."""
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).lower()
+    words = set(_WORDS.findall(spaced))
+    if words & {"hr", "heart", "heartrate", "bpm"}:
+        metric = "hr"
+    elif words & {"cadence", "cad", "rpm", "spm"}:
+        metric = "cadence"
+    elif words & {"rpe", "perceived", "exertion"}:
+        return ("rpe", "")
+    else:
+        return None
+    if words & {"low", "min", "lower", "minimum", "from"}:
+        return (metric, "low")
+    if words & {"high", "max", "upper", "maximum", "to"}:
+        return (metric, "high")
+    return (metric, "")
+
+
+def _pair(
+    found: dict[tuple[str, str], int], metric: str, bounds: tuple[int, int]
+) -> tuple[int, int] | None:
+    """A range from a low and a high field (or one value), when plausible."""
+    low = found.get((metric, "low"), found.get((metric, "")))
+    high = found.get((metric, "high"), found.get((metric, "")))
+    if low is None or high is None:
+        return None
+    low, high = min(low, high), max(low, high)
+    return (low, high) if bounds[0] <= low and high <= bounds[1] else None
 
 
 def _index(m: Message, pos: int) -> int:

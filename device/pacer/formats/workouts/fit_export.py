@@ -11,7 +11,11 @@ they are; the rest (a zone position such as "Z2 high", % HRR or % LTHR, paces re
 marathon pace) become custom ranges resolved against the athlete profile, with a warning.
 FIT has no moving target: a ramp is written as the one range covering both of its ends,
 with a warning; timed cues have no place in a FIT workout step and are left out, with a
-warning.
+warning. FIT has no single-value target either: a single value (``88% FTP``, ``150 bpm``,
+``90 rpm``) is written as the band pacer itself judges, the profile's tolerances either side
+(:class:`~pacer.workout.profile.Tolerances`, the defaults without a profile), said once. A
+text longer than a FIT string holds (254 bytes of UTF-8) is cut at a character boundary,
+with a warning.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ from pacer.workout.model import (
     TimeDuration,
     Workout,
 )
-from pacer.workout.profile import Profile
+from pacer.workout.profile import MILE_M, Profile, Tolerances
 from pacer.workout.resolve import (
     Metric,
     format_speed_as_pace,
@@ -70,6 +74,17 @@ Message = dict[str, Any]
 
 #: A watch knows five heart-rate zones; other zones are written as their bpm range.
 FIT_HR_ZONES = 5
+#: The longest FIT string in bytes of UTF-8: a field's size is one byte and holds the
+#: terminating NUL too.
+FIT_TEXT_BYTES = 254
+
+
+def fit_text(text: str) -> str:
+    """``text`` cut to :data:`FIT_TEXT_BYTES` of UTF-8 at a character boundary."""
+    data = text.encode("utf-8")
+    if len(data) <= FIT_TEXT_BYTES:
+        return text
+    return data[:FIT_TEXT_BYTES].decode("utf-8", errors="ignore")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +121,64 @@ class _Writer:
         self.errors: list[LocatedError] = []
         self.warnings: list[ExportWarning] = []
         self.count = 0
+        self.tolerances = profile.tolerances if profile is not None else Tolerances()
+        #: single-value targets written as bands (said once, at the end)
+        self.banded = 0
+
+    def text(self, text: str, what: str, n: int | None) -> str:
+        """``text`` as a FIT string: cut, with a warning, when it is too long."""
+        cut = fit_text(text)
+        if cut != text:
+            self.warnings.append(
+                ExportWarning(
+                    f"{what} cut to its first {len(cut)} of {len(text)} characters "
+                    f"(a FIT text holds {FIT_TEXT_BYTES} bytes)",
+                    n,
+                )
+            )
+        return cut
+
+    def band(self, t: Target) -> Target:
+        """A single-value target as the band pacer judges it (the profile's tolerances)."""
+        tol = self.tolerances
+        widened: Target | None = None
+        match t:
+            case HrRange(low, high) if low == high:
+                d = round(tol.hr_bpm)
+                widened = HrRange(low - d, high + d)
+            case HrPercent(low, high, HrBasis.MAX) if low == high and low.is_integer():
+                max_hr = (self.profile or Profile()).max_hr
+                d = max(1, round(tol.hr_bpm * 100 / max_hr))
+                widened = HrPercent(low - d, high + d, HrBasis.MAX)
+            case PaceRange(fast, slow, unit) if fast == slow:
+                d = round(tol.pace_s_per_km * unit.meters / 1000.0)
+                widened = PaceRange(max(1, fast - d), slow + d, unit)
+            case CadenceRange(low, high, unit) if low == high:
+                d = round(tol.cadence)
+                widened = CadenceRange(max(0, low - d), high + d, unit)
+            case PowerRange(low, high) if low == high:
+                d = round(low * tol.power_percent / 100)
+                widened = PowerRange(max(0, low - d), high + d)
+            case PowerPercent(low, high) if low == high and low.is_integer():
+                d = round(tol.power_percent)
+                widened = PowerPercent(max(0.0, low - d), high + d)
+        if widened is None or widened == t:
+            return t
+        self.banded += 1
+        return widened
+
+    def said_once(self) -> None:
+        if self.banded:
+            tol = self.tolerances
+            self.warnings.append(
+                ExportWarning(
+                    f"FIT has no single-value target: {self.banded} single values written as "
+                    f"the band pacer judges (+/-{tol.hr_bpm:g} bpm, {tol.power_percent:g}% of "
+                    f"watts or FTP points, {tol.cadence:g} rpm/spm, "
+                    f"{tol.pace_s_per_km * MILE_M / 1000:.0f} s/mi of pace; the profile's "
+                    "tolerances)"
+                )
+            )
 
     def fail(self, n: int, message: str) -> None:
         self.errors.append(WorkoutError(f"step {n}: {message}"))
@@ -130,7 +203,7 @@ class _Writer:
     def step(self, step: Step, n: int) -> None:
         m: Message = {"message_index": len(self.steps)}
         if step.name:
-            m["wkt_step_name"] = step.name
+            m["wkt_step_name"] = self.text(step.name, "the step name", n)
         m["intensity"] = INTENSITY_TO_FIT[step.intensity]
         duration = self.duration(step.duration, n)
         if duration is None:
@@ -160,7 +233,7 @@ class _Writer:
                     )
                 )
         if step.note:
-            m["notes"] = step.note
+            m["notes"] = self.text(step.note, "the note", n)
         if step.cues:
             self.warnings.append(
                 ExportWarning(
@@ -199,6 +272,8 @@ class _Writer:
 
     def target(self, t: Target | None, n: int) -> tuple[str, int | None, int | None, int | None]:
         """(target_type, target_value, custom low, custom high) in raw FIT values."""
+        if t is not None and not isinstance(t, Ramp):
+            t = self.band(t)
         match t:
             case None:
                 return "open", None, None, None
@@ -292,6 +367,7 @@ def workout_messages(
     w.items(workout.items)
     if w.errors:
         raise InputErrors(w.errors)
+    w.said_once()
     name = workout.name
     file_id: Message = {
         "type": FILE_TYPE_WORKOUT,
@@ -302,12 +378,12 @@ def workout_messages(
         "time_created": created,
     }
     head: Message = {
-        "wkt_name": name,
+        "wkt_name": w.text(name, "the workout name", None),
         "sport": SPORT_TO_FIT[workout.sport],
         "num_valid_steps": len(w.steps),
     }
     if workout.description:
-        head["wkt_description"] = workout.description
+        head["wkt_description"] = w.text(workout.description, "the description", None)
     return FitMessages(file_id, head, w.steps, w.warnings)
 
 
@@ -329,9 +405,11 @@ def encode_fit_workout(
 
 
 __all__ = [
+    "FIT_TEXT_BYTES",
     "ExportWarning",
     "FitExport",
     "FitMessages",
     "encode_fit_workout",
+    "fit_text",
     "workout_messages",
 ]

@@ -21,8 +21,8 @@ other words, which become the step's note. Timed text prompts come before ``<!>`
 "Relax your shoulders" 60 s in (the step's cues). ``ramp 50-75%`` (also of HR, LTHR or a
 pace) is a ramp target from the first value to the second. Any other line is a section
 header when steps follow it directly (``Main set 3x`` repeats the steps below it up to the
-next blank line), and otherwise free text: the first such line names the workout, the rest
-describe it.
+next blank line; ``- 4x 100m 90% pace`` repeats that one step), and otherwise free text:
+the first such line names the workout, the rest describe it.
 
 Every malformed step is reported as ``FILE:LINE:COL``; what pacer cannot hold exactly (a
 zone range, a percentage of threshold pace) is a warning on that step.
@@ -43,10 +43,10 @@ from pacer.formats.workouts.common import (
     clean_text,
     default_pace_unit,
     finish,
+    pace_percent,
     power_zone,
     power_zone_message,
     ramp_over,
-    relative_from_percent,
     workout_name_from_source,
 )
 from pacer.workout.limits import MAX_NAME, MAX_REPEAT
@@ -139,9 +139,12 @@ class _Line:
     tokens: list[Token] = field(default_factory=list)
     words: list[tuple[int, str]] = field(default_factory=list)  # free text, with columns
     prompts: list[Cue] = field(default_factory=list)
+    #: ``- 4x 100m 90% pace``: the step repeated (an inline repeat of one step)
+    repeat: int | None = None
 
 
 _PROMPTS_END = "<!>"
+_REPEAT_PREFIX = re.compile(r"(\d+)\s*x\s+(?=\S)", re.IGNORECASE)
 _PROMPT_AT = re.compile(r"(\d+)\^")
 
 
@@ -216,13 +219,19 @@ class _Block:
 
 class _Parser:
     def __init__(
-        self, source: str, profile: Profile | None, pace_unit: PaceUnit, c: Collector
+        self,
+        source: str,
+        profile: Profile | None,
+        pace_unit: PaceUnit,
+        c: Collector,
+        sport: Sport | None = None,
     ) -> None:
         self.source = source
         self.profile = profile
         self.pace_unit = pace_unit
         self.c = c
-        self.sport = Sport.RUN
+        self.given_sport = sport
+        self.sport = sport or Sport.RUN
 
     def loc(self, line: int, col: int = 1) -> Location:
         return Location(self.source, line, col)
@@ -239,6 +248,17 @@ class _Parser:
                 if sep:
                     entry.prompts = prompts(said)
                     body, offset = rest, offset + len(said) + len(sep)
+                inline = _REPEAT_PREFIX.match(body)
+                if inline:
+                    count = int(inline.group(1)) if len(inline.group(1)) <= 4 else 0
+                    if not 1 <= count <= MAX_REPEAT:
+                        self.c.error(
+                            self.loc(i + 1, offset + 1),
+                            f"repeat count {inline.group(1)} is out of range (1 to {MAX_REPEAT})",
+                        )
+                        count = 1
+                    entry.repeat = count
+                    body, offset = body[inline.end() :], offset + inline.end()
                 entry.tokens, entry.words = tokenize(body, offset)
                 steps[i] = entry
             elif m:
@@ -273,7 +293,9 @@ class _Parser:
                     block.lines += 1
                 step = self.step(steps[i], section)
                 if step is not None:
-                    (block.items if block is not None else items).append(step)
+                    times = steps[i].repeat
+                    item: Item = step if times is None else Repeat(times, (step,))
+                    (block.items if block is not None else items).append(item)
                 continue
             if _STEP_LINE.match(raw):
                 continue  # the empty step, reported above
@@ -313,12 +335,17 @@ class _Parser:
         )
 
     def infer_sport(self, steps: dict[int, _Line]) -> Sport:
+        """The sport given (``--sport``), else a guess: bike when a step has a power target,
+        said in a warning that names the option (a run with power is a run)."""
+        if self.given_sport is not None:
+            return self.given_sport
         power = [t for line in steps.values() for t in line.tokens if _is_power(t)]
         if power:
             line = next(line for line in steps.values() if power[0] in line.tokens)
             self.c.warn(
                 self.loc(line.number, power[0].col),
-                f"no sport in the text; taken as bike from '{power[0].text}'",
+                f"no sport in the text; taken as bike from '{power[0].text}' "
+                "(pacer import --sport run if it is a run)",
             )
             return Sport.BIKE
         return Sport.RUN
@@ -469,11 +496,7 @@ class _Parser:
         if kind == "lthr":
             return HrPercent(low, high, HrBasis.LTHR)
         if kind == "pace":
-            target, message = relative_from_percent(
-                low, high, PaceRef.THRESHOLD, self.profile, self.pace_unit
-            )
-            self.c.warn(at, message if target else f"{message}; the step has no target", n)
-            return target
+            return pace_percent(low, high, PaceRef.THRESHOLD)
         self.c.warn(at, f"'{tok.text}' (% of mean maximal power) cannot be represented", n)
         return None
 
@@ -572,10 +595,13 @@ def import_icu(
     *,
     profile: Profile | None = None,
     pace_unit: PaceUnit | None = None,
+    sport: Sport | None = None,
 ) -> ImportResult:
+    """``sport``: the text's sport (intervals.icu text does not say it); None guesses."""
     text = decode_text(data, source, WorkoutError)
     collector = Collector()
-    parser = _Parser(source, profile, pace_unit or default_pace_unit(profile), collector)
+    unit = pace_unit or default_pace_unit(profile)
+    parser = _Parser(source, profile, unit, collector, sport)
     workout = parser.parse(text)
     if workout is not None:
         collector.plausibility(Location(source, 1, 1), workout, MINUTES_HINT)

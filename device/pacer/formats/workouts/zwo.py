@@ -17,9 +17,10 @@
 
 Power is a fraction of FTP on a bike; in a run workout (``sportType`` run) it is a fraction
 of a reference *speed* chosen by the ``pace`` attribute (1 = 5K, 2 = 10K, 3 = half
-marathon, 4 = marathon pace), which becomes an offset from that pace with the profile's
-value. Ramps (Warmup, Cooldown, Ramp) become ramp targets (``ramp 50% FTP to 75% FTP``),
-FreeRide and MaxEffort open steps, and text events the step's timed cues.
+marathon, 4 = marathon pace), kept as a percentage of that pace (``85-90% 5K pace``) and
+resolved against the profile's pace at show and run time. Ramps (Warmup, Cooldown, Ramp)
+become ramp targets (``ramp 50% FTP to 75% FTP``), FreeRide and MaxEffort open steps, and
+text events the step's timed cues.
 
 The XML is read with :mod:`xml.parsers.expat` so that every element knows its line and
 column: each error is ``FILE:LINE:COL``. DOCTYPEs (and with them entities) are refused. A
@@ -42,7 +43,7 @@ from pacer.formats.workouts.common import (
     default_pace_unit,
     distance,
     finish,
-    relative_from_percent,
+    pace_percent,
     workout_name_from_source,
 )
 from pacer.formats.workouts.xmltree import XmlNode, parse_xml, xml_bytes
@@ -55,11 +56,11 @@ from pacer.workout.model import (
     FixedTarget,
     Intensity,
     Item,
+    PacePercent,
     PaceRef,
     PaceUnit,
     PowerPercent,
     Ramp,
-    RelativePace,
     Repeat,
     Sport,
     Step,
@@ -478,7 +479,7 @@ class _Reader:
             return self.run_pace(node, n, lo, hi)
         return PowerPercent(lo, hi)
 
-    def run_pace(self, node: XmlNode, n: int, lo: float, hi: float) -> RelativePace | None:
+    def run_pace(self, node: XmlNode, n: int, lo: float, hi: float) -> PacePercent | None:
         which = self.number(node, "pace")
         ref = RUN_PACES.get(round(which or 0))
         if ref is None:
@@ -489,9 +490,7 @@ class _Reader:
                 n,
             )
             return None
-        target, message = relative_from_percent(lo, hi, ref, self.profile, self.pace_unit)
-        self.c.warn(self.loc(node), message if target else f"{message}; the step has no target", n)
-        return target
+        return pace_percent(lo, hi, ref)
 
     def cadence(self, node: XmlNode, key: str) -> Target | None:
         unit = CadenceTargetUnit.SPM if self.sport is Sport.RUN else CadenceTargetUnit.RPM

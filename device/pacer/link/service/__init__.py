@@ -4,7 +4,8 @@
 :class:`EngineControl` (the running workout), and turns one framed line into one reply line.
 Its handlers live by concern: :mod:`.device` (hello, time, service), :mod:`.workouts`,
 :mod:`.run` (start/stop, status), :mod:`.settings` (settings, profile), :mod:`.sensors`,
-:mod:`.activities`; :mod:`.texts` bounds and parses workout/profile texts off the loop.
+:mod:`.activities`, :mod:`.secrets` (write-only credentials); :mod:`.texts` bounds and
+parses workout/profile texts off the loop.
 Rejected input changes nothing; an unexpected exception becomes an ``internal`` error reply,
 never a dead server. Nothing here blocks the event loop for long: a line over
 :data:`INLINE_DECODE_BYTES` is decoded in a worker thread, texts are parsed in one.
@@ -45,6 +46,7 @@ from pacer.link.service.base import (
 )
 from pacer.link.service.device import DeviceRequests
 from pacer.link.service.run import RunRequests
+from pacer.link.service.secrets import SecretRequests
 from pacer.link.service.sensors import SensorRequests
 from pacer.link.service.settings import SettingsRequests
 from pacer.link.service.workouts import WorkoutRequests
@@ -86,6 +88,7 @@ class DeviceService:
             SettingsRequests(self.ctx),
             SensorRequests(self.ctx, scanner),
             ActivityRequests(self.ctx),
+            SecretRequests(self.ctx),
         ):
             for op, handler in concern.handlers().items():
                 self._handlers[op] = handler

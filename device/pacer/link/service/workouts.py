@@ -12,6 +12,10 @@ from pacer.link.service.base import Handler, Requests, SessionPort
 from pacer.link.service.texts import check_workout
 from pacer.storage.store import StoreFull
 
+#: UTF-8 size of a workout's ``origin`` and ``origin_updated`` (a service's event address
+#: and its timestamp).
+ORIGIN_MAX_BYTES = 256
+
 
 class WorkoutRequests(Requests):
     def handlers(self) -> dict[Op, Handler]:
@@ -34,6 +38,8 @@ class WorkoutRequests(Requests):
                     "name": w.name,
                     "bytes": w.bytes,
                     "updated": w.updated,
+                    "origin": w.origin,
+                    "origin_updated": w.origin_updated,
                     "selected": w.name == selected,
                     "running": w.name == running,
                 }
@@ -57,6 +63,8 @@ class WorkoutRequests(Requests):
         limits = self.ctx.limits
         name = args.name()
         text = args.text("text", max_bytes=limits.max_text_bytes)
+        origin = args.text("origin", max_bytes=ORIGIN_MAX_BYTES, required=False)
+        origin_updated = args.text("origin_updated", max_bytes=ORIGIN_MAX_BYTES, required=False)
         args.done()
         assert name is not None
         assert text is not None
@@ -68,7 +76,12 @@ class WorkoutRequests(Requests):
         await check_workout(name, text, profile.source if profile else None, limits.max_text_depth)
         try:
             replaced = self.ctx.store.put_workout(
-                name, text, self.ctx.clock.wall(), max_count=limits.max_workouts
+                name,
+                text,
+                self.ctx.clock.wall(),
+                max_count=limits.max_workouts,
+                origin=origin,
+                origin_updated=origin_updated,
             )
         except StoreFull as exc:
             raise args.error("name", f"{exc}; delete one first", ErrorCode.FULL) from None

@@ -3,6 +3,10 @@ and the scripted traces of tests/support/scripted.py, judged against the athlete
 Prints the figures of issue 13's table with the goal beside each.
 
     python benchmarks/bench_guidance.py [--seeds 30] [--jobs 2]
+    python benchmarks/bench_guidance.py --real ../shared/real-runs [--jobs 2] [--per-file]
+
+``--real DIR`` measures on real recordings instead (issue 19's method, pacer beside a watch,
+RunnerUp and a plain HR trend): see benchmarks/guidance_real.py for every definition.
 
 Definitions (per hard step: an active step with a target):
 
@@ -264,7 +268,34 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--athletes", nargs="*", type=Behaviour, default=ATHLETES)
     parser.add_argument("--latencies", action="store_true", help="print the eager latencies")
+    parser.add_argument(
+        "--real",
+        metavar="DIR",
+        type=Path,
+        help="measure on the real 1 Hz CSV recordings of DIR (../shared/real-runs) instead",
+    )
+    parser.add_argument(
+        "--per-file", action="store_true", help="with --real: a line per recording too"
+    )
+    parser.add_argument(
+        "--alerts",
+        metavar="KEY=VALUE",
+        nargs="*",
+        default=[],
+        help="with --real: alert-policy overrides, as a profile's [alerts] takes them",
+    )
     args = parser.parse_args()
+    if args.real is not None:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from guidance_real import real
+
+        if not args.real.is_dir():
+            print(f"{args.real}: no such directory: the real recordings are not here, skipped")
+            return 0
+        from pacer.engine.policy import policy_with
+
+        pairs = [(k, float(v)) for k, _, v in (a.partition("=") for a in args.alerts)]
+        return real(args.real, args.jobs, args.per_file, policy_with(pairs) if pairs else None)
     figs = simulated(args.seeds, args.jobs, args.athletes)
     if args.latencies:
         print(sorted(figs[Behaviour.EAGER].over_latency))

@@ -11,10 +11,13 @@ from pacer.engine.events import EventType
 from tests.support.scripted import (
     FLOAT_START,
     FLOAT_TOP,
+    GUIDED,
     HARD_START,
     HARD_TOP,
     POLICY,
     Script,
+    approach,
+    const,
     effort_first,
     gap,
     rise_inside,
@@ -202,3 +205,17 @@ def test_a_flat_hr_under_the_floor_is_still_alerted() -> None:
     s.run(300, lambda t: 137.0)
     assert s.of(EventType.ALERT_UNDER)
     assert not math.isnan(s.of(EventType.ALERT_UNDER)[0].t)
+
+
+def test_a_step_down_still_falling_toward_the_band_is_not_alerted_at_the_cap() -> None:
+    # issue 19's failure 7: HR falls steadily (tau 50 s) from 148 toward the float's
+    # 120-130 bpm, still 2 bpm over the top at 90 s: on its way, no over alert at the cap
+    s = Script(GUIDED).start(hr=120).run(HARD_START, const(120)).run(600, const(148))
+    s.run(180, approach(148.0, 128.8, float(FLOAT_START), tau=50.0))
+    assert s.snaps[FLOAT_START + 90].hr == pytest.approx(132.0, abs=1.0)
+    assert in_step(s, FLOAT_START, OVER) == []
+    # the same step down with HR flat over the top is alerted by the cap
+    stub = step_down(stubborn=True)
+    first = in_step(stub, FLOAT_START, OVER)
+    assert first
+    assert first[0] - FLOAT_START <= POLICY.step_down_limit_s

@@ -115,15 +115,21 @@ steps:
 def test_repeats_respect_the_minimum_interval_and_the_excursion_limit() -> None:
     s = Script(ONE_STEP).start(hr=145).run(100, const(145)).run(400, const(158))
     overs = s.of(EventType.ALERT_OVER)
-    assert len(overs) == POLICY.max_alerts_per_excursion
+    budget = POLICY.max_alerts_per_excursion
     gaps = [b.t - a.t for a, b in itertools.pairwise(overs)]
-    assert all(g >= POLICY.over_repeat_s for g in gaps)
-    assert [e.data["n"] for e in overs] == [1, 2, 3]
+    assert all(g >= POLICY.over_repeat_s for g in gaps[: budget - 1])
+    assert [e.data["n"] for e in overs[:budget]] == [1, 2, 3]
+    # the budget spent, a sustained over is never silent: a slow reminder, no faster
+    reminders = overs[budget:]
+    assert reminders, "HR 8 bpm over for minutes gets reminders"
+    assert all(g >= POLICY.over_reminder_s for g in gaps[budget - 1 :])
+    assert 400 - (overs[-1].t - overs[0].t) <= POLICY.over_reminder_s + 60
+    count = len(overs)
     # back inside by the hysteresis: one back_in_zone, then a new excursion alerts again
     s.run(30, const(144))
     assert len(s.of(EventType.BACK_IN_ZONE)) == 1
     s.run(30, const(158))
-    assert len(s.of(EventType.ALERT_OVER)) == POLICY.max_alerts_per_excursion + 1
+    assert len(s.of(EventType.ALERT_OVER)) == count + 1
 
 
 def test_oscillating_two_bpm_around_a_bound_does_not_flap() -> None:

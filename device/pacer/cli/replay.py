@@ -25,7 +25,8 @@ examples:
   pacer replay run.csv --workout examples/bike-sweet-spot.yaml --quiet
 
 --events FILE writes the same JSON lines as 'pacer sim': one engine event per line with t
-(workout seconds), type, step (1-based) and the event's own fields.
+(workout seconds), type, step (1-based) and the event's own fields; each warning
+(alert_predicted_over) carries p, the chance of the crossing it announces, and in_s.
 A recording of another sport than the workout's (a ride against a run) is replayed with a
 warning, and without the runner's turnover cues; the summary says which were suppressed.
 A CSV names no sport: it is taken to be of the workout's sport.

@@ -4,7 +4,8 @@ May import: core, workout.
 * :mod:`pacer.engine.engine` - :class:`Engine`, the public API and the conductor;
 * :mod:`pacer.engine.steps`, :mod:`pacer.engine.timeline` - the step machine and what is due;
 * :mod:`pacer.engine.signals` - artefacts dropped, smoothing, trend, liveness, distance;
-* :mod:`pacer.engine.effort` - how this athlete's heart rate answers effort (the prediction);
+* :mod:`pacer.engine.effort` - how this athlete's heart rate answers effort;
+* :mod:`pacer.engine.forecast` - how likely a crossing of the top is (the warning's chance);
 * :mod:`pacer.engine.judge` - one step's alerts, excursions and direction-aware changes;
 * :mod:`pacer.engine.zones` - the one in/over/under classification;
 * :mod:`pacer.engine.policy` - :class:`AlertPolicy`, every threshold a documented field;

@@ -50,6 +50,8 @@ REFRESH_S = 5
 #: at steady state (1 % faster ~ 1.4 % of the reserve, runners from easy to 10k pace; 1 %
 #: more turnover ~ 4 %; 1 % more power ~ 0.8 %, power being close to linear in effort).
 PRIOR_GAIN: dict[Metric, float] = {Metric.SPEED: 1.4, Metric.CADENCE: 4.0, Metric.POWER: 0.8}
+#: An input's usual level follows it over about two minutes.
+LEVEL_ALPHA = 1.0 / 120.0
 
 
 @dataclass(slots=True)
@@ -100,6 +102,8 @@ class _Fit:
 class _Input:
     fits: list[_Fit] = field(default_factory=lambda: [_Fit(tau) for tau in TAUS_S])
     last_t: float | None = None
+    #: the input's usual level while moving (a slow average): under a fraction of it is rest
+    level: float | None = None
 
     #: the best fit as of the last refresh
     best: tuple[_Fit, float] | None = None
@@ -120,6 +124,8 @@ class Prediction:
     steady_bpm: float
     #: the fitted time constant (s)
     tau_s: float
+    #: the gain was learned from this athlete (False: the prior)
+    learned: bool = True
 
 
 class EffortModel:
@@ -145,6 +151,11 @@ class EffortModel:
         refresh = self._updates % REFRESH_S == 0
         for metric, inp in self.inputs.items():
             x = xs.get(metric) if moving else None
+            rest = self.policy.effort_rest_fraction
+            if x is not None and inp.level is not None and x < rest * inp.level:
+                x = None  # a stop, a walk, a pause: rest, not a level of effort
+            if x is not None:
+                inp.level = x if inp.level is None else inp.level + (x - inp.level) * LEVEL_ALPHA
             if x is None:  # the input is gone: its filter restarts when it is back
                 for fit in inp.fits:
                     fit.xf = None
@@ -192,11 +203,11 @@ class EffortModel:
         for metric, inp in self.inputs.items():
             prior = next(f for f in inp.fits if f.tau >= tau)
             x = xs.get(metric)
-            if x is None or prior.xf is None or prior.xf <= 0:
+            if x is None or inp.last_t is None or prior.xf is None or prior.xf <= 0:
                 continue
             ss = hr + PRIOR_GAIN[metric] * self.reserve_bpm / prior.xf * (x - prior.xf)
             steady = ss if steady is None else min(steady, ss)
-        return None if steady is None else Prediction(steady, tau)
+        return None if steady is None else Prediction(steady, tau, learned=False)
 
 
 __all__ = ["PRIOR_GAIN", "TAUS_S", "EffortModel", "Prediction"]

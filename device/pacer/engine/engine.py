@@ -264,9 +264,13 @@ class Engine:
             self._lose(role, now, reason, out)
         sig.update_trend()
         quick = {m: s.value for m, s in sig.quick.items()}
-        self._m.effort.update(self._m.t, sig.value(Metric.HR), quick, sig.running is not False)
-        for index in due_distance_cues(self._m.step, self._m.run, sig.distance_m):
-            self._m.give_cue(index, self._m.t, out)
+        hr = sig.value(Metric.HR)
+        machine = self._m
+        machine.effort.update(machine.t, hr, quick, sig.running is not False)
+        machine.effort_now = None if hr is None else machine.effort.predict(hr, quick)
+        machine.forecast.update(machine.t, hr, sig.hr_slope_short, machine.effort_now)
+        for index in due_distance_cues(machine.step, machine.run, sig.distance_m):
+            machine.give_cue(index, machine.t, out)
         self._check_duration(out)
         if self._m.state is RunState.RUNNING:
             self._judge(out, quick)
@@ -308,7 +312,10 @@ class Engine:
             low=low,
             high=high,
             slope=sig.hr_slope,
-            effort=self._m.effort.predict(value, quick) if is_hr else None,
+            effort=self._m.effort_now if is_hr else None,
+            outlook=self._m.forecast.outlook(value, high, sig.hr_slope_short, self._m.effort_now)
+            if is_hr
+            else None,
             tau_s=self._m.effort.tau_s(),
             hr=hr,
             cadence_rising=change is not None and change >= p.cadence_flat_spm,

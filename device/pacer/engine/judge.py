@@ -11,12 +11,14 @@ decides is in :mod:`pacer.engine.policy`; why, in docs/engine.md.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from pacer.engine.effort import Prediction
 from pacer.engine.events import EventType
-from pacer.engine.policy import AlertPolicy, Direction, first_order_eta
+from pacer.engine.forecast import Outlook
+from pacer.engine.policy import AlertPolicy, Direction
 from pacer.workout.resolve import Metric
 
 
@@ -39,6 +41,11 @@ class Excursion:
     #: start of the current stretch back inside by the margin (the excursion ends after
     #: ``clear_dwell_s`` of it)
     inside_since: float | None = None
+    #: start of the current stretch calm (within the bound by the re-arm margin):
+    #: ``rearm_s`` of it and the alert budget starts again
+    calm_since: float | None = None
+    #: alerts counted against the budget (since the excursion began or last re-armed)
+    spent: int = 0
 
 
 def judge(
@@ -52,14 +59,32 @@ def judge(
     repeat_s: float,
     max_alerts: int,
     clear_dwell_s: float = 0.0,
+    reminder_s: float | None = None,
+    rearm_s: float | None = None,
+    calm: bool = False,
+    sustained: bool = False,
 ) -> tuple[Excursion, Verdict]:
     """One second of one direction's alert state machine.
 
     ``beyond``: the value is past the bound (with tolerance); ``back_inside``: it is back
     inside by the margin; held there for ``clear_dwell_s`` that ends an excursion that was
     alerted (CLEARED, once); ``held``: an alert is not allowed now (ramp-in, grace); the
-    dwell then starts only once it is allowed again.
+    dwell then starts only once it is allowed again. After ``max_alerts``, a value beyond
+    and ``sustained`` (beyond on average over the last ``reminder_s``) gets a reminder every
+    ``reminder_s`` (None: silence until the excursion ends). ``rearm_s`` of ``calm``
+    (within the bound by a re-arm margin, less than the hysteresis) and the budget starts
+    again: crossing back over is a
+    new crossing, though not yet a ``back_in_zone``; the repeat interval still counts from
+    the last alert.
     """
+    if rearm_s is not None and ex.spent:
+        if not calm:
+            ex = replace(ex, calm_since=None) if ex.calm_since is not None else ex
+        else:
+            since_calm = t if ex.calm_since is None else ex.calm_since
+            ex = replace(ex, calm_since=since_calm)
+            if t - since_calm >= rearm_s:
+                ex = replace(ex, spent=0, calm_since=None)
     if back_inside:
         if not ex.alerts:
             return Excursion(), Verdict.NONE
@@ -73,11 +98,16 @@ def judge(
         return replace(ex, beyond_since=None), Verdict.NONE
     since = t if ex.beyond_since is None else ex.beyond_since
     ex = replace(ex, beyond_since=since)
-    if t - since < dwell_s or ex.alerts >= max_alerts:
+    if t - since < dwell_s:
         return ex, Verdict.NONE
+    if ex.spent >= max_alerts:
+        # the budget is spent: a reminder only for a value beyond on average
+        if reminder_s is None or not sustained:
+            return ex, Verdict.NONE
+        repeat_s = reminder_s
     if ex.last_alert_t is not None and t - ex.last_alert_t < repeat_s:
         return ex, Verdict.NONE
-    return replace(ex, alerts=ex.alerts + 1, last_alert_t=t), Verdict.ALERT
+    return replace(ex, alerts=ex.alerts + 1, spent=ex.spent + 1, last_alert_t=t), Verdict.ALERT
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +126,8 @@ class Reading:
     effort: Prediction | None = None
     #: the time constant of HR following effort (fitted, or the prior)
     tau_s: float = 40.0
+    #: the chance of crossing the top within the horizon (HR targets, HR rising)
+    outlook: Outlook | None = None
     #: heart rate now (pace steps: is a pace excursion the terrain?)
     hr: float | None = None
     cadence_rising: bool = False
@@ -134,6 +166,12 @@ class StepJudge:
     effort_hr_n: int = 0
     #: the top of the band as last judged (a ramp's moves)
     _high: float = 0.0
+    #: HR has been at or under the top in this step (a step down's decay is over: an HR
+    #: back over the top is a new over, not the lag)
+    _reached: bool = False
+    #: the value over the last ``over_reminder_s`` (and its sum): is an over sustained?
+    _recent: deque[tuple[float, float]] = field(default_factory=deque)
+    _recent_sum: float = 0.0
 
     def no_data(self) -> None:
         """No value: no zone alerts, excursions forgotten."""
@@ -154,7 +192,7 @@ class StepJudge:
         """A step down, HR above the top at the start, still within the time its decay
         may take (and, given ``value``, falling at least as fast as a slow recovery)."""
         p, v0 = self.policy, self.start_value
-        if self.direction is not Direction.DOWN or v0 is None:
+        if self.direction is not Direction.DOWN or v0 is None or self._reached:
             return False
         elapsed = t - self.start_t
         if elapsed >= p.step_down_limit_s - p.hr.over_dwell_s or elapsed < 0:
@@ -162,6 +200,18 @@ class StepJudge:
         if value is None or elapsed < p.step_down_grace_s:
             return True
         return value <= self._ceiling(elapsed, v0)
+
+    def _on_its_way(self, t: float, r: Reading) -> bool:
+        """A step down past its limit, HR still over but falling toward the band fast enough
+        to reach the top within ``step_down_reach_s``: recovery on its way, no over yet."""
+        p = self.policy
+        if self.direction is not Direction.DOWN or self.start_value is None or self._reached:
+            return False
+        if t - self.start_t < p.step_down_limit_s - p.hr.over_dwell_s or self.over.alerts:
+            return False
+        if r.slope is None or r.slope >= 0 or r.value <= r.high:
+            return False
+        return (r.value - r.high) / (-r.slope / 60.0) <= p.step_down_reach_s
 
     def _ceiling(self, elapsed: float, v0: float) -> float:
         high = self._high
@@ -182,7 +232,8 @@ class StepJudge:
             and (r.low - r.value) / (r.slope / 60.0) <= p.under_reach_horizon_s
         )
         if r.metric is Metric.HR:
-            over_held = self._decaying(t, r.value)
+            over_held = self._decaying(t, r.value) or self._on_its_way(t, r)
+            self._reached = self._reached or r.value <= r.high
         else:  # power and pace answer at once: the ramp-in covers a step down
             over_held = in_ramp and self.direction is Direction.DOWN
         under_held = (
@@ -203,6 +254,10 @@ class StepJudge:
             repeat_s=p.over_repeat_s,
             max_alerts=p.max_alerts_per_excursion,
             clear_dwell_s=p.clear_dwell_s,
+            reminder_s=p.over_reminder_s,
+            rearm_s=p.over_rearm_s,
+            calm=r.value <= r.high - min(p.over_rearm_bpm, hyst),
+            sustained=self._sustained(t, r.value, r.high + min(p.over_rearm_bpm, hyst)),
         )
         self.under, under = judge(
             self.under,
@@ -235,6 +290,16 @@ class StepJudge:
             out.extend(self._predict(r, hyst, fields))
         return out
 
+    def _sustained(self, t: float, value: float, level: float) -> bool:
+        """The value's mean over the last ``over_reminder_s`` is above ``level`` (with
+        readings for most of that time)."""
+        window, pts = self.policy.over_reminder_s, self._recent
+        pts.append((t, value))
+        self._recent_sum += value
+        while pts and t - pts[0][0] >= window:
+            self._recent_sum -= pts.popleft()[1]
+        return len(pts) >= 0.8 * window and self._recent_sum / len(pts) > level
+
     def _over_dwell(self, r: Reading, dwell_s: float) -> float:
         """The over dwell: shorter for a heart-rate crossing that was predicted (a warning
         given and not yet re-armed): the forecast is the confirmation."""
@@ -256,28 +321,21 @@ class StepJudge:
         effort = self.effort_hr_sum / self.effort_hr_n
         return r.hr >= effort - margin, r.hr <= effort + margin
 
-    def steady_state(self, r: Reading) -> tuple[float, float, str] | None:
-        """Where HR is heading, (bpm, time constant, source): the effort model's steady
-        state; without an effort sensor, HR's own first-order extrapolation (value + tau *
-        slope), and only on a steep rise."""
-        if r.effort is not None:
-            return r.effort.steady_bpm, r.effort.tau_s, "effort"
-        if r.slope is not None and r.slope >= self.policy.predict_min_slope_bpm_min:
-            return r.value + r.tau_s * r.slope / 60.0, r.tau_s, "hr"
-        return None
-
     def _predict(self, r: Reading, hyst: float, fields: dict[str, object]) -> list[Call]:
-        p, t = self.policy, r.t
-        found = self.steady_state(r)
-        steady, tau, source = found if found is not None else (None, r.tau_s, "")
-        eta = None
-        if steady is not None and steady > r.high + p.predict_margin_bpm:
-            eta = first_order_eta(r.value, steady, r.high, tau)
-            if eta is not None and eta > p.predict_horizon_s:
-                eta = None
-        self.predict_s = eta
+        """A warning when a crossing within the horizon is likely (:mod:`pacer.engine.forecast`):
+        once per approach, held ``predict_confirm_s``, never while over or just alerted."""
+        p, t, o = self.policy, r.t, r.outlook
+        chance = o is not None and o.p >= p.predict_probability
+        likely = (
+            chance
+            and o is not None
+            and o.in_s is not None
+            and p.predict_min_lead_s <= o.in_s <= p.predict_horizon_s
+            and r.value <= r.high
+        )
+        self.predict_s = o.in_s if likely and o is not None else None
         if not self.predicted_armed:
-            if r.value <= r.high - hyst and (steady is None or steady <= r.high):
+            if r.value <= r.high - hyst and not chance:
                 self.predicted_armed = True  # eased off: a new approach may be warned again
             return []
         recent = [x for x in (self.last_predicted_t, self.over.last_alert_t) if x is not None]
@@ -286,7 +344,7 @@ class StepJudge:
             or self.over.alerts > 0
             or any(t - x < p.over_repeat_s for x in recent)
         )
-        if eta is None or blocked:
+        if not likely or blocked or o is None or o.in_s is None:
             self.predicted_since = None
             return []
         if self.predicted_since is None:
@@ -295,10 +353,11 @@ class StepJudge:
             return []
         self.predicted_armed, self.predicted_since, self.last_predicted_t = False, None, t
         extra: dict[str, object] = {
-            "in_s": round(eta),
-            "steady_bpm": round(steady or 0.0, 1),
+            "in_s": round(o.in_s),
+            "p": round(o.p, 2),
+            "forecast_bpm": round(o.bpm, 1),
             "slope_bpm_min": round(r.slope or 0.0, 1),
-            "from": source,
+            "from": o.source,
         }
         return [Call(EventType.ALERT_PREDICTED_OVER, "over", {**fields, **extra})]
 

@@ -208,6 +208,42 @@ class AlertPolicy:
     predict_min_slope_bpm_min: float = ranged(0, 200, "bpm/min", 15.0)
     #: The prediction must hold this long before it is given.
     predict_confirm_s: float = ranged(0, 120, "s", 3.0)
+    #: Warn when the chance that HR is over the top ``predict_horizon_s`` from now (the
+    #: trend and the effort model fused, :mod:`pacer.engine.forecast`) reaches this; chosen
+    #: on the shared real recordings (docs/engine.md).
+    predict_probability: float = ranged(0.5, 0.99, "", 0.6)
+    #: No warning while HR falls faster than this (bpm/min): HR on its way down is not
+    #: heading over, whatever the effort says.
+    predict_falling_bpm_min: float = ranged(0, 30, "bpm/min", 1.0)
+    #: Forecast errors are learned from the forecasts of this many seconds (exponential
+    #: memory) ...
+    forecast_memory_s: float = ranged(60, 7200, "s", 900.0)
+    #: ... starting from this error (bpm, one standard deviation) ...
+    forecast_prior_sd_bpm: float = ranged(0.5, 30, "bpm", 5.0)
+    #: ... worth this many seconds of forecasts; and never surer than ``forecast_min_sd_bpm``
+    #: (no heart is that predictable 45 s ahead).
+    forecast_prior_weight_s: float = ranged(0, 3600, "s", 120.0)
+    forecast_min_sd_bpm: float = ranged(0.1, 30, "bpm", 5.0)
+    #: The trend's forecast: HR's slope over this many seconds (a turn shows within it) ...
+    forecast_window_s: float = ranged(5, 600, "s", 15.0)
+    #: ... carried on as a first-order approach with this time constant (s): a rise slows as
+    #: HR nears where the effort leads it.
+    forecast_trend_tau_s: float = ranged(1, 300, "s", 20.0)
+    #: A crossing less than this many seconds away is no longer a warning (the over alert
+    #: follows): ``in_s`` of a warning is at least this.
+    predict_min_lead_s: float = ranged(0, 120, "s", 3.0)
+    #: An effort input under this fraction of its usual level is rest (a stop, a walk, a
+    #: pause): its filters restart, so a restart is no "jump" of effort.
+    effort_rest_fraction: float = ranged(0, 0.95, "", 0.6)
+    #: After the ``max_alerts_per_excursion``, an excursion still over the top gets a reminder
+    #: this often: a sustained over is never silent.
+    over_reminder_s: float = ranged(30, 600, "s", 75.0)
+    #: HR this long under the top (not only back by the hysteresis) and the next
+    #: crossing is a new one: the alert budget starts again (the repeat interval still holds).
+    over_rearm_s: float = ranged(1, 600, "s", 20.0)
+    #: ... "under the top" meaning this many bpm under it (at most the hysteresis): a
+    #: +-2 bpm wobble around the top stays one excursion.
+    over_rearm_bpm: float = ranged(0, 10, "bpm", 0.5)
     #: A crossing that was predicted (a warning given in this approach) needs less
     #: confirmation: heart-rate over alerts then dwell this long instead of ``over_dwell_s``.
     predicted_over_dwell_s: float = ranged(1, 600, "s", 3.0)
@@ -246,6 +282,9 @@ class AlertPolicy:
     step_down_grace_s: float = ranged(0, 600, "s", 20.0)
     step_down_margin_bpm: float = ranged(0, 50, "bpm", 4.0)
     step_down_limit_s: float = ranged(0, 1800, "s", 90.0)
+    #: ... unless HR is still falling toward the band fast enough to reach the top within
+    #: this many seconds (a slow recovery on its way is no over).
+    step_down_reach_s: float = ranged(0, 600, "s", 45.0)
     #: No under alert while HR rises fast enough to reach the floor within this many seconds.
     under_reach_horizon_s: float = ranged(0, 600, "s", 60.0)
     #: |slope| below this (bpm/min) shows as a steady trend.

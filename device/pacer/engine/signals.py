@@ -146,6 +146,9 @@ class Conditioning:
         self.hr_points: deque[tuple[float, float]] = deque()
         #: bpm per minute, None until ``trend_min_samples`` consecutive good readings
         self.hr_slope: float | None = None
+        #: the slope of the last ``forecast_window_s`` only (the forecast's: a turn shows
+        #: sooner), bpm per minute
+        self.hr_slope_short: float | None = None
         self.cadence_hist: deque[tuple[float, float]] = deque()
         self.distance_m = 0.0
         self.pod_distance: float | None = None
@@ -232,6 +235,12 @@ class Conditioning:
         enough = len(pts) >= self.policy.trend_min_samples and pts[-1][0] - pts[0][0] >= 5
         slope = least_squares_slope(pts) if enough else None
         self.hr_slope = None if slope is None else slope * 60.0
+        short = None
+        if slope is not None:
+            since = pts[-1][0] - self.policy.forecast_window_s
+            recent = [p for p in pts if p[0] > since]
+            short = least_squares_slope(recent) if len(recent) >= 5 else None
+        self.hr_slope_short = None if short is None else short * 60.0
 
     # --- liveness ------------------------------------------------------------------------
 
@@ -261,7 +270,7 @@ class Conditioning:
                 self.quick[metric].reset()
         if role is SensorRole.HR:
             self.hr_points.clear()
-            self.hr_slope = None
+            self.hr_slope = self.hr_slope_short = None
             self.gate.reset()
         if role in (SensorRole.POD, SensorRole.CADENCE):
             self.cadence_hist.clear()

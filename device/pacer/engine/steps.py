@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from pacer.core.clock import Clock
 from pacer.core.errors import WorkoutError
-from pacer.engine.effort import EffortModel
+from pacer.engine.effort import EffortModel, Prediction
 from pacer.engine.events import EngineEvent, EventType
+from pacer.engine.forecast import Forecast
 from pacer.engine.judge import StepJudge
 from pacer.engine.policy import AlertPolicy, ramp_in_s, step_direction
 from pacer.engine.signals import Conditioning
@@ -72,6 +73,9 @@ class StepMachine:
         inputs = (Metric.POWER,) if workout.sport is Sport.BIKE else (Metric.SPEED, Metric.CADENCE)
         prof = workout.profile
         self.effort = EffortModel(self.policy, inputs, float(prof.max_hr - prof.resting_hr))
+        self.forecast = Forecast(self.policy, float(prof.max_hr))
+        #: the effort model's prediction of the last tick (None without effort or HR)
+        self.effort_now: Prediction | None = None
         self.cue: tuple[str, float] | None = None
         self.run = self._new_run(0, 0.0)
 

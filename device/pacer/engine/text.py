@@ -54,9 +54,10 @@ def describe(event: EngineEvent, units: Units = Units.METRIC) -> str:
             return f"alert {'over' if over else 'under'}{nth}: {value} {rel} {bound}{cue}"
         case EventType.ALERT_PREDICTED_OVER:
             source = "effort" if d.get("from") == "effort" else "trend"
+            chance = f", p {float(d['p']):.2f}" if "p" in d else ""
             heading = (
-                f"heading for {float(d['steady_bpm']):.0f} ({source})"
-                if "steady_bpm" in d
+                f"heading for {float(d['forecast_bpm']):.0f} ({source}{chance})"
+                if "forecast_bpm" in d
                 else f"rising {float(d['slope_bpm_min']):.0f} bpm/min"
             )
             return (

@@ -1,0 +1,178 @@
+"""How likely heart rate is to cross the top within the horizon (pure, deterministic).
+
+Two forecasters say where HR will be ``predict_horizon_s`` from now:
+
+* **the trend**: HR's least-squares slope over the last ``forecast_window_s`` carried on as
+  a first-order approach does, ``HR + slope * tau * (1 - exp(-horizon / tau))`` (``tau``:
+  ``forecast_trend_tau_s``; a drift at constant effort is a steady rise: the trend sees it
+  whatever the effort sensors say);
+* **the effort model** (:mod:`pacer.engine.effort`): the first-order approach to the steady
+  state the current effort leads to, ``HR + (HR_ss - HR) * (1 - exp(-horizon / tau))``,
+  with ``HR_ss`` clamped to the athlete's max HR.
+
+Each forecaster's error is learned online from its own past forecasts (prequential): every
+forecast is kept until its horizon has passed, then compared with the HR that came, and the
+exponentially weighted mean square of those errors (memory ``forecast_memory_s``, starting
+from ``forecast_prior_sd_bpm`` worth ``forecast_prior_weight_s`` seconds) is its variance.
+A noisy input (GPS speed on a trail, a pod on a treadmill) earns a large error and so little
+weight, without a rule for each kind of noise.
+
+Each forecaster's probability of a crossing is that of its normal forecast ``N(mean, sd)``
+(``sd`` at least ``forecast_min_sd_bpm``) lying above the top; the likelier of the two is
+the outlook. The prior (a gain not yet learned from this
+athlete) never counts unless the trend alone also forecasts a crossing, and a falling HR
+(faster than ``predict_falling_bpm_min``) forecasts nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+from pacer.engine.effort import Prediction
+from pacer.engine.policy import AlertPolicy, first_order_eta
+
+
+@dataclass(slots=True)
+class _Skill:
+    """One forecaster's pending forecasts and its learned mean square error."""
+
+    prior_sd: float
+    prior_weight: float
+    keep: float
+    pending: deque[tuple[float, float]] = field(default_factory=deque)
+    weight: float = 0.0
+    sq: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.weight = self.prior_weight
+        self.sq = self.prior_weight * self.prior_sd**2
+
+    @property
+    def sd(self) -> float:
+        return math.sqrt(self.sq / self.weight) if self.weight > 0 else self.prior_sd
+
+    def settle(self, t: float, hr: float, horizon: float) -> None:
+        """Score the forecasts whose horizon has come (HR now is what they forecast)."""
+        while self.pending and t - self.pending[0][0] >= horizon:
+            made, forecast = self.pending.popleft()
+            if t - made > horizon + 2.0:
+                continue  # a gap in the readings: nothing to compare with
+            e = hr - forecast
+            self.weight = self.weight * self.keep + 1.0
+            self.sq = self.sq * self.keep + e * e
+
+    def forget_pending(self) -> None:
+        self.pending.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class Outlook:
+    """The likelier forecast of one second."""
+
+    #: probability that HR is over the top at the horizon
+    p: float
+    #: the forecast of HR at the horizon (bpm) and its standard deviation
+    bpm: float
+    sd: float
+    #: seconds until the forecast path reaches the top (None when it never does)
+    in_s: float | None
+    #: "effort" or "hr": the forecaster with the larger weight
+    source: str
+
+
+def normal_above(mean: float, sd: float, level: float) -> float:
+    """P(X > level) for X ~ N(mean, sd)."""
+    if sd <= 0:
+        return 1.0 if mean > level else 0.0
+    return 0.5 * math.erfc((level - mean) / (sd * math.sqrt(2.0)))
+
+
+class Forecast:
+    """The per-run forecasters; :meth:`update` once a second, :meth:`outlook` to judge."""
+
+    def __init__(self, policy: AlertPolicy, max_hr: float) -> None:
+        p = self.policy = policy
+        self.max_hr = max_hr
+        keep = math.exp(-1.0 / p.forecast_memory_s)
+        self.trend = _Skill(p.forecast_prior_sd_bpm, p.forecast_prior_weight_s, keep)
+        self.effort = _Skill(p.forecast_prior_sd_bpm, p.forecast_prior_weight_s, keep)
+        tau = max(p.forecast_trend_tau_s, 1.0)
+        #: seconds of today's slope the trend's forecast carries on
+        self._reach = tau * (1.0 - math.exp(-p.predict_horizon_s / tau))
+
+    def _trend_at(self, hr: float, slope: float | None) -> float | None:
+        """HR carried on along its slope as a first-order approach does (the rise slows
+        as HR nears its steady state ``hr + tau * slope``)."""
+        if slope is None:
+            return None
+        return min(hr + slope / 60.0 * self._reach, self.max_hr)
+
+    def _effort_at(self, hr: float, effort: Prediction | None) -> float | None:
+        if effort is None:
+            return None
+        steady = min(effort.steady_bpm, self.max_hr)
+        reach = 1.0 - math.exp(-self.policy.predict_horizon_s / max(effort.tau_s, 1.0))
+        return min(hr + (steady - hr) * reach, self.max_hr)
+
+    def update(
+        self,
+        t: float,
+        hr: float | None,
+        slope: float | None,
+        effort: Prediction | None,
+    ) -> None:
+        """One second: score what has come due, keep today's forecasts."""
+        if hr is None:
+            self.trend.forget_pending()
+            self.effort.forget_pending()
+            return
+        horizon = self.policy.predict_horizon_s
+        for skill, forecast in (
+            (self.trend, self._trend_at(hr, slope)),
+            (self.effort, self._effort_at(hr, effort)),
+        ):
+            skill.settle(t, hr, horizon)
+            if forecast is not None:
+                skill.pending.append((t, forecast))
+
+    def outlook(
+        self,
+        hr: float,
+        high: float,
+        slope: float | None,
+        effort: Prediction | None,
+    ) -> Outlook | None:
+        """The chance HR is over ``high`` at the horizon; None when HR is falling."""
+        p = self.policy
+        if slope is None or slope < -p.predict_falling_bpm_min:
+            return None
+        # (forecast at the horizon, its error, source, the steady state it approaches, tau)
+        parts: list[tuple[float, float, str, float, float]] = []
+        trend = self._trend_at(hr, slope)
+        if trend is not None:
+            tau = max(p.forecast_trend_tau_s, 1.0)
+            parts.append((trend, self.trend.sd, "hr", hr + slope / 60.0 * tau, tau))
+        by_effort = self._effort_at(hr, effort)
+        if by_effort is not None and effort is not None:
+            agrees = effort.learned or (trend is not None and trend > high)
+            if agrees:
+                steady = min(effort.steady_bpm, self.max_hr)
+                parts.append((by_effort, self.effort.sd, "effort", steady, effort.tau_s))
+        if not parts:
+            return None
+        # each forecaster judged by its own error; the likelier one speaks (a surge of effort
+        # is seen before the trend turns, a drift by the trend whatever the effort says)
+        best: Outlook | None = None
+        for mean, own_sd, source, steady, tau in parts:
+            sd = max(own_sd, p.forecast_min_sd_bpm)
+            chance = normal_above(mean, sd, high)
+            # when the forecast path itself reaches the top
+            in_s = first_order_eta(hr, steady, high, max(tau, 1.0))
+            if best is None or chance > best.p:
+                best = Outlook(chance, mean, sd, in_s, source)
+        return best
+
+
+__all__ = ["Forecast", "Outlook", "normal_above"]

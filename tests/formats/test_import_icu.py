@@ -6,7 +6,7 @@ import pytest
 
 from pacer.core.errors import InputErrors
 from pacer.formats.workouts import ImportKind, detect_kind, import_workout
-from pacer.formats.workouts.icu import tokenize
+from pacer.formats.workouts.icu_tokens import tokenize
 from pacer.workout.fileformat import dump_workout
 from pacer.workout.model import (
     CadenceRange,

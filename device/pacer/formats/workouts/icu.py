@@ -49,6 +49,15 @@ from pacer.formats.workouts.common import (
     ramp_over,
     workout_name_from_source,
 )
+from pacer.formats.workouts.icu_tokens import (
+    POWER_PERCENT_KINDS,
+    PROMPT_AT,
+    Token,
+    is_power,
+    percent_kind,
+    prompts,
+    tokenize,
+)
 from pacer.workout.limits import MAX_NAME, MAX_REPEAT
 from pacer.workout.model import (
     CadenceRange,
@@ -81,39 +90,6 @@ from pacer.workout.profile import Profile
 from pacer.workout.syntax import format_duration, format_target
 from pacer.workout.yamlnodes import decode_text
 
-# --- tokens ----------------------------------------------------------------------------
-
-_N = r"\d+(?:\.\d+)?"
-_END = r"(?=$|[\s,;])"
-_PACE_UNIT = r"/(?:km|mi|\d*m|\d*y)"
-_KIND_PERCENT = r"(?:\s+(hr|lthr|pace|ftp|power|mmp)\b)?"
-
-_TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern, re.IGNORECASE))
-    for kind, pattern in (
-        ("ramp", rf"ramp{_END}"),
-        ("freeride", rf"free\s?ride{_END}"),
-        ("lap", rf"(?:press\s+lap|lap\s+press){_END}"),
-        ("percent", rf"({_N})%?\s*-\s*({_N})%{_KIND_PERCENT}{_END}"),
-        ("percent", rf"({_N})%(){_KIND_PERCENT}{_END}"),
-        ("watts", rf"(\d+)\s*w?\s*-\s*(\d+)\s*w{_END}"),
-        ("watts", rf"(\d+)\s*w(){_END}"),
-        ("zone", rf"(c?)z(\d)(?:\s*-\s*c?z(\d))?(?:\s+(hr|pace|power)\b)?{_END}"),
-        ("clock", rf"(\d+):([0-5]\d):([0-5]\d){_END}"),
-        (
-            "pace",
-            rf"(\d+:[0-5]\d)({_PACE_UNIT})?(?:\s*-\s*(\d+:[0-5]\d)({_PACE_UNIT})?)?"
-            rf"(\s+pace\b)?{_END}",
-        ),
-        ("cadence", rf"(\d+)(?:\s*-\s*(\d+))?\s*(rpm|spm){_END}"),
-        ("bpm", rf"(\d+)(?:\s*-\s*(\d+))?\s*bpm{_END}"),
-        ("distance", rf"({_N})\s*(km|mi|mtr|meters?|metres?|yrd|yards?){_END}"),
-        ("time", rf"(?:(\d+)h)?(?:(\d+)m(?![a-z]))?(?:(\d+)s)?{_END}"),
-        ("time", rf"(?:(\d+)h)?(\d+)m(\d+){_END}"),
-        ("time", rf"()(\d+)'(?:(\d+)\")?{_END}"),
-        ("time", rf"()()(\d+)\"{_END}"),
-    )
-)
 _INLINE_REPEAT = re.compile(r"^\d+\s*x$", re.IGNORECASE)
 _REPEAT_LINE = re.compile(r"^(?P<title>.*?)\s*(?P<n>\d+)\s*x$", re.IGNORECASE)
 _STEP_LINE = re.compile(r"^(\s*-\s*)(.*)$")
@@ -123,14 +99,6 @@ _INTENSITY_WORDS: tuple[tuple[re.Pattern[str], Intensity], ...] = (
     (re.compile(r"\brecover\w*", re.IGNORECASE), Intensity.RECOVERY),
     (re.compile(r"\brest\b", re.IGNORECASE), Intensity.REST),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    kind: str
-    text: str
-    col: int  # 1-based column in the line
-    groups: tuple[str | None, ...]
 
 
 @dataclass
@@ -146,65 +114,6 @@ class _Line:
 
 _PROMPTS_END = "<!>"
 _REPEAT_PREFIX = re.compile(r"(\d+)\s*x\s+(?=\S)", re.IGNORECASE)
-_PROMPT_AT = re.compile(r"(\d+)\^")
-
-
-def prompts(text: str) -> list[Cue]:
-    """``First 33^Second at 33 s``: the text before the first ``N^`` at 0 s, each ``N^text``
-    at N seconds."""
-    out: list[Cue] = []
-    parts = _PROMPT_AT.split(text)
-    head = clean_text(parts[0])
-    if head:
-        out.append(Cue(head, at_s=0.0))
-    for at, body in zip(parts[1::2], parts[2::2], strict=True):
-        text_ = clean_text(body)
-        if text_:
-            out.append(Cue(text_, at_s=float(at)))
-    return out
-
-
-def tokenize(text: str, offset: int) -> tuple[list[Token], list[tuple[int, str]]]:
-    """Tokens and free words of a step's text; ``offset`` is the column of ``text[0]`` - 1."""
-    tokens: list[Token] = []
-    words: list[tuple[int, str]] = []
-    pos = 0
-    while pos < len(text):
-        if text[pos].isspace():
-            pos += 1
-            continue
-        for kind, pattern in _TOKENS:
-            m = pattern.match(text, pos)
-            if m and m.end() > pos:
-                tokens.append(Token(kind, m.group(0), offset + pos + 1, m.groups()))
-                pos = m.end()
-                break
-        else:
-            end = pos
-            while end < len(text) and not text[end].isspace():
-                end += 1
-            words.append((offset + pos + 1, text[pos:end]))
-            pos = end
-    return tokens, words
-
-
-_POWER_PERCENT_KINDS = (None, "ftp", "power")
-
-
-def _is_power(tok: Token) -> bool:
-    if tok.kind == "percent":
-        return _percent_kind(tok) in _POWER_PERCENT_KINDS
-    if tok.kind == "zone":
-        return (tok.groups[3] or "").lower() == "power"
-    return tok.kind in ("watts", "freeride") or (
-        tok.kind == "cadence" and (tok.groups[2] or "").lower() == "rpm"
-    )
-
-
-def _percent_kind(tok: Token) -> str | None:
-    return (tok.groups[2] or "").lower() or None
-
-
 # --- the parser ------------------------------------------------------------------------
 
 
@@ -247,7 +156,7 @@ class _Parser:
                 body, offset = m.group(2), len(m.group(1))
                 said, sep, rest = body.partition(_PROMPTS_END)
                 if sep:
-                    ats = [(offset + a.start(), a[1]) for a in _PROMPT_AT.finditer(said)]
+                    ats = [(offset + a.start(), a[1]) for a in PROMPT_AT.finditer(said)]
                     entry.bad = any(
                         [self.c.too_long(self.loc(i + 1, col + 1), a) for col, a in ats]
                     )
@@ -350,7 +259,7 @@ class _Parser:
         said in a warning that names the option (a run with power is a run)."""
         if self.given_sport is not None:
             return self.given_sport
-        power = [t for line in steps.values() for t in line.tokens if _is_power(t)]
+        power = [t for line in steps.values() for t in line.tokens if is_power(t)]
         if power:
             line = next(line for line in steps.values() if power[0] in line.tokens)
             self.c.warn(
@@ -499,8 +408,8 @@ class _Parser:
         a = float(tok.groups[0] or 0)
         b = float(tok.groups[1]) if tok.groups[1] else a
         low, high = min(a, b), max(a, b)
-        kind = _percent_kind(tok)
-        if kind in _POWER_PERCENT_KINDS:
+        kind = percent_kind(tok)
+        if kind in POWER_PERCENT_KINDS:
             return PowerPercent(low, high)
         if kind == "hr":
             return HrPercent(low, high, HrBasis.MAX)
@@ -621,4 +530,4 @@ def import_icu(
     return ImportResult(workout, warnings, ImportKind.ICU)
 
 
-__all__ = ["Token", "import_icu", "tokenize"]
+__all__ = ["import_icu"]

@@ -44,7 +44,7 @@ from pacer.formats.workouts.common import (
     power_zone_message,
     ramp_over,
 )
-from pacer.formats.workouts.icu import prompts
+from pacer.formats.workouts.icu_tokens import prompts
 from pacer.workout.limits import MAX_NAME, MAX_REPEAT
 from pacer.workout.model import (
     CadenceRange,

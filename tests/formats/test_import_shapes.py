@@ -1,7 +1,11 @@
 """The shapes of issue 22 a coach's library holds (tests/data/shapes: ERG, MRC with
 [COURSE TEXT], a TCX workout, Zwift IntervalsT with block texts, ``Power="0"``): each
 imported, validated, shown, simulated and exported back to FIT through the CLI, the FIT
-decoded by garmin-fit-sdk; then what each must keep."""
+decoded by garmin-fit-sdk; then what each must keep. Also the rest of issue 22's rows:
+intervals.icu inline repeats and % of threshold pace without a profile (strides.txt), a
+Zwift run workout by race paces (run-paces.zwo), a Bryton FIT whose time steps have no
+duration (bryton.fit) and a Stages Link FIT with targets in developer fields (stages.fit),
+both written by tests/data/shapes/make_fit.py."""
 
 from __future__ import annotations
 
@@ -40,7 +44,9 @@ from tests.support.paths import EXAMPLES, REPO
 SHAPES = REPO / "tests" / "data" / "shapes"
 PROFILE_PATH = str(EXAMPLES / "profile.yaml")
 PROFILE = load_profile((EXAMPLES / "profile.yaml").read_text(), "profile.yaml")
-FILES = sorted(p for p in SHAPES.iterdir() if p.suffix in (".erg", ".mrc", ".tcx", ".zwo"))
+FILES = sorted(
+    p for p in SHAPES.iterdir() if p.suffix in (".erg", ".mrc", ".tcx", ".zwo", ".txt", ".fit")
+)
 
 
 def decode_fit(data: bytes) -> dict[str, list[dict[str, Any]]]:
@@ -89,8 +95,12 @@ def test_kinds_are_detected_by_content() -> None:
     kinds = {p.name: detect_kind(p.read_bytes()) for p in FILES}
     assert kinds == {
         "blocks.zwo": ImportKind.ZWO,
+        "bryton.fit": ImportKind.FIT,
         "over-unders.erg": ImportKind.ERG,
         "power-zero.zwo": ImportKind.ZWO,
+        "run-paces.zwo": ImportKind.ZWO,
+        "stages.fit": ImportKind.FIT,
+        "strides.txt": ImportKind.ICU,
         "sweetspot.mrc": ImportKind.ERG,
         "tempo.tcx": ImportKind.TCX,
     }

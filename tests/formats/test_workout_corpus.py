@@ -28,9 +28,6 @@ FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix in (".tx
 PROFILE = str(EXAMPLES / "profile.yaml")
 #: the simulator gives up after this long (pacer.sim.runner's default)
 SIM_HOURS = 24
-#: intervals.icu's repeat written inside a step ('- 4x 100m 90% pace'): issue 22 gives that
-#: row to the intervals.icu branch; until it lands those files are refused with this message
-INLINE_REPEAT = re.compile(r"'\d+x' inside a step")
 
 
 def run(args: list[str]) -> tuple[int, str]:
@@ -41,13 +38,11 @@ def run(args: list[str]) -> tuple[int, str]:
 
 
 def import_validate_simulate(path: Path, tmp: Path) -> tuple[str, list[str]]:
-    """'ok', 'inline repeat' (not yet read) or 'too long to simulate'; and the warnings."""
+    """'ok' or 'too long to simulate'; and the warnings."""
     kind = {"zwo": ImportKind.ZWO, "icu": ImportKind.ICU}[path.parent.name]
     assert detect_kind(path.read_bytes()) is kind
     out = tmp / "w.yaml"
     code, said = run(["import", str(path), "-o", str(out), "--profile", PROFILE])
-    if code != 0 and INLINE_REPEAT.search(said):
-        return "inline repeat", []
     assert code == 0, said
     warnings = [line for line in said.splitlines() if ": warning" in line]
     code, said = run(["validate", str(out), "--profile", PROFILE])
@@ -76,8 +71,7 @@ def import_validate_simulate(path: Path, tmp: Path) -> tuple[str, list[str]]:
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_public_workout_imports_validates_and_simulates(path: Path, tmp_path: Path) -> None:
     outcome, _warnings = import_validate_simulate(path, tmp_path)
-    if outcome == "inline repeat":
-        pytest.xfail("inline repeats ('- 4x 100m 90% pace'): the intervals.icu row of issue 22")
+    assert outcome in ("ok", "too long to simulate")
 
 
 def summary() -> None:

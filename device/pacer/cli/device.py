@@ -46,6 +46,20 @@ examples:
 Handler = Callable[["DeviceClient", argparse.Namespace], int]
 
 
+def add_link_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--port`` and ``--timeout``: how a command on the laptop finds and waits for the
+    pacer on USB (``pacer device``, ``pacer sync``)."""
+    parser.add_argument(
+        "--port",
+        default=os.environ.get("PACER_PORT"),
+        help="serial port (/dev/ttyACM0, COM3, /dev/cu.usbmodem1; $PACER_PORT); default: "
+        "find the pacer on USB",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=5.0, help="seconds to wait for each answer (5)"
+    )
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from pacer.core.samples import PodCadenceUnit
 
@@ -56,14 +70,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--port",
-        default=os.environ.get("PACER_PORT"),
-        help="serial port (/dev/ttyACM0, COM3, /dev/cu.usbmodem1); default: find the pacer",
-    )
-    parser.add_argument(
-        "--timeout", type=float, default=5.0, help="seconds to wait for each answer (5)"
-    )
+    add_link_arguments(parser)
     parser.set_defaults(handler=_run)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 

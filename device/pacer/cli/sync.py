@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +41,8 @@ login; PACER_ICU_URL and PACER_STRAVA_URL the services' addresses. See docs/sync
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from pacer.cli.device import add_link_arguments
+
     parser = sub.add_parser(
         "sync",
         help="planned workouts onto the pacer, runs out to intervals.icu and Strava",
@@ -49,14 +50,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--port",
-        default=os.environ.get("PACER_PORT"),
-        help="serial port of the pacer (default: find it on USB)",
-    )
-    parser.add_argument(
-        "--timeout", type=float, default=5.0, help="seconds to wait for each device answer (5)"
-    )
+    add_link_arguments(parser)
     parser.add_argument(
         "--days",
         type=_days,

@@ -25,9 +25,7 @@ forecasts HR where it is.
 
 Each forecaster's probability of a crossing is that of its normal forecast ``N(mean, sd)``
 (``sd`` at least ``forecast_min_sd_bpm``) lying above the top; the likelier of the two is
-the outlook, except that an effort model that forecasts better than the trend (a smaller
-learned error) and sees no crossing is weighed against the trend by their precisions (a
-steady effort holds back a trend that is the wander). No outlook within
+the outlook. No outlook within
 ``forecast_clean_s`` of a reading rejected as an artefact. The prior (a gain not yet
 learned from this athlete) never counts unless the trend alone also forecasts a crossing,
 and a falling HR (faster than ``predict_falling_bpm_min``) forecasts nothing.
@@ -237,15 +235,6 @@ class Forecast:
             return None
         # each forecaster judged by its own error; the likelier one speaks (a surge of effort
         # is seen before the trend turns, a drift by the trend whatever the effort says)
-        if len(parts) == 2 and parts[1][0] <= high and parts[1][1] < parts[0][1]:
-            # an effort model that forecasts better than the trend (learned) and sees no
-            # crossing: the trend's forecast is weighed against it by their precisions (a
-            # steady effort holds back a trend that is the wander)
-            (m0, s0, src, st0, tau0), (m1, s1, _, st1, _) = parts
-            w0, w1 = 1.0 / max(s0, 0.1) ** 2, 1.0 / max(s1, 0.1) ** 2
-            fused = (w0 * m0 + w1 * m1) / (w0 + w1)
-            steady = (w0 * st0 + w1 * st1) / (w0 + w1)
-            parts[0] = (fused, s0, src, steady, tau0)
         best: Outlook | None = None
         for mean, own_sd, source, steady, tau in parts:
             sd = max(own_sd, p.forecast_min_sd_bpm)

@@ -242,7 +242,7 @@ class AlertPolicy:
     wander_clip_sd: float = ranged(1, 10, "", 2.0)
     #: The trend forecasts a rise only when its rise over ``forecast_window_s`` is this many
     #: times the measured wander: a 15-s slope of a wandering HR is noise, not a drift.
-    forecast_trend_z: float = ranged(0, 10, "", 1.25)
+    forecast_trend_z: float = ranged(0, 10, "", 2.5)
     #: No forecast within this many seconds of a heart-rate reading rejected as an artefact:
     #: the seconds around a spike are no evidence of a trend.
     forecast_clean_s: float = ranged(0, 120, "s", 10.0)
@@ -262,9 +262,9 @@ class AlertPolicy:
     #: +-2 bpm wobble around the top stays one excursion.
     over_rearm_bpm: float = ranged(0, 10, "bpm", 0.5)
     #: A heart-rate over alert needs the excursion to be more than a poke: the smoothed HR
-    #: above the top by this many bpm-seconds in all (2 bpm over: the usual dwell; 0.5 bpm
-    #: over: four times as long) ...
-    over_area_bpm_s: float = ranged(0, 600, "bpm*s", 12.0)
+    #: above the top by this many bpm-seconds in all (1.5 bpm over or more: the usual dwell;
+    #: 0.4 bpm over: ``over_dwell_max_s``) ...
+    over_area_bpm_s: float = ranged(0, 600, "bpm*s", 8.0)
     #: ... or over the top this long whatever by how much (a 20-s excursion is alerted).
     over_dwell_max_s: float = ranged(1, 600, "s", 12.0)
     #: A crossing that was predicted (a warning given in this approach) needs less

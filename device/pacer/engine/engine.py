@@ -268,7 +268,9 @@ class Engine:
         machine = self._m
         machine.effort.update(machine.t, hr, quick, sig.running is not False)
         machine.effort_now = None if hr is None else machine.effort.predict(hr, quick)
-        machine.forecast.update(machine.t, hr, sig.hr_slope_short, machine.effort_now)
+        machine.forecast.update(
+            machine.t, hr, sig.hr_slope_short, machine.effort_now, sig.dropped_hr
+        )
         for index in due_distance_cues(machine.step, machine.run, sig.distance_m):
             machine.give_cue(index, machine.t, out)
         self._check_duration(out)
@@ -317,6 +319,7 @@ class Engine:
             if is_hr
             else None,
             tau_s=self._m.effort.tau_s(),
+            wander=self._m.forecast.wander.sd,
             hr=hr,
             cadence_rising=change is not None and change >= p.cadence_flat_spm,
             resumed_recently=resumed is not None and t - resumed < p.resume_grace_s,

@@ -17,11 +17,18 @@ from ``forecast_prior_sd_bpm`` worth ``forecast_prior_weight_s`` seconds) is its
 A noisy input (GPS speed on a trail, a pod on a treadmill) earns a large error and so little
 weight, without a rule for each kind of noise.
 
+HR wanders at a steady effort (SD ~2 bpm, a time constant of ~17 s on real bodies), and a
+15-s slope of a wandering HR is noise: the wander is measured online (the RMS of HR about its
+own ``wander_window_s`` mean, :class:`Wander`), and the trend forecasts a rise only when its
+rise over ``forecast_window_s`` is ``forecast_trend_z`` times that wander; otherwise it
+forecasts HR where it is.
+
 Each forecaster's probability of a crossing is that of its normal forecast ``N(mean, sd)``
 (``sd`` at least ``forecast_min_sd_bpm``) lying above the top; the likelier of the two is
-the outlook. The prior (a gain not yet learned from this
-athlete) never counts unless the trend alone also forecasts a crossing, and a falling HR
-(faster than ``predict_falling_bpm_min``) forecasts nothing.
+the outlook. No outlook within
+``forecast_clean_s`` of a reading rejected as an artefact. The prior (a gain not yet
+learned from this athlete) never counts unless the trend alone also forecasts a crossing,
+and a falling HR (faster than ``predict_falling_bpm_min``) forecasts nothing.
 """
 
 from __future__ import annotations
@@ -67,6 +74,43 @@ class _Skill:
         self.pending.clear()
 
 
+@dataclass(slots=True)
+class Wander:
+    """HR's natural swing at a steady effort: the RMS of HR about its own slow mean, each
+    deviation winsorised at ``clip`` times the wander so far (a change of effort, an
+    interval or a hill, moves HR far more and is no wander)."""
+
+    #: the slow mean's and the memory's weights per second (exponential)
+    follow: float
+    keep: float
+    prior_bpm: float
+    prior_weight: float
+    #: deviations count at most this many wander SDs
+    clip: float = 2.0
+    mean: float | None = None
+    weight: float = 0.0
+    sq: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.weight = self.prior_weight
+        self.sq = self.prior_weight * self.prior_bpm**2
+
+    @property
+    def sd(self) -> float:
+        return math.sqrt(self.sq / self.weight) if self.weight > 0 else self.prior_bpm
+
+    def update(self, hr: float) -> None:
+        if self.mean is None:
+            self.mean = hr
+            return
+        self.mean += (hr - self.mean) * (1.0 - self.follow)
+        # winsorised: a change of effort (an interval, a hill) is no wander
+        clip = self.clip * self.sd
+        e = max(-clip, min(hr - self.mean, clip))
+        self.weight = self.weight * self.keep + 1.0
+        self.sq = self.sq * self.keep + e * e
+
+
 @dataclass(frozen=True, slots=True)
 class Outlook:
     """The likelier forecast of one second."""
@@ -98,6 +142,16 @@ class Forecast:
         keep = math.exp(-1.0 / p.forecast_memory_s)
         self.trend = _Skill(p.forecast_prior_sd_bpm, p.forecast_prior_weight_s, keep)
         self.effort = _Skill(p.forecast_prior_sd_bpm, p.forecast_prior_weight_s, keep)
+        memory = max(p.wander_memory_s, 1.0)
+        self.wander = Wander(
+            math.exp(-1.0 / max(p.wander_window_s, 1.0)),
+            math.exp(-1.0 / memory),
+            p.wander_prior_bpm,
+            memory,
+            p.wander_clip_sd,
+        )
+        #: artefacts rejected so far, when the last was, and the time now
+        self._dropped, self._drop_t, self._t = 0, -math.inf, -math.inf
         tau = max(p.forecast_trend_tau_s, 1.0)
         #: seconds of today's slope the trend's forecast carries on
         self._reach = tau * (1.0 - math.exp(-p.predict_horizon_s / tau))
@@ -107,7 +161,15 @@ class Forecast:
         as HR nears its steady state ``hr + tau * slope``)."""
         if slope is None:
             return None
+        slope = self.significant(slope)
         return min(hr + slope / 60.0 * self._reach, self.max_hr)
+
+    def significant(self, slope: float) -> float:
+        """The slope (bpm/min), or 0 for a rise within the wander (no evidence of a trend)."""
+        p = self.policy
+        if 0 < slope * p.forecast_window_s / 60.0 < p.forecast_trend_z * self.wander.sd:
+            return 0.0
+        return slope
 
     def _effort_at(self, hr: float, effort: Prediction | None) -> float | None:
         if effort is None:
@@ -122,12 +184,18 @@ class Forecast:
         hr: float | None,
         slope: float | None,
         effort: Prediction | None,
+        dropped: int = 0,
     ) -> None:
-        """One second: score what has come due, keep today's forecasts."""
+        """One second: score what has come due, keep today's forecasts. ``dropped``: the
+        heart-rate readings rejected as artefacts so far (a new one starts a quiet spell)."""
+        if dropped > self._dropped:
+            self._dropped, self._drop_t = dropped, t
+        self._t = t
         if hr is None:
             self.trend.forget_pending()
             self.effort.forget_pending()
             return
+        self.wander.update(hr)
         horizon = self.policy.predict_horizon_s
         for skill, forecast in (
             (self.trend, self._trend_at(hr, slope)),
@@ -148,12 +216,15 @@ class Forecast:
         p = self.policy
         if slope is None or slope < -p.predict_falling_bpm_min:
             return None
+        if self._t - self._drop_t < p.forecast_clean_s:
+            return None  # an artefact just now: the seconds around it are no evidence
         # (forecast at the horizon, its error, source, the steady state it approaches, tau)
         parts: list[tuple[float, float, str, float, float]] = []
         trend = self._trend_at(hr, slope)
         if trend is not None:
             tau = max(p.forecast_trend_tau_s, 1.0)
-            parts.append((trend, self.trend.sd, "hr", hr + slope / 60.0 * tau, tau))
+            rise = self.significant(slope)
+            parts.append((trend, self.trend.sd, "hr", hr + rise / 60.0 * tau, tau))
         by_effort = self._effort_at(hr, effort)
         if by_effort is not None and effort is not None:
             agrees = effort.learned or (trend is not None and trend > high)
@@ -175,4 +246,4 @@ class Forecast:
         return best
 
 
-__all__ = ["Forecast", "Outlook", "normal_above"]
+__all__ = ["Forecast", "Outlook", "Wander", "normal_above"]

@@ -130,6 +130,8 @@ class Reading:
     outlook: Outlook | None = None
     #: heart rate now (pace steps: is a pace excursion the terrain?)
     hr: float | None = None
+    #: HR's measured wander (bpm, :class:`pacer.engine.forecast.Wander`)
+    wander: float = 0.0
     cadence_rising: bool = False
     resumed_recently: bool = False
     near_end: bool = False
@@ -172,6 +174,11 @@ class StepJudge:
     #: the value over the last ``over_reminder_s`` (and its sum): is an over sustained?
     _recent: deque[tuple[float, float]] = field(default_factory=deque)
     _recent_sum: float = 0.0
+    #: bpm-seconds above the top in the current stretch over it (a poke or an excursion?)
+    _over_area: float = 0.0
+    #: an excursion that ended with the value past the other bound (an over eased into an
+    #: under): its ``back_in_zone`` is given once the value is in the band
+    _owed: str | None = None
 
     def no_data(self) -> None:
         """No value: no zone alerts, excursions forgotten."""
@@ -181,6 +188,7 @@ class StepJudge:
             None,
             None,
         )
+        self._over_area, self._owed = 0.0, None
 
     def excused(self, over: bool, t: float) -> bool:
         """Is being over (``over``) or under now the lag the rules allow for?"""
@@ -244,10 +252,12 @@ class StepJudge:
             or terrain_slow
             or rising_in
         )
+        beyond = r.value > r.high * (1 + rules.tolerance)
+        self._over_area = self._over_area + r.value - r.high if beyond else 0.0
         self.over, over = judge(
             self.over,
             t,
-            beyond=r.value > r.high * (1 + rules.tolerance),
+            beyond=beyond,
             back_inside=r.value <= r.high - hyst,
             held=over_held or terrain_fast,
             dwell_s=self._over_dwell(r, rules.over_dwell_s),
@@ -282,9 +292,13 @@ class StepJudge:
             (under, self.under, EventType.ALERT_UNDER, "under"),
         ):
             if verdict is Verdict.ALERT:
+                self._owed = None
                 out.append(Call(kind, side, {**fields, "n": ex.alerts}))
-            elif verdict is Verdict.CLEARED and r.low <= r.value <= r.high:
-                out.append(Call(EventType.BACK_IN_ZONE, side, {"side": side, **fields}))
+            elif verdict is Verdict.CLEARED:
+                self._owed = side
+        if self._owed is not None and r.low <= r.value <= r.high:
+            side, self._owed = self._owed, None
+            out.append(Call(EventType.BACK_IN_ZONE, side, {"side": side, **fields}))
         self.predict_s = None
         if r.metric is Metric.HR:
             out.extend(self._predict(r, hyst, fields))
@@ -301,10 +315,18 @@ class StepJudge:
         return len(pts) >= 0.8 * window and self._recent_sum / len(pts) > level
 
     def _over_dwell(self, r: Reading, dwell_s: float) -> float:
-        """The over dwell: shorter for a heart-rate crossing that was predicted (a warning
-        given and not yet re-armed): the forecast is the confirmation."""
-        if r.metric is Metric.HR and not self.predicted_armed:
-            return min(dwell_s, self.policy.predicted_over_dwell_s)
+        """The heart-rate over dwell: shorter for a crossing that was predicted (a warning
+        given and not yet re-armed: the forecast is the confirmation); longer
+        (``over_dwell_max_s``) while the excursion's bpm-seconds above the top are under
+        ``over_area_bpm_s`` (a 0.4-bpm, 6-s poke is the wander, not an excursion)."""
+        p = self.policy
+        if r.metric is not Metric.HR:
+            return dwell_s
+        if not self.predicted_armed:
+            return min(dwell_s, p.predicted_over_dwell_s)
+        if self._over_area < p.over_area_bpm_s:
+            # a poke within the wander: an excursion only once it lasts
+            return max(dwell_s, p.over_dwell_max_s)
         return dwell_s
 
     def _terrain(self, r: Reading) -> tuple[bool, bool]:

@@ -229,6 +229,23 @@ class AlertPolicy:
     #: ... carried on as a first-order approach with this time constant (s): a rise slows as
     #: HR nears where the effort leads it.
     forecast_trend_tau_s: float = ranged(1, 300, "s", 20.0)
+    #: HR's wander (its natural slow swing at a steady effort, SD ~2 bpm on real bodies) is
+    #: measured online: the RMS of HR about its own mean of this many seconds (exponential)
+    #: ...
+    wander_window_s: float = ranged(10, 600, "s", 60.0)
+    #: ... remembered over this many seconds (exponential), starting from
+    #: ``wander_prior_bpm`` until the memory fills.
+    wander_memory_s: float = ranged(30, 3600, "s", 300.0)
+    wander_prior_bpm: float = ranged(0.1, 20, "bpm", 2.0)
+    #: ... each deviation counted at most this many wanders (an interval or a hill moves HR
+    #: far more and is no wander).
+    wander_clip_sd: float = ranged(1, 10, "", 2.0)
+    #: The trend forecasts a rise only when its rise over ``forecast_window_s`` is this many
+    #: times the measured wander: a 15-s slope of a wandering HR is noise, not a drift.
+    forecast_trend_z: float = ranged(0, 10, "", 2.5)
+    #: No forecast within this many seconds of a heart-rate reading rejected as an artefact:
+    #: the seconds around a spike are no evidence of a trend.
+    forecast_clean_s: float = ranged(0, 120, "s", 10.0)
     #: A crossing less than this many seconds away is no longer a warning (the over alert
     #: follows): ``in_s`` of a warning is at least this.
     predict_min_lead_s: float = ranged(0, 120, "s", 3.0)
@@ -244,6 +261,12 @@ class AlertPolicy:
     #: ... "under the top" meaning this many bpm under it (at most the hysteresis): a
     #: +-2 bpm wobble around the top stays one excursion.
     over_rearm_bpm: float = ranged(0, 10, "bpm", 0.5)
+    #: A heart-rate over alert needs the excursion to be more than a poke: the smoothed HR
+    #: above the top by this many bpm-seconds in all (1.5 bpm over or more: the usual dwell;
+    #: 0.4 bpm over: ``over_dwell_max_s``) ...
+    over_area_bpm_s: float = ranged(0, 600, "bpm*s", 8.0)
+    #: ... or over the top this long whatever by how much (a 20-s excursion is alerted).
+    over_dwell_max_s: float = ranged(1, 600, "s", 12.0)
     #: A crossing that was predicted (a warning given in this approach) needs less
     #: confirmation: heart-rate over alerts then dwell this long instead of ``over_dwell_s``.
     predicted_over_dwell_s: float = ranged(1, 600, "s", 3.0)

@@ -201,6 +201,12 @@ def test_jumping_in_too_hard_costs_compliance_lagging_does_not() -> None:
     assert eager.compliance < disciplined.compliance
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine (issue 19, open): an under alert waits while HR's short slope points back "
+    "into the zone, and a real body's wander keeps that slope positive often enough that the "
+    "fading runner is never told; the hold should need a rise beyond the measured wander",
+)
 def test_fader_gets_a_turnover_cue_in_the_last_step() -> None:
     workout = example("step-up-run.yaml")
     result = simulate("step-up-run.yaml", Behaviour.FADER)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from pacer.core.errors import ConfigError
+from pacer.core.files import write_atomic
 from pacer.storage.schema import DEVICE_DATA_DIR, SERVICE_USER
 
 CREDENTIALS_NAME: Final = "sync-credentials.json"
@@ -115,17 +116,10 @@ class CredentialStore:
 
     def _save(self, data: Mapping[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # one temporary file per process: the daemon (secret.set) and the sync (a rotated
-        # Strava token) may both write
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.fchmod(fd, 0o600)
-            os.write(fd, json.dumps(data, indent=1).encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, self.path)
+        # the daemon (secret.set) and the sync (a rotated Strava token) may both write:
+        # each write has its own temporary file
+        text = json.dumps(data, indent=1).encode("utf-8")
+        write_atomic(self.path, text, mode=0o600, durable=True)
 
     # --- intervals.icu -------------------------------------------------------------------
 

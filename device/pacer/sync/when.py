@@ -32,6 +32,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Final, TextIO
 
+from pacer.core.files import write_atomic
+
 #: In the daemon's runtime directory.
 LOCK_NAME: Final = "daemon.lock"
 STATE_NAME: Final = "daemon-state.json"
@@ -148,10 +150,8 @@ class StatePublisher:
         return self
 
     def publish(self, state: DaemonState) -> None:
-        path = self.runtime_dir / STATE_NAME
-        tmp = path.with_name(f".{STATE_NAME}.tmp")
-        tmp.write_text(state.to_json() + "\n")
-        os.replace(tmp, path)  # readers see the old state or the new one, never half
+        # readers see the old state or the new one, never half
+        write_atomic(self.runtime_dir / STATE_NAME, (state.to_json() + "\n").encode(), mode=0o644)
 
     def close(self) -> None:
         if self._lock is not None:

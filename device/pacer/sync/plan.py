@@ -25,7 +25,7 @@ from pacer.link.protocol import NAME_RE
 from pacer.sync.icu import PlannedEvent, Thresholds
 from pacer.sync.port import ICU_EVENT_ORIGIN, DeviceWorkout
 from pacer.workout.model import PaceRef
-from pacer.workout.profile import Profile
+from pacer.workout.profile import PACE_BOUNDS_S_PER_KM, PROFILE_BOUNDS, Profile
 from pacer.workout.syntax import format_pace
 
 _DAY_PREFIX: Final = re.compile(r"^(\d{4}-\d{2}-\d{2})-")
@@ -126,10 +126,6 @@ def _beyond(name: str, last: date) -> bool:
 
 # --- zones in --------------------------------------------------------------------------
 
-#: The ranges the profile file accepts (:func:`pacer.workout.profile.load_profile`).
-_BOUNDS: Final = {"ftp": (30, 700), "lthr": (80, 230), "max_hr": (100, 240)}
-PACE_BOUNDS_S_PER_KM: Final = (90.0, 1200.0)
-
 
 @dataclass(frozen=True, slots=True)
 class ProfileChange:
@@ -154,7 +150,7 @@ def plan_profile(current: Profile, thresholds: Thresholds) -> ProfileChange:
         value = getattr(thresholds, key)
         if value is None or value == getattr(profile, key):
             continue
-        low, high = _BOUNDS[key]
+        low, high = PROFILE_BOUNDS[key]  # what the profile file accepts
         if not low <= value <= high:
             skipped.append(f"{key} {value} (outside {low}..{high})")
             continue

@@ -24,6 +24,7 @@ from pacer.workout.model import (
     Workout,
     expand,
 )
+from pacer.workout.profile import PACE_BOUNDS_S_PER_KM
 from pacer.workout.resolve import step_name
 from pacer.workout.syntax import format_clock
 
@@ -37,7 +38,6 @@ MAX_SETS = 50
 MAX_REPS = 200
 MAX_REST_SECONDS = 3600
 HR_BOUNDS = (30, 240)
-PACE_BOUNDS_S_PER_KM = (90, 1200)
 #: % of a reference pace's speed: a walk at a third of it to a sprint at twice it
 PACE_PERCENT_BOUNDS = (30.0, 200.0)
 CADENCE_BOUNDS = {CadenceTargetUnit.SPM: (60, 260), CadenceTargetUnit.RPM: (20, 200)}

@@ -78,6 +78,16 @@ def round_half_up(x: float) -> int:
 
 
 MILE_M = 1609.344
+#: The whole-number values a profile takes, inclusive (the file, and what ``pacer sync``
+#: brings in from intervals.icu).
+PROFILE_BOUNDS: dict[str, tuple[int, int]] = {
+    "max_hr": (100, 240),
+    "resting_hr": (25, 120),
+    "lthr": (80, 230),
+    "ftp": (30, 700),
+}
+#: A plausible pace in seconds per km (a reference pace, a target's pace).
+PACE_BOUNDS_S_PER_KM = (90, 1200)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,11 +244,9 @@ def load_profile(data: str | bytes, source: str = "<profile>") -> Profile:
     kw: dict[str, object] = {}
     if "name" in entries:
         kw["name"] = r.text(entries["name"][1], "name", 60)
-    for key, low, high in (("max_hr", 100, 240), ("resting_hr", 25, 120), ("lthr", 80, 230)):
+    for key, (low, high) in PROFILE_BOUNDS.items():
         if key in entries:
             kw[key] = r.integer(entries[key][1], key, low, high)
-    if "ftp" in entries:
-        kw["ftp"] = r.integer(entries["ftp"][1], "ftp", 30, 700)
     for key, enum in (("units", Units), ("pod_cadence", CadenceConvention)):
         if key in entries:
             node = entries[key][1]
@@ -339,7 +347,7 @@ def _read_paces(r: NodeReader, node: yaml.Node) -> dict[str, object]:
             r.fail(v, f"paces.{key} must look like 7:00/mi or 4:20/km")
             continue
         per_km = seconds * 1000.0 / unit_m
-        if not 90 <= per_km <= 1200:
+        if not PACE_BOUNDS_S_PER_KM[0] <= per_km <= PACE_BOUNDS_S_PER_KM[1]:
             r.fail(v, f"paces.{key} {text_v} is not plausible")
             continue
         out.append((PACE_KEYS[key], per_km))

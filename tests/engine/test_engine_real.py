@@ -129,12 +129,6 @@ def test_an_effort_warning_before_a_gain_is_learned_needs_the_trend() -> None:
     assert not any(float(e.data.get("slope_bpm_min", 0)) < -10 for e in warnings)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine (issue 19, open): the trend now needs a 15-s rise of 2.5 times the measured "
-    "wander (calm on a real body's wander), which this 4 bpm/min drift under +-5 bpm swings "
-    "never shows; a drift test over about a minute is the next step",
-)
 def test_a_slow_drift_at_constant_pace_is_warned_with_a_pod_present() -> None:
     # failure 4: HR drifting ~4 bpm/min at a steady pace toward the top of 135-142 bpm (the
     # foot pod present): on main the HR-only path was off with a pod, and nothing warned

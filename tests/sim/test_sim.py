@@ -194,19 +194,15 @@ def test_jumping_in_too_hard_costs_compliance_lagging_does_not() -> None:
     eager = simulate("step-up-run.yaml", Behaviour.EAGER).summary
     # the disciplined runner's slow climb into each step is the lag the ramp-in allows for
     assert sum(r.excused_s for r in disciplined.steps) > 60
-    # ... so she scores 95 % of what her body's wander lets anyone hold (noiseless: 95/100)
-    assert disciplined.compliance >= 95 * holdable(disciplined, body)
+    # ... so she scores 94 % of what her body's wander lets anyone hold (noiseless: 95/100);
+    # each warning she heeds (given on the real-body odds, engine/odds.py) eases her 2 % for
+    # the rest of the step, which costs her a point
+    assert disciplined.compliance >= 94 * holdable(disciplined, body)
     # the eager runner's overshoot in the same window counts against it
     assert sum(r.over_s for r in eager.steps) > 60
     assert eager.compliance < disciplined.compliance
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine (issue 19, open): an under alert waits while HR's short slope points back "
-    "into the zone, and a real body's wander keeps that slope positive often enough that the "
-    "fading runner is never told; the hold should need a rise beyond the measured wander",
-)
 def test_fader_gets_a_turnover_cue_in_the_last_step() -> None:
     workout = example("step-up-run.yaml")
     result = simulate("step-up-run.yaml", Behaviour.FADER)

@@ -6,6 +6,7 @@ May import: core, workout.
 * :mod:`pacer.engine.signals` - artefacts dropped, smoothing, trend, liveness, distance;
 * :mod:`pacer.engine.effort` - how this athlete's heart rate answers effort;
 * :mod:`pacer.engine.forecast` - how likely a crossing of the top is (the warning's chance);
+* :mod:`pacer.engine.odds` - how often real hearts crossed, by gap and rise (measured data);
 * :mod:`pacer.engine.judge` - one step's alerts, excursions and direction-aware changes;
 * :mod:`pacer.engine.zones` - the one in/over/under classification;
 * :mod:`pacer.engine.policy` - :class:`AlertPolicy`, every threshold a documented field;

@@ -38,6 +38,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from pacer.engine.effort import Prediction
+from pacer.engine.odds import REAL_CROSSING_ODDS, eta_s
 from pacer.engine.policy import AlertPolicy, first_order_eta
 
 
@@ -220,22 +221,23 @@ class Forecast:
             return None  # an artefact just now: the seconds around it are no evidence
         # (forecast at the horizon, its error, source, the steady state it approaches, tau)
         parts: list[tuple[float, float, str, float, float]] = []
+        best: Outlook | None = None
         trend = self._trend_at(hr, slope)
         if trend is not None:
-            tau = max(p.forecast_trend_tau_s, 1.0)
-            rise = self.significant(slope)
-            parts.append((trend, self.trend.sd, "hr", hr + rise / 60.0 * tau, tau))
+            # what real hearts this far below the top, rising this fast, did (odds.py)
+            gap = high - hr
+            chance = REAL_CROSSING_ODDS.chance(gap, slope)
+            in_s = eta_s(gap, slope) if gap > 0 else None
+            sd = max(self.trend.sd, p.forecast_min_sd_bpm)
+            best = Outlook(chance, trend, sd, in_s, "hr")
         by_effort = self._effort_at(hr, effort)
         if by_effort is not None and effort is not None:
             agrees = effort.learned or (trend is not None and trend > high)
             if agrees:
                 steady = min(effort.steady_bpm, self.max_hr)
                 parts.append((by_effort, self.effort.sd, "effort", steady, effort.tau_s))
-        if not parts:
-            return None
         # each forecaster judged by its own error; the likelier one speaks (a surge of effort
         # is seen before the trend turns, a drift by the trend whatever the effort says)
-        best: Outlook | None = None
         for mean, own_sd, source, steady, tau in parts:
             sd = max(own_sd, p.forecast_min_sd_bpm)
             chance = normal_above(mean, sd, high)

@@ -371,7 +371,9 @@ class StepJudge:
             return []
         if self.predicted_since is None:
             self.predicted_since = t
-        if t - self.predicted_since < p.predict_confirm_s:
+        # held ``predict_confirm_s``, or less when the crossing is nearer than that allows
+        hold = min(p.predict_confirm_s, max(o.in_s - p.predict_min_lead_s, 0.0))
+        if t - self.predicted_since < hold:
             return []
         self.predicted_armed, self.predicted_since, self.last_predicted_t = False, None, t
         extra: dict[str, object] = {

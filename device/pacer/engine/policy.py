@@ -211,7 +211,7 @@ class AlertPolicy:
     #: Warn when the chance that HR is over the top ``predict_horizon_s`` from now (the
     #: trend and the effort model fused, :mod:`pacer.engine.forecast`) reaches this; chosen
     #: on the shared real recordings (docs/engine.md).
-    predict_probability: float = ranged(0.5, 0.99, "", 0.6)
+    predict_probability: float = ranged(0.5, 0.99, "", 0.66)
     #: No warning while HR falls faster than this (bpm/min): HR on its way down is not
     #: heading over, whatever the effort says.
     predict_falling_bpm_min: float = ranged(0, 30, "bpm/min", 1.0)

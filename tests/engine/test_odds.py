@@ -75,6 +75,7 @@ def test_the_forecast_reads_the_table_and_in_s_is_when_the_rise_gets_there() -> 
     assert o.source == "hr"
     assert o.p == REAL_CROSSING_ODDS.chance(2.5, 30.0)
     assert o.in_s == pytest.approx(5.0, abs=0.1)
+    assert o.bpm > 157.0  # the forecast it reports is the path that gets there
     flat = outlook_after([155.0] * 30, high=157.0)
     assert flat is not None
     assert flat.p < AlertPolicy().predict_probability

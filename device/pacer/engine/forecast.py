@@ -229,7 +229,9 @@ class Forecast:
             chance = REAL_CROSSING_ODDS.chance(gap, slope)
             in_s = eta_s(gap, slope) if gap > 0 else None
             sd = max(self.trend.sd, p.forecast_min_sd_bpm)
-            best = Outlook(chance, trend, sd, in_s, "hr")
+            # where today's rise leads (the path ``in_s`` is on), not the wander-gated one
+            path = min(hr + slope / 60.0 * self._reach, self.max_hr)
+            best = Outlook(chance, path, sd, in_s, "hr")
         by_effort = self._effort_at(hr, effort)
         if by_effort is not None and effort is not None:
             agrees = effort.learned or (trend is not None and trend > high)

@@ -24,6 +24,11 @@ HR eases 3 bpm off the top, goes over, or after 120 s); precision (a crossing wi
 recall (crossings warned 5-60 s ahead) are printed beside the same with the whole table. The
 two agree when the table generalises to recordings it has not seen.
 
+``--rules`` adds the frontier of the simplest warnings there are: every rule "the first second
+within G bpm of the top with a 15-s rise of at least S bpm/min", the best recall each reaches
+at a given precision or false-warning rate, and the precision issue 19's recall and false-
+warning goals need together.
+
 Prints the table with its counts, then the ``REAL_CROSSING_ODDS`` literal to paste into
 ``device/pacer/engine/odds.py``.
 """
@@ -34,7 +39,7 @@ import argparse
 import itertools
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +60,8 @@ WINDOW_S = 15
 MIN_POINTS = 5
 REARM_BPM = 3.0
 REARM_S = 120
+#: and never two warnings closer than this (the engine's ``over_repeat_s``)
+SPACING_S = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +74,8 @@ class Second:
     gap: float
     #: the reading was at or below the top
     below: bool
+    #: the 15-s slope (bpm/min)
+    slope: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +117,14 @@ def measure(path: Path) -> Recording:
             crossed = k < len(cross) and cross[k] - t <= AHEAD_S
             gap = high - mean
             out.append(
-                Second(t, cell_of(gap, slope * 60.0), crossed, gap, hr[t] <= high and gap >= 0)
+                Second(
+                    t,
+                    cell_of(gap, slope * 60.0),
+                    crossed,
+                    gap,
+                    hr[t] <= high and gap >= 0,
+                    slope * 60.0,
+                )
             )
     return Recording(s.name, s.sport.value, tuple(out), tuple(cross))
 
@@ -149,17 +165,67 @@ def add(into: Counts, c: Counts, sign: int = 1) -> None:
         m[1] += sign * x
 
 
-def warnings(rec: Recording, table: Sequence[Sequence[float]], threshold: float) -> list[int]:
+def first_of_approach(rec: Recording, due: Callable[[Second], bool]) -> list[int]:
+    """A warning at the first second of an approach that ``due`` says is due (re-armed when HR
+    eases ``REARM_BPM`` off the top, goes over, or after ``REARM_S``; ``SPACING_S`` apart)."""
     out: list[int] = []
     armed, last = True, -(10**9)
     for x in rec.seconds:
         if not armed and (x.gap >= REARM_BPM or x.gap < 0 or x.t - last > REARM_S):
             armed = True
-        i, j = x.cell
-        if armed and x.below and table[i][j] >= threshold:
+        if armed and x.below and x.t - last >= SPACING_S and due(x):
             out.append(x.t)
             armed, last = False, x.t
     return out
+
+
+def warnings(rec: Recording, table: Sequence[Sequence[float]], threshold: float) -> list[int]:
+    return first_of_approach(rec, lambda x: table[x.cell[0]][x.cell[1]] >= threshold)
+
+
+def frontier(recs: Sequence[Recording]) -> None:
+    """Every rule "warn at the first second between G0 and G bpm under the top with a 15-s rise
+    of at least S bpm/min": the best recall at a precision, and what the goals need."""
+    hours = sum(len(r.seconds) for r in recs) / 3600.0
+    crossed = sum(len(r.crossings) for r in recs)
+    rows: list[tuple[float, float, float, str]] = []
+    grid = itertools.product(
+        (0.0, 0.5, 1.0),
+        (1.0, 2.0, 3.0, 4.0, 6.0),
+        (0.0, 2.0, 4.0, 6.0, 9.0, 12.0, 18.0, 24.0, 36.0),
+    )
+    for g0, g, s in grid:
+
+        def due(x: Second, g0: float = g0, g: float = g, s: float = s) -> bool:
+            return g0 < x.gap <= g and x.slope >= s
+
+        warned = [first_of_approach(r, due) for r in recs]
+        n = true = hit = 0
+        for r, ws in zip(recs, warned, strict=True):
+            n += len(ws)
+            true += sum(1 for w in ws if any(0 < y - w <= AHEAD_S for y in r.crossings))
+            hit += sum(1 for y in r.crossings if any(MIN_LEAD_S <= y - w <= AHEAD_S for w in ws))
+        rule = f"{g0:g}-{g:g} bpm under, rising >= {s:g} bpm/min"
+        rows.append((true / max(n, 1), hit / max(crossed, 1), (n - true) / hours, rule))
+    print(f"\n{len(rows)} rules 'G0-G bpm under the top, rising >= S bpm/min', first warning:")
+    print(f"  ({crossed} crossings in {hours:.1f} h scored: {crossed / hours:.1f} an hour)")
+    for floor in (0.5, 0.6, 0.7):
+        ok = [r for r in rows if r[0] >= floor]
+        if ok:
+            p, rc, f, rule = max(ok, key=lambda r: r[1])
+            print(
+                f"  best recall at precision >= {floor}: {rc:.2f} "
+                f"(precision {p:.2f}, {f:.1f} false/h; {rule})"
+            )
+    calm = [r for r in rows if r[2] <= 1.5]
+    if calm:
+        p, rc, f, rule = max(calm, key=lambda r: r[1])
+        print(f"  best recall at <= 1.5 false/h: {rc:.2f} (precision {p:.2f}; {rule})")
+    need = 0.5 * crossed / hours
+    print(
+        f"  recall 0.5 with <= 1.5 false/h needs precision >= "
+        f"{need / (need + 1.5):.2f} ({need:.1f} true warnings an hour)"
+    )
 
 
 def judged(recs: Sequence[Recording], warned: Sequence[list[int]]) -> str:
@@ -187,6 +253,9 @@ def main() -> int:
     parser.add_argument("directory", type=Path, help="the 1 Hz CSVs (../shared/real-runs)")
     parser.add_argument("--threshold", type=float, default=0.65)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--rules", action="store_true", help="also the frontier of simple gap/slope rules"
+    )
     args = parser.parse_args()
     files = sorted(args.directory.glob("*.csv"))
     if not files:
@@ -225,6 +294,8 @@ def main() -> int:
     print(f"\nfirst warning per approach at a chance >= {args.threshold:g}:")
     print(f"  each recording held out: {judged(recs, held)}")
     print(f"  the whole table:         {judged(recs, whole)}")
+    if args.rules:
+        frontier(recs)
     print("\nREAL_CROSSING_ODDS rates (paste into device/pacer/engine/odds.py):")
     for row in table:
         print("        (" + ", ".join(f"{r:.2f}" for r in row) + "),")

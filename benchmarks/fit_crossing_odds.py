@@ -48,7 +48,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "device"), str(REPO / "benchmarks")]
 
 from guidance_real import AHEAD_S, MIN_LEAD_S, crossings, setup, smoothed  # noqa: E402
-from pacer.engine.odds import REAL_CROSSING_ODDS, eta_s  # noqa: E402
+from pacer.engine.odds import REAL_CROSSING_ODDS  # noqa: E402
 from pacer.engine.policy import least_squares_slope  # noqa: E402
 
 GAP_EDGES = REAL_CROSSING_ODDS.gap_edges
@@ -86,13 +86,6 @@ class Recording:
     crossings: tuple[int, ...]
 
 
-def cell_of(gap: float, slope: float) -> tuple[int, int]:
-    from bisect import bisect_right
-
-    eta = eta_s(gap, slope)
-    return bisect_right(GAP_EDGES, gap), bisect_right(ETA_EDGES, math.inf if eta is None else eta)
-
-
 def measure(path: Path) -> Recording:
     s = setup(path)
     hr = s.hr
@@ -119,7 +112,7 @@ def measure(path: Path) -> Recording:
             out.append(
                 Second(
                     t,
-                    cell_of(gap, slope * 60.0),
+                    REAL_CROSSING_ODDS.cell(gap, slope * 60.0),
                     crossed,
                     gap,
                     hr[t] <= high and gap >= 0,

@@ -51,11 +51,16 @@ class CrossingOdds:
             if list(edges) != sorted(edges):
                 raise ValueError("edges must ascend")
 
+    def cell(self, gap_bpm: float, slope_bpm_min: float) -> tuple[int, int]:
+        """The (row, column) of HR this far below the top (bpm), rising this fast (bpm/min)."""
+        eta = eta_s(gap_bpm, slope_bpm_min)
+        column = bisect_right(self.eta_edges, math.inf if eta is None else eta)
+        return bisect_right(self.gap_edges, gap_bpm), column
+
     def chance(self, gap_bpm: float, slope_bpm_min: float) -> float:
         """How often HR this far below the top (bpm), rising this fast (bpm/min), crossed."""
-        eta = eta_s(gap_bpm, slope_bpm_min)
-        row = bisect_right(self.gap_edges, gap_bpm)
-        return self.rates[row][bisect_right(self.eta_edges, math.inf if eta is None else eta)]
+        row, column = self.cell(gap_bpm, slope_bpm_min)
+        return self.rates[row][column]
 
 
 def eta_s(gap_bpm: float, slope_bpm_min: float) -> float | None:

@@ -240,6 +240,32 @@ def judged(recs: Sequence[Recording], warned: Sequence[list[int]]) -> str:
     )
 
 
+def halves(files: Sequence[Path], recs: Sequence[Recording], jobs: int) -> None:
+    """The engine replayed (as ``bench_guidance --real``) on each half of the recordings (odd and
+    even places) with a table measured on the other half. The engine reads the table from
+    ``pacer.engine.forecast``; this process swaps it there before its workers fork."""
+    import dataclasses
+
+    import guidance_real
+    import pacer.engine.forecast
+
+    tallies: list[tuple[str, str, dict[str, guidance_real.Tally]]] = []
+    for k in (0, 1):
+        total: Counts = {}
+        for rec in recs[k::2]:
+            add(total, counts(rec))
+        table = dataclasses.replace(REAL_CROSSING_ODDS, rates=rates(total))
+        pacer.engine.forecast.REAL_CROSSING_ODDS = table
+        with ProcessPoolExecutor(jobs) as pool:
+            tallies += pool.map(guidance_real.measure, files[1 - k :: 2])
+    pacer.engine.forecast.REAL_CROSSING_ODDS = REAL_CROSSING_ODDS
+    runs = guidance_real.total(t for _, sport, t in tallies if sport == "run")
+    rides = guidance_real.total(t for _, sport, t in tallies if sport == "bike")
+    pooled = guidance_real.total(t for _, _, t in tallies)
+    print("\nthe engine on each half, with a table measured on the other half:\n")
+    print(guidance_real.table(pooled, runs, rides))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("directory", type=Path, help="the 1 Hz CSVs (../shared/real-runs)")
@@ -247,6 +273,12 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument(
         "--rules", action="store_true", help="also the frontier of simple gap/slope rules"
+    )
+    parser.add_argument(
+        "--halves",
+        action="store_true",
+        help="also the engine itself on each half of the recordings with a table measured on "
+        "the other half (bench_guidance's table for recordings the table has not seen)",
     )
     args = parser.parse_args()
     files = sorted(args.directory.glob("*.csv"))
@@ -288,6 +320,8 @@ def main() -> int:
     print(f"  the whole table:         {judged(recs, whole)}")
     if args.rules:
         frontier(recs)
+    if args.halves:
+        halves(files, recs, args.jobs)
     print("\nREAL_CROSSING_ODDS rates (paste into device/pacer/engine/odds.py):")
     for row in table:
         print("        (" + ", ".join(f"{r:.2f}" for r in row) + "),")

@@ -33,7 +33,7 @@ from typing import Any
 
 from pacer import __version__
 from pacer.engine.events import EventType
-from pacer.recording.model import Activity, Record, pause_intervals, timer_of
+from pacer.recording.model import Activity, PauseClock, Record
 from pacer.recording.summary import Stat, Summary, activity_summary, lap_summaries
 from pacer.workout.model import Intensity, Sport
 from pacer.workout.resolve import Metric
@@ -231,7 +231,7 @@ def fit_messages(activity: Activity) -> list[tuple[str, dict[str, Any]]]:
             if bound is not None:
                 msg["data"] = _alert_data(metric, bound, activity.sport)
             timed.append((e.t, 2, "event", msg))
-    pauses = pause_intervals(activity.events)
+    clock = PauseClock.of_events(activity.events)
     summaries = lap_summaries(activity)
     for index, (lap, s) in enumerate(zip(activity.laps, summaries, strict=True)):
         last = index == len(activity.laps) - 1
@@ -247,9 +247,7 @@ def fit_messages(activity: Activity) -> list[tuple[str, dict[str, Any]]]:
             "wkt_step_index": lap.step,
             "lap_trigger": "session_end" if last else lap.trigger.value,
         } | _figures(s, activity.sport)
-        fields["total_timer_time"] = max(
-            0.0, timer_of(lap.end, pauses) - timer_of(lap.start, pauses)
-        )
+        fields["total_timer_time"] = max(0.0, clock.timer(lap.end) - clock.timer(lap.start))
         timed.append((lap.end, 4, "lap", fields))
     timed.sort(key=lambda x: (x[0], x[1]))
     total = activity_summary(activity)
@@ -270,13 +268,13 @@ def fit_messages(activity: Activity) -> list[tuple[str, dict[str, Any]]]:
                 "trigger": "activity_end",
             }
             | _figures(total, activity.sport)
-            | {"total_timer_time": max(0.0, timer_of(activity.duration, pauses))},
+            | {"total_timer_time": max(0.0, clock.timer(activity.duration))},
         ),
         (
             "activity",
             {
                 "timestamp": end,
-                "total_timer_time": max(0.0, timer_of(activity.duration, pauses)),
+                "total_timer_time": max(0.0, clock.timer(activity.duration)),
                 "num_sessions": 1,
                 "type": "manual",
                 "event": "activity",

@@ -190,11 +190,11 @@ class Activity:
         """Each lap's records, in file order, in one pass: a record belongs to the first lap
         that contains it (laps that overlap, in a foreign file, share none), so the lists
         together hold each record once."""
-        return _by_lap([r.t for r in self.records], self.records, self.laps)
+        return by_lap([r.t for r in self.records], self.records, self.laps)
 
     def events_by_lap(self) -> list[list[ActivityEvent]]:
         """Each lap's events, as :meth:`records_by_lap` matches records."""
-        return _by_lap([e.t for e in self.events], self.events, self.laps)
+        return by_lap([e.t for e in self.events], self.events, self.laps)
 
     def alert_metric(self, event: ActivityEvent) -> Metric | None:
         """The metric an alert is about: its own ``metric`` field, else its lap's target."""
@@ -243,7 +243,9 @@ def first_laps(times: Sequence[float], laps: Sequence[Lap]) -> list[int | None]:
     return out
 
 
-def _by_lap(times: Sequence[float], items: Sequence[T], laps: Sequence[Lap]) -> list[list[T]]:
+def by_lap(times: Sequence[float], items: Sequence[T], laps: Sequence[Lap]) -> list[list[T]]:
+    """``items`` (at ``times``) grouped by the first of ``laps`` containing each (one pass,
+    :func:`first_laps`); items in no lap are left out."""
     out: list[list[T]] = [[] for _ in laps]
     for item, k in zip(items, first_laps(times, laps), strict=True):
         if k is not None:
@@ -474,6 +476,7 @@ __all__ = [
     "LapTrigger",
     "PauseClock",
     "Record",
+    "by_lap",
     "checked_event",
     "first_laps",
     "laps_from_events",

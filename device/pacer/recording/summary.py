@@ -8,6 +8,7 @@ pacer recordings give the same answer for the same run.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pacer.recording.model import (
     ActivityEvent,
     Lap,
     Record,
+    by_lap,
     metric_value,
     record_seconds,
     status_of,
@@ -168,16 +170,28 @@ def _distances_before(records: Sequence[Record], times: Sequence[float]) -> list
     return out
 
 
-def lap_summaries(activity: Activity) -> list[Summary]:
-    """One summary per lap; records and events matched to laps in one pass, so a file of a
-    million laps is summarised in seconds, in memory proportional to the file."""
-    records = activity.records_by_lap()
-    events = activity.events_by_lap()
-    starts = [rs[0].t if rs else lap.start for lap, rs in zip(activity.laps, records, strict=True)]
+def lap_summaries(activity: Activity, count: int | None = None) -> list[Summary]:
+    """One summary per lap (of the first ``count`` laps, all when None); records and
+    events matched to laps in one pass, so a file of a million laps is summarised in
+    seconds, in memory proportional to the file."""
+    laps = activity.laps
+    records: Sequence[Record] = activity.records
+    events: Sequence[ActivityEvent] = activity.events
+    if count is not None and count < len(laps):
+        # a record belongs to the first lap containing it, so matching against the first
+        # laps only gives them what matching against all of them would (and what none of
+        # them reaches need not be matched)
+        laps = laps[: max(0, count)]
+        end = max((lap.end for lap in laps), default=-math.inf)
+        records = [r for r in records if r.t < end]
+        events = [e for e in events if e.t < end]
+    by_records = by_lap([r.t for r in records], records, laps)
+    by_events = by_lap([e.t for e in events], events, laps)
+    starts = [rs[0].t if rs else lap.start for lap, rs in zip(laps, by_records, strict=True)]
     before = _distances_before(activity.records, starts)
     return [
         summarize(activity, lap, rs, events=es, distance_before=d)
-        for lap, rs, es, d in zip(activity.laps, records, events, before, strict=True)
+        for lap, rs, es, d in zip(laps, by_records, by_events, before, strict=True)
     ]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from pacer.engine.events import EventType
@@ -174,6 +174,12 @@ def lap_summaries(activity: Activity, count: int | None = None) -> list[Summary]
     """One summary per lap (of the first ``count`` laps, all when None); records and
     events matched to laps in one pass, so a file of a million laps is summarised in
     seconds, in memory proportional to the file."""
+    return list(iter_lap_summaries(activity, count))
+
+
+def iter_lap_summaries(activity: Activity, count: int | None = None) -> Iterator[Summary]:
+    """:func:`lap_summaries` one at a time, in lap order: a writer that needs each lap's
+    figures once (the FIT file's lap messages) keeps one summary in memory, not a million."""
     laps = activity.laps
     records: Sequence[Record] = activity.records
     events: Sequence[ActivityEvent] = activity.events
@@ -189,14 +195,22 @@ def lap_summaries(activity: Activity, count: int | None = None) -> list[Summary]
     by_events = by_lap([e.t for e in events], events, laps)
     starts = [rs[0].t if rs else lap.start for lap, rs in zip(laps, by_records, strict=True)]
     before = _distances_before(activity.records, starts)
-    return [
-        summarize(activity, lap, rs, events=es, distance_before=d)
-        for lap, rs, es, d in zip(laps, by_records, by_events, before, strict=True)
-    ]
+    del starts
+    for k, lap in enumerate(laps):
+        rs, es = by_records[k], by_events[k]
+        by_records[k] = by_events[k] = []  # let each lap's lists go once summarised
+        yield summarize(activity, lap, rs, events=es, distance_before=before[k])
 
 
 def activity_summary(activity: Activity) -> Summary:
     return summarize(activity, None, activity.records)
 
 
-__all__ = ["Stat", "Summary", "activity_summary", "lap_summaries", "summarize"]
+__all__ = [
+    "Stat",
+    "Summary",
+    "activity_summary",
+    "iter_lap_summaries",
+    "lap_summaries",
+    "summarize",
+]

@@ -76,22 +76,13 @@ def _enum_values(field_type: str) -> Mapping[str, int]:
     return out
 
 
-def _shape(mesg: Mapping[str, Any]) -> tuple[Any, ...]:
-    """What decides a message's definition: the fields given (None is not given) and the
-    size of each string and array."""
-    out: list[Any] = []
-    for name, value in mesg.items():
-        if value is None:
-            continue
-        if isinstance(value, str):
-            out.append((name, len(value.encode("utf-8"))))
-        elif isinstance(value, list):
-            out.append(
-                (name, tuple(len(v.encode("utf-8")) if isinstance(v, str) else 0 for v in value))
-            )
-        else:
-            out.append(name)
-    return tuple(out)
+def _size(value: Any) -> Any:
+    """What of a string's or an array's value sizes its field."""
+    if isinstance(value, str):
+        return len(value.encode("utf-8"))
+    if isinstance(value, list):
+        return tuple(_size(v) if isinstance(v, str) else 0 for v in value)
+    return 0
 
 
 class _Definition:
@@ -181,8 +172,13 @@ class _Writer:
             self.counts.append(count)
             self.converters.append(_number(fd, base))
         self.struct = struct.Struct("".join(codes))
+        self.single = all(count in (1, -1) for count in self.counts)
 
     def pack(self, mesg: Mapping[str, Any]) -> bytes:
+        if self.single:  # no array: one value a field
+            get = mesg.get
+            fields = zip(self.names, self.converters, strict=True)
+            return self.header + self.struct.pack(*[convert(get(n)) for n, convert in fields])
         values: list[Any] = []
         for name, count, convert in zip(self.names, self.counts, self.converters, strict=True):
             value = mesg.get(name)
@@ -220,6 +216,8 @@ def _number(fd: Mapping[str, Any], base: Mapping[str, Any]) -> Callable[[Any], A
                     value = round(value)
         elif kind is str and value in names:
             value = names[value]
+        elif kind is list and len(value) == 1:  # an array of one
+            return convert(value[0])
         else:
             raise ValueError(f"could not convert {value!r} to {field_type} ({fd['name']})")
         if floating:
@@ -233,6 +231,19 @@ def _number(fd: Mapping[str, Any], base: Mapping[str, Any]) -> Callable[[Any], A
 _HEADER_SIZE = 14
 
 
+def _sized(mesg_num: int, names: tuple[str, ...], kinds: tuple[type, ...]) -> tuple[int, ...]:
+    """The positions of a message's fields whose value sizes the definition: arrays, and
+    strings in a field of base type string (an enum's name is one byte whatever its
+    length)."""
+    profile = Profile["messages"].get(mesg_num) or {"fields": {}}
+    strings = {fp["name"] for fp in profile["fields"].values() if fp["base_type"] == "string"}
+    return tuple(
+        i
+        for i, (name, kind) in enumerate(zip(names, kinds, strict=True))
+        if issubclass(kind, list) or (issubclass(kind, str) and name in strings)
+    )
+
+
 class FitWriter:
     """FIT messages in, a FIT file's bytes out (:meth:`write` each message, then
     :meth:`close`), as ``garmin_fit_sdk.Encoder.on_mesg`` and ``close`` would write them."""
@@ -242,6 +253,7 @@ class FitWriter:
         self._local: list[_Definition | None] = [None] * 16
         self._next_local = 0
         self._plans: dict[tuple[Any, ...], _Definition] = {}
+        self._sized: dict[tuple[Any, ...], tuple[int, ...]] = {}
         #: shape -> (definitions written by then, the local definition it uses)
         self._found: dict[tuple[Any, ...], tuple[int, _Definition]] = {}
         self._writers: dict[int, tuple[_Definition, _Writer]] = {}
@@ -251,7 +263,16 @@ class FitWriter:
     def write(self, mesg_num: int, mesg: Mapping[str, Any]) -> None:
         """ValueError, naming the message, for one the profile cannot hold."""
         try:
-            key = (mesg_num, _shape(mesg))
+            # the message's shape: its fields (None is not given), and the size of each of
+            # its strings and arrays; which fields those are is looked up once a field list
+            names = tuple(mesg)
+            key: tuple[Any, ...] = (mesg_num, names, tuple(map(type, mesg.values())))
+            sized = self._sized.get(key)
+            if sized is None:
+                sized = self._sized[key] = _sized(mesg_num, names, key[2])
+            if sized:
+                values = list(mesg.values())
+                key = (key, tuple(_size(values[i]) for i in sized))
             found = self._found.get(key)
             if found is not None and found[0] == self.definitions_written:
                 local = found[1]

@@ -100,11 +100,25 @@ def test_messages_of_changing_shapes_reuse_the_sixteen_local_definitions_as_the_
     assert writer.close() == sdk_encoded(messages)
 
 
-def test_a_thousand_laps_need_one_lap_definition() -> None:
-    """The SDK built a definition for every message (what made a million laps take more
-    than ten minutes); laps of one shape share one definition message in the file."""
+def test_a_thousand_laps_need_one_lap_definition(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK built a definition for every message (what made a million laps take
+    minutes); the writer builds one per shape of message, and laps of one shape share one
+    definition message in the file."""
+    from pacer.formats.activities import fitencoder
+
+    built: list[int] = []
+
+    class Counted(fitencoder._Definition):
+        def __init__(self, mesg_num: int, mesg: dict[str, Any]) -> None:
+            built.append(mesg_num)
+            super().__init__(mesg_num, mesg)
+
+    monkeypatch.setattr(fitencoder, "_Definition", Counted)  # a spy: it counts, changes nothing
     activity = read_csv(many_laps(1000), "laps.csv")
     data = encode_activity(activity)
+    assert built.count(19) == 1  # lap: the last one's session_end is an enum, one byte too
+    assert built.count(20) == 1  # record
+    assert len(built) <= 9
     written = definition_messages(data)
     assert written[19] == 1  # lap: one definition for a thousand laps
     assert written[20] == 1  # record

@@ -129,7 +129,7 @@ def read_csv(data: bytes, name: str = "<csv>", *, sport: Sport = Sport.RUN) -> A
     try:
         header = next(reader, [])
     except csv.Error as exc:
-        raise ActivityCsvError(f"{name}:{reader.line_num + 1}: {_csv_problem(exc)}") from None
+        raise ActivityCsvError(f"{name}:1: {_csv_problem(exc)}") from None
     cols = {key: _column(header, key) for key in (*_ALIASES, "timer", "step", "rr_ms")}
     cols |= {k: _column(header, k) for k in ("target_low", "target_high", "status", "battery")}
     if cols["t"] is None and cols["time"] is None:
@@ -158,16 +158,18 @@ def read_csv(data: bytes, name: str = "<csv>", *, sport: Sport = Sport.RUN) -> A
 
     start: float | None = None
     records: list[Record] = []
+    line = reader.line_num  # the last line of the last row read
     while True:
         try:
             row = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            raise ActivityCsvError(f"{name}:{reader.line_num + 1}: {_csv_problem(exc)}") from None
+            # the row that does not parse begins on the line after the last one read
+            raise ActivityCsvError(f"{name}:{line + 1}: {_csv_problem(exc)}") from None
+        line = reader.line_num
         if not row:
             continue  # a blank line, as DictReader skipped it
-        line = reader.line_num
         try:
             wall = get(row, i_time) if i_time >= 0 else None
             rel = num(row, i_t)

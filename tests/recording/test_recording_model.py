@@ -24,7 +24,12 @@ from pacer.recording.model import (
     record_seconds,
     with_targets,
 )
-from pacer.recording.summary import activity_summary, lap_summaries, summarize
+from pacer.recording.summary import (
+    activity_summary,
+    iter_lap_summaries,
+    lap_summaries,
+    summarize,
+)
 from pacer.workout.model import Intensity
 from pacer.workout.resolve import Metric, ResolvedTarget
 from tests.support.activity_factory import step_up
@@ -197,6 +202,15 @@ def test_a_lap_summary_per_step_is_unchanged_by_the_one_pass() -> None:
     activity = step_up()
     want = [summarize(activity, lap, activity.lap_records(lap)) for lap in activity.laps]
     assert lap_summaries(activity) == want
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 5, 9])
+def test_the_first_laps_summaries_are_those_of_all_laps(count: int) -> None:
+    """What the report lists when it lists the first steps only (alerts, distance from the
+    lap before and a pause included)."""
+    activity = step_up()
+    assert lap_summaries(activity, count) == lap_summaries(activity)[:count]
+    assert list(iter_lap_summaries(activity)) == lap_summaries(activity)
 
 
 @settings(max_examples=200, deadline=None)

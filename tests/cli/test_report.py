@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import struct
+from pathlib import Path
 
+import pytest
+
+from pacer.cli import main
 from pacer.cli.reporting import HEADERS, render_png, report_text, step_rows
 from pacer.recording.summary import lap_summaries
 from tests.support.activity_factory import step_up
@@ -78,3 +83,32 @@ def test_a_plain_install_does_not_pull_matplotlib() -> None:
     installed = [r for r in requires("pacer") or [] if r.lower().startswith("matplotlib")]
     assert installed, "the installed metadata names matplotlib"
     assert all('extra == "report"' in r for r in installed), installed
+
+
+@pytest.mark.parametrize("steps", ["-1", "many", "2.5"])
+def test_steps_must_be_a_count(
+    steps: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = tmp_path / "run.csv"
+    csv.write_text("t,step\n0,1\n1,2\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", str(csv), "--steps", steps])
+    assert exit_info.value.code == 2
+    assert f"--steps: '{steps}' is not a number of steps (0 lists all)" in capsys.readouterr().err
+
+
+def test_a_few_steps_listed_say_how_many_more(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = tmp_path / "run.csv"
+    csv.write_text("t,step\n0,1\n1,2\n2,3\n")
+    assert main(["report", str(csv), "--steps", "2"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^ +… 1 more step$", out, re.MULTILINE)  # one: no plural
+    assert "Step 3" not in out
+    assert "Listed: the first 2 of 3 steps (--steps 0 lists them all)." in out
+    assert main(["report", str(csv), "--steps", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "Step 3" in out
+    assert "more step" not in out
+    assert "Listed:" not in out

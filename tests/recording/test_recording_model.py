@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,15 +15,21 @@ from pacer.recording.model import (
     ActivityEvent,
     EventKind,
     Lap,
+    PauseClock,
     Record,
     first_laps,
     laps_from_events,
+    merged_pauses,
     pause_intervals,
     record_seconds,
-    timer_of,
     with_targets,
 )
-from pacer.recording.summary import activity_summary, lap_summaries, summarize
+from pacer.recording.summary import (
+    activity_summary,
+    iter_lap_summaries,
+    lap_summaries,
+    summarize,
+)
 from pacer.workout.model import Intensity
 from pacer.workout.resolve import Metric, ResolvedTarget
 from tests.support.activity_factory import step_up
@@ -35,15 +43,48 @@ def test_pauses_and_interruptions_stop_the_timer() -> None:
     ]
     pauses = pause_intervals(events)
     assert pauses == [(10.0, 30.0), (60.0, 100.0)]
-    assert timer_of(5.0, pauses) == 5.0
-    assert timer_of(20.0, pauses) == 10.0
-    assert timer_of(50.0, pauses) == 30.0
-    assert timer_of(110.0, pauses) == 50.0
+    clock = PauseClock.of(pauses)
+    assert [clock.timer(t) for t in (5.0, 10.0, 20.0, 30.0, 50.0, 110.0)] == [
+        5.0,
+        10.0,
+        10.0,
+        10.0,
+        30.0,
+        50.0,
+    ]
 
 
 def test_a_pause_never_resumed_runs_to_the_end() -> None:
-    pauses = pause_intervals([ActivityEvent(10.0, EventType.PAUSED)])
-    assert timer_of(1000.0, pauses) == 10.0
+    clock = PauseClock.of_events([ActivityEvent(10.0, EventType.PAUSED)])
+    assert clock.timer(1000.0) == 10.0
+    assert clock.timer(5.0) == 5.0
+
+
+def test_overlapping_pauses_stop_the_timer_once() -> None:
+    # a cut-off whose ``since`` reaches back into a pause (a foreign or repaired file)
+    clock = PauseClock.of([(10.0, 30.0), (20.0, 40.0), (35.0, 36.0), (50.0, 50.0)])
+    assert merged_pauses([(10.0, 30.0), (20.0, 40.0), (35.0, 36.0)]) == [(10.0, 40.0)]
+    assert [clock.timer(t) for t in (10.0, 25.0, 40.0, 60.0)] == [10.0, 10.0, 10.0, 30.0]
+
+
+class CountingPauses(list[tuple[float, float]]):
+    """Pauses that count how often they are walked (each pass reads every one)."""
+
+    passes = 0
+
+    def __iter__(self) -> Iterator[tuple[float, float]]:
+        CountingPauses.passes += 1
+        return super().__iter__()
+
+
+def test_timing_many_records_walks_the_pauses_once() -> None:
+    pauses = CountingPauses((10.0 * k, 10.0 * k + 5.0) for k in range(1, 1001))
+    CountingPauses.passes = 0
+    clock = PauseClock.of(pauses)
+    timers = [clock.timer(float(t)) for t in range(0, 10_020, 3)]
+    assert CountingPauses.passes == 1  # not one walk per record
+    assert timers[:5] == [0.0, 3.0, 6.0, 9.0, 10.0]  # t = 12 is paused since 10
+    assert timers[-1] == 10_017 - 5.0 * 1000  # after all thousand pauses of 5 s
 
 
 def test_sparse_records_weigh_the_seconds_they_cover() -> None:
@@ -161,3 +202,27 @@ def test_a_lap_summary_per_step_is_unchanged_by_the_one_pass() -> None:
     activity = step_up()
     want = [summarize(activity, lap, activity.lap_records(lap)) for lap in activity.laps]
     assert lap_summaries(activity) == want
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 5, 9])
+def test_the_first_laps_summaries_are_those_of_all_laps(count: int) -> None:
+    """What the report lists when it lists the first steps only (alerts, distance from the
+    lap before and a pause included)."""
+    activity = step_up()
+    assert lap_summaries(activity, count) == lap_summaries(activity)[:count]
+    assert list(iter_lap_summaries(activity)) == lap_summaries(activity)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 500), st.integers(0, 60)), max_size=12),
+    st.lists(st.integers(-10, 700), max_size=30),
+)
+def test_the_timer_is_t_minus_the_union_of_the_pauses_before_it(
+    spans: list[tuple[int, int]], times: list[int]
+) -> None:
+    pauses = [(float(a), float(a + n)) for a, n in spans]
+    clock = PauseClock.of(pauses)
+    for t in times:
+        stopped = sum(1 for s in range(t) if any(a <= s < b for a, b in pauses))
+        assert clock.timer(float(t)) == t - stopped

@@ -156,10 +156,10 @@ def test_cues_fire_on_their_second_in_a_replay() -> None:
 def test_pauses_merge_into_sorted_disjoint_intervals(raw: list[tuple[int, int]]) -> None:
     """The replay walks the pauses forward once (a file with thousands of pauses replays in
     linear time); merging them keeps exactly the seconds any of them covers."""
-    from pacer.recording.feed import _merged
+    from pacer.recording.model import merged_pauses
 
     pauses = [(float(a), float(b)) for a, b in raw]
-    merged = _merged(pauses)
+    merged = merged_pauses(pauses)
     assert all(a < b for a, b in merged)
     assert all(merged[k][1] < merged[k + 1][0] for k in range(len(merged) - 1))
     for t in range(0, 262):

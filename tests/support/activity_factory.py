@@ -14,10 +14,9 @@ from pacer.recording.model import (
     EventKind,
     Lap,
     LapTrigger,
+    PauseClock,
     Record,
-    pause_intervals,
     status_of,
-    timer_of,
 )
 from pacer.workout.model import Intensity, Sport
 from pacer.workout.profile import Units
@@ -45,7 +44,7 @@ def step_up(step_seconds: int = 60, *, seed: int = 7, pause_at: float | None = 1
     if pause is not None:
         events.append(ActivityEvent(pause[0], EventType.PAUSED, None))
         events.append(ActivityEvent(pause[1], EventType.RESUMED, None))
-    pauses = pause_intervals(events)
+    clock = PauseClock.of_events(events)
     laps: list[Lap] = []
     records: list[Record] = []
     t = 0.0
@@ -53,8 +52,8 @@ def step_up(step_seconds: int = 60, *, seed: int = 7, pause_at: float | None = 1
     distance = 0.0
     for index, (name, intensity, target, level) in enumerate(STEPS):
         lap_start = t
-        timer_start = timer_of(t, pauses)
-        while timer_of(t, pauses) - timer_start < step_seconds:
+        timer_start = clock.timer(t)
+        while clock.timer(t) - timer_start < step_seconds:
             if pause is not None and pause[0] <= t < pause[1]:
                 t += 1.0
                 continue
@@ -72,7 +71,7 @@ def step_up(step_seconds: int = 60, *, seed: int = 7, pause_at: float | None = 1
             records.append(
                 Record(
                     t=t,
-                    timer=timer_of(t, pauses),
+                    timer=clock.timer(t),
                     hr=bpm,
                     rr=rr,
                     speed=round(speed, 3),

@@ -19,7 +19,14 @@ examples:
   pacer report 12                         activity 12 of the store
   pacer report run.jsonl --png run.png    a downloaded recording, with its figure
   pacer report watch.fit --png -          a watch's FIT; the PNG goes to stdout
+  pacer report ultra.fit --steps 0        every lap of a long run (default: the first 100)
 """
+
+#: Steps the table lists unless told otherwise. A structured workout has a few dozen, a
+#: watch's auto-laps of an ultra a few hundred; past that a table is no longer read (and a
+#: file of a million laps would print a hundred megabytes), so it lists the first ones and
+#: says how many more there are; its Total row still counts them all.
+STEP_ROWS = 100
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,6 +40,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_argument(p)
     p.add_argument("--png", metavar="FILE", help="also draw the figure to FILE ('-' for stdout)")
+    p.add_argument(
+        "--steps",
+        type=_count,
+        default=STEP_ROWS,
+        metavar="N",
+        help=f"list the first N steps (default {STEP_ROWS}; 0 lists all): the table then says "
+        "how many more there are, and its Total row still counts every step",
+    )
     p.set_defaults(handler=run)
 
 
@@ -51,6 +66,16 @@ def require_matplotlib() -> None:
         raise PacerError(NO_MATPLOTLIB) from None
 
 
+def _count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of steps (0 lists all)")
+    return n
+
+
 def run(args: argparse.Namespace) -> int:
     from pacer.cli.activity_arg import open_activity
     from pacer.cli.reporting import render_png, report_text
@@ -59,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
         require_matplotlib()
     activity = open_activity(args.activity, args.data_dir)
     to_stdout = args.png == "-"
-    print(report_text(activity), file=sys.stderr if to_stdout else sys.stdout)
+    steps = args.steps or None
+    print(report_text(activity, steps=steps), file=sys.stderr if to_stdout else sys.stdout)
     if args.png:
         from pacer.cli.files import write_bytes
 

@@ -69,12 +69,22 @@ HEADERS = (
 RIGHT = (0, *range(3, len(HEADERS)))
 
 
-def step_rows(activity: Activity) -> list[tuple[str, ...]]:
-    """One row per step, then a total row; cells as printed."""
+def step_rows(
+    activity: Activity, limit: int | None = None, total: Summary | None = None
+) -> list[tuple[str, ...]]:
+    """One row per step (the first ``limit`` of them, all when None; then a row saying
+    how many more), then a total row (``total``, default the activity's summary); cells as
+    printed. Only the steps listed are summarised."""
     rows = []
-    for lap, s in zip(activity.laps, lap_summaries(activity), strict=True):
+    laps = activity.laps if limit is None else activity.laps[:limit]
+    for lap, s in zip(laps, lap_summaries(activity, len(laps)), strict=True):
         rows.append(_row(activity, str(lap.step + 1), lap.name, _target_label(lap), s))
-    rows.append(_row(activity, "", "Total", "", activity_summary(activity)))
+    hidden = len(activity.laps) - len(laps)
+    if hidden:
+        more = f"… {hidden:,} more step{'s' if hidden != 1 else ''}"
+        rows.append(("", more, *[""] * (len(HEADERS) - 2)))
+    total = activity_summary(activity) if total is None else total
+    rows.append(_row(activity, "", "Total", "", total))
     return rows
 
 
@@ -127,7 +137,9 @@ def title(activity: Activity) -> str:
     return escaped(f"{name}, {when}")  # a foreign file's workout name
 
 
-def report_text(activity: Activity) -> str:
+def report_text(activity: Activity, *, steps: int | None = None) -> str:
+    """The title, the totals and the step table (the first ``steps`` steps, all when
+    None)."""
     total = activity_summary(activity)
     lines = [
         title(activity),
@@ -136,11 +148,16 @@ def report_text(activity: Activity) -> str:
         f"avg HR {_int(total.hr.avg)}, max HR {_int(total.hr.max)}"
         + ("" if activity.ended else "  [interrupted: not stopped by the athlete]"),
         "",
-        table(HEADERS, step_rows(activity), right=RIGHT),
+        table(HEADERS, step_rows(activity, steps, total), right=RIGHT),
         "",
         "In/Over/Under: share of the step's time with data against its target. "
         "Alerts: ▲ over, ▼ under, △ predicted over.",
     ]
+    if steps is not None and len(activity.laps) > steps:
+        lines.append(
+            f"Listed: the first {steps:,} of {len(activity.laps):,} steps "
+            "(--steps 0 lists them all)."
+        )
     if activity.device != "pacer":
         lines.insert(1, f"recorded by {escaped(activity.device)}")
     return "\n".join(lines)

@@ -39,7 +39,14 @@ from pacer.core.samples import (
     SensorStatus,
     StrideSample,
 )
-from pacer.recording.model import Activity, ActivityEvent, EventKind, Record, pause_intervals
+from pacer.recording.model import (
+    Activity,
+    ActivityEvent,
+    EventKind,
+    Record,
+    merged_pauses,
+    pause_intervals,
+)
 from pacer.workout.model import Sport
 
 #: Hold a record's values across a gap up to this long (smart recording writes every 1-10 s).
@@ -99,19 +106,6 @@ def _run_on(record: Record, t: float) -> Record:
     return replace(record, distance=record.distance + record.speed * (t - record.t))
 
 
-def _merged(pauses: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """The pauses as sorted, disjoint ``[a, b)`` intervals (a file may overlap them), so
-    the replay finds the one at ``t`` by walking forward: linear in the pauses, not
-    quadratic in pauses x seconds."""
-    out: list[tuple[float, float]] = []
-    for a, b in sorted(p for p in pauses if p[1] > p[0]):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
-
-
 def replay_feed(
     activity: Activity, *, hold_s: float = HOLD_S, quiet_s: float = QUIET_S
 ) -> Iterator[Tick]:
@@ -119,7 +113,8 @@ def replay_feed(
     a pause and of a gap with no data (after ``quiet_s`` of it). The first tick carries the
     start press."""
     records = activity.records
-    pauses = _merged(pause_intervals(activity.events))
+    # sorted and disjoint, so the replay finds the one at ``t`` by walking forward
+    pauses = merged_pauses(pause_intervals(activity.events))
     p_i = 0  # the first pause not over yet (seconds only grow, so this only moves on)
     sensor_events = sorted(
         (e for e in activity.events if e.type == EventKind.SENSOR and "connected" in e.data),

@@ -19,11 +19,10 @@ from pacer.recording.model import (
     Activity,
     ActivityEvent,
     EventKind,
+    PauseClock,
     Record,
     checked_event,
     laps_from_events,
-    pause_intervals,
-    timer_of,
     with_targets,
 )
 from pacer.storage.payload import ACTIVITY_FORMAT, PayloadError, parse
@@ -86,7 +85,7 @@ def assemble(
 
     events = sorted(events, key=lambda e: e.t)
     samples = sorted(samples, key=lambda r: r.t)
-    pauses = pause_intervals(events)
+    clock = PauseClock.of_events(events)
     end = max([samples[-1].t + 1.0] if samples else [0.0])
     stop = [e.t for e in events if e.type == EventKind.STOP]
     if stop:
@@ -101,7 +100,7 @@ def assemble(
             value = battery_events[b].data.get("percent")
             battery = None if value is None else int(value)
             b += 1
-        records.append(replace(r, timer=timer_of(r.t, pauses), battery=battery))
+        records.append(replace(r, timer=clock.timer(r.t), battery=battery))
     start_event = next((e for e in events if e.type == EventKind.START), None)
     meta: Mapping[str, Any] = {} if start_event is None else start_event.data
     return Activity(

@@ -49,10 +49,9 @@ from pacer.recording.model import (
     ActivityEvent,
     EventKind,
     LapTrigger,
+    PauseClock,
     Record,
-    pause_intervals,
     target_to_json,
-    timer_of,
 )
 from pacer.storage.tables import StoreFull
 from pacer.workout.model import Sport
@@ -320,8 +319,7 @@ def resume_point(activity: Activity) -> ResumePoint | None:
     last = activity.records[-1]
     lap = activity.lap_at(last.t) or (activity.laps[-1] if activity.laps else None)
     step = last.step if last.step is not None else (lap.step if lap is not None else 0)
-    pauses = pause_intervals(activity.events)
-    lap_timer = timer_of(lap.start, pauses) if lap is not None else 0.0
+    lap_timer = PauseClock.of_events(activity.events).timer(lap.start) if lap is not None else 0.0
     distances = [r.distance for r in activity.records if r.distance is not None]
     before = [
         r.distance

@@ -8,8 +8,9 @@ pacer recordings give the same answer for the same run.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from pacer.engine.events import EventType
@@ -19,6 +20,7 @@ from pacer.recording.model import (
     ActivityEvent,
     Lap,
     Record,
+    by_lap,
     metric_value,
     record_seconds,
     status_of,
@@ -34,10 +36,14 @@ class Stat:
     min: float | None = None
 
 
-def _stat(values: Sequence[tuple[float | None, float]]) -> Stat:
-    pairs = [(v, w) for v, w in values if v is not None]
+_NO_STAT = Stat()
+
+
+def _stat(values: Sequence[float | None], weights: Sequence[float]) -> Stat:
+    """``values`` weighted by ``weights``; the Nones left out."""
+    pairs = [(v, w) for v, w in zip(values, weights, strict=True) if v is not None]
     if not pairs:
-        return Stat()
+        return _NO_STAT
     weight = sum(w for _, w in pairs)
     avg = (
         sum(v * w for v, w in pairs) / weight
@@ -94,6 +100,7 @@ def _status(record: Record, lap: Lap | None) -> TargetStatus:
 
 
 _STATUSES = tuple(TargetStatus)
+_ALERTS = (EventType.ALERT_OVER, EventType.ALERT_UNDER, EventType.ALERT_PREDICTED_OVER)
 
 
 def summarize(
@@ -109,15 +116,23 @@ def summarize(
     the last record before them, default looked up) or the whole activity's (``lap`` None)."""
     weights = record_seconds(records)
     times = dict.fromkeys(_STATUSES, 0.0)
-    laps = [lap] * len(records) if lap is not None else activity.laps_at([r.t for r in records])
-    for r, w, here in zip(records, weights, laps, strict=True):
-        times[_status(r, here)] += w
+    if lap is not None:
+        for r, w in zip(records, weights, strict=True):
+            times[_status(r, lap)] += w
+    else:
+        laps = activity.laps_at([r.t for r in records])
+        for r, w, here in zip(records, weights, laps, strict=True):
+            times[_status(r, here)] += w
     if lap is None:
         events = list(activity.events)
         elapsed = activity.duration
     else:
         events = activity.lap_events(lap) if events is None else events
         elapsed = lap.end - lap.start
+    alerts: dict[str, int] = dict.fromkeys(_ALERTS, 0)
+    for e in events:
+        if e.type in alerts:
+            alerts[e.type] += 1
     distances = [r.distance for r in records if r.distance is not None]
     distance = None
     if distances:
@@ -134,25 +149,13 @@ def summarize(
         over_s=times[TargetStatus.OVER],
         under_s=times[TargetStatus.UNDER],
         none_s=times[TargetStatus.NONE],
-        hr=_stat(
-            [
-                (None if r.hr is None else float(r.hr), w)
-                for r, w in zip(records, weights, strict=True)
-            ]
-        ),
-        speed=_stat([(r.speed, w) for r, w in zip(records, weights, strict=True)]),
-        cadence=_stat(
-            [(r.cadence if r.cadence else None, w) for r, w in zip(records, weights, strict=True)]
-        ),
-        power=_stat(
-            [
-                (None if r.power is None else float(r.power), w)
-                for r, w in zip(records, weights, strict=True)
-            ]
-        ),
-        alerts_over=sum(1 for e in events if e.type == EventType.ALERT_OVER),
-        alerts_under=sum(1 for e in events if e.type == EventType.ALERT_UNDER),
-        alerts_predicted=sum(1 for e in events if e.type == EventType.ALERT_PREDICTED_OVER),
+        hr=_stat([None if r.hr is None else float(r.hr) for r in records], weights),
+        speed=_stat([r.speed for r in records], weights),
+        cadence=_stat([r.cadence if r.cadence else None for r in records], weights),
+        power=_stat([None if r.power is None else float(r.power) for r in records], weights),
+        alerts_over=alerts[EventType.ALERT_OVER],
+        alerts_under=alerts[EventType.ALERT_UNDER],
+        alerts_predicted=alerts[EventType.ALERT_PREDICTED_OVER],
     )
 
 
@@ -168,21 +171,48 @@ def _distances_before(records: Sequence[Record], times: Sequence[float]) -> list
     return out
 
 
-def lap_summaries(activity: Activity) -> list[Summary]:
-    """One summary per lap; records and events matched to laps in one pass, so a file of a
-    million laps is summarised in seconds, in memory proportional to the file."""
-    records = activity.records_by_lap()
-    events = activity.events_by_lap()
-    starts = [rs[0].t if rs else lap.start for lap, rs in zip(activity.laps, records, strict=True)]
+def lap_summaries(activity: Activity, count: int | None = None) -> list[Summary]:
+    """One summary per lap (of the first ``count`` laps, all when None); records and
+    events matched to laps in one pass, so a file of a million laps is summarised in
+    seconds, in memory proportional to the file."""
+    return list(iter_lap_summaries(activity, count))
+
+
+def iter_lap_summaries(activity: Activity, count: int | None = None) -> Iterator[Summary]:
+    """:func:`lap_summaries` one at a time, in lap order: a writer that needs each lap's
+    figures once (the FIT file's lap messages) keeps one summary in memory, not a million."""
+    laps = activity.laps
+    records: Sequence[Record] = activity.records
+    events: Sequence[ActivityEvent] = activity.events
+    if count is not None and count < len(laps):
+        # a record belongs to the first lap containing it, so matching against the first
+        # laps only gives them what matching against all of them would (and what none of
+        # them reaches need not be matched)
+        laps = laps[: max(0, count)]
+        end = max((lap.end for lap in laps), default=-math.inf)
+        records = [r for r in records if r.t < end]
+        events = [e for e in events if e.t < end]
+    by_records = by_lap([r.t for r in records], records, laps)
+    by_events = by_lap([e.t for e in events], events, laps)
+    starts = [rs[0].t if rs else lap.start for lap, rs in zip(laps, by_records, strict=True)]
     before = _distances_before(activity.records, starts)
-    return [
-        summarize(activity, lap, rs, events=es, distance_before=d)
-        for lap, rs, es, d in zip(activity.laps, records, events, before, strict=True)
-    ]
+    del starts
+    for k, lap in enumerate(laps):
+        rs, es = by_records[k], by_events[k]
+        by_records[k] = []  # let each lap's lists go once summarised
+        by_events[k] = []
+        yield summarize(activity, lap, rs, events=es, distance_before=before[k])
 
 
 def activity_summary(activity: Activity) -> Summary:
     return summarize(activity, None, activity.records)
 
 
-__all__ = ["Stat", "Summary", "activity_summary", "lap_summaries", "summarize"]
+__all__ = [
+    "Stat",
+    "Summary",
+    "activity_summary",
+    "iter_lap_summaries",
+    "lap_summaries",
+    "summarize",
+]

@@ -17,7 +17,6 @@ import csv
 import io
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from pacer.core.errors import PacerError
 from pacer.engine.snapshot import TargetStatus
@@ -126,65 +125,82 @@ def read_csv(data: bytes, name: str = "<csv>", *, sport: Sport = Sport.RUN) -> A
             f"{name}: not a FIT file, and not UTF-8 text (byte {exc.start}): "
             "not an activity pacer reads"
         ) from None
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text))
     try:
-        header = list(reader.fieldnames or [])
+        header = next(reader, [])
     except csv.Error as exc:
-        raise ActivityCsvError(f"{name}:{reader.line_num + 1}: {_csv_problem(exc)}") from None
+        raise ActivityCsvError(f"{name}:1: {_csv_problem(exc)}") from None
     cols = {key: _column(header, key) for key in (*_ALIASES, "timer", "step", "rr_ms")}
     cols |= {k: _column(header, k) for k in ("target_low", "target_high", "status", "battery")}
     if cols["t"] is None and cols["time"] is None:
         raise ActivityCsvError(f"{name}:1: no time column (t, time or timestamp)")
+    # each key's cell by position (the last of equal headers, as a dict of the row kept it);
+    # -1 for a column the file lacks
+    at = {h: i for i, h in enumerate(header)}
+    index = {key: -1 if col is None else at[col] for key, col in cols.items()}
+    i_time, i_t, i_timer, i_step, i_hr = (index[k] for k in ("time", "t", "timer", "step", "hr"))
+    i_rr, i_speed, i_cad, i_dist, i_power = (
+        index[k] for k in ("rr_ms", "speed", "cadence", "distance", "power")
+    )
+    i_low, i_high, i_status, i_battery = (
+        index[k] for k in ("target_low", "target_high", "status", "battery")
+    )
 
-    def get(row: dict[str, Any], key: str) -> str | None:
-        col = cols.get(key)
-        value = None if col is None else row.get(col)
-        return value.strip() if value and value.strip() else None
+    def get(row: list[str], i: int) -> str | None:
+        # the callers skip the columns a file lacks (i < 0): a million rows of ``t,step``
+        # read in seconds
+        value = row[i].strip() if 0 <= i < len(row) else None
+        return value or None
 
-    def num(row: dict[str, Any], key: str) -> float | None:
-        value = get(row, key)
+    def num(row: list[str], i: int) -> float | None:
+        value = get(row, i)
         return None if value is None else number(value)
 
     start: float | None = None
     records: list[Record] = []
-    rows = iter(reader)
+    line = reader.line_num  # the last line of the last row read
     while True:
         try:
-            row = next(rows)
+            row = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            raise ActivityCsvError(f"{name}:{reader.line_num + 1}: {_csv_problem(exc)}") from None
+            # the row that does not parse begins on the line after the last one read
+            raise ActivityCsvError(f"{name}:{line + 1}: {_csv_problem(exc)}") from None
         line = reader.line_num
+        if not row:
+            continue  # a blank line, as DictReader skipped it
         try:
-            wall = get(row, "time")
-            rel = num(row, "t")
+            wall = get(row, i_time) if i_time >= 0 else None
+            rel = num(row, i_t)
             if wall is not None and start is None:
                 start = _time(wall) - (rel or 0.0)
             if rel is None:
                 assert wall is not None
                 assert start is not None
                 rel = _time(wall) - start
-            step = num(row, "step")
-            rr = get(row, "rr_ms")
-            hr = num(row, "hr")
-            power = num(row, "power")
-            battery = num(row, "battery")
-            timer = num(row, "timer")
+            step = num(row, i_step) if i_step >= 0 else None
+            rr = get(row, i_rr) if i_rr >= 0 else None
+            hr = num(row, i_hr) if i_hr >= 0 else None
+            power = num(row, i_power) if i_power >= 0 else None
+            battery = num(row, i_battery) if i_battery >= 0 else None
+            timer = num(row, i_timer) if i_timer >= 0 else None
             records.append(
                 Record(
                     t=rel,
                     timer=rel if timer is None else timer,
                     hr=None if hr is None or hr <= 0 else round(hr),
                     rr=() if rr is None else tuple(number(v) / 1000 for v in rr.split()),
-                    speed=num(row, "speed"),
-                    cadence=num(row, "cadence"),
-                    distance=num(row, "distance"),
+                    speed=num(row, i_speed) if i_speed >= 0 else None,
+                    cadence=num(row, i_cad) if i_cad >= 0 else None,
+                    distance=num(row, i_dist) if i_dist >= 0 else None,
                     power=None if power is None else round(power),
                     step=None if step is None else int(step) - 1,
-                    target_low=num(row, "target_low"),
-                    target_high=num(row, "target_high"),
-                    status=TargetStatus(get(row, "status") or "none"),
+                    target_low=num(row, i_low) if i_low >= 0 else None,
+                    target_high=num(row, i_high) if i_high >= 0 else None,
+                    status=TargetStatus(get(row, i_status) or "none")
+                    if i_status >= 0
+                    else TargetStatus.NONE,
                     battery=None if battery is None else int(battery),
                 )
             )

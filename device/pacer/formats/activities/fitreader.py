@@ -33,10 +33,9 @@ from pacer.recording.model import (
     EventKind,
     Lap,
     LapTrigger,
+    PauseClock,
     Record,
     first_laps,
-    pause_intervals,
-    timer_of,
 )
 from pacer.workout.model import Intensity, Sport
 
@@ -192,7 +191,7 @@ def activity_from_messages(
             if value is not None:
                 data["bound"] = value
             events.append(ActivityEvent(t, alert, None, data))
-    pauses = pause_intervals(events)
+    clock = PauseClock.of_events(events)
 
     # laps
     laps: list[Lap] = []
@@ -252,7 +251,7 @@ def activity_from_messages(
         records.append(
             Record(
                 t=t,
-                timer=timer_of(t, pauses),
+                timer=clock.timer(t),
                 hr=None if hr is None or hr <= 0 else int(hr),
                 rr=tuple((early_rr if i == 0 else []) + rr.get(ts, [])),
                 speed=speed,

@@ -7,7 +7,14 @@ from typing import Any
 import pytest
 
 from pacer.engine.events import EventType
-from pacer.formats.activities.fit import FIT_ALERTS, encode_activity, per_leg
+from pacer.formats.activities.csvfile import read_csv
+from pacer.formats.activities.fit import (
+    FIT_ALERTS,
+    FIT_EPOCH_UNIX,
+    encode_activity,
+    fit_time,
+    per_leg,
+)
 from pacer.formats.activities.fitreader import FitFileError, read_fit
 from pacer.workout.resolve import Metric
 from tests.support.activity_factory import START, step_up
@@ -136,3 +143,20 @@ def test_a_truncated_file_is_refused_by_name() -> None:
         read_fit(data[: len(data) // 2], "run.fit")
     with pytest.raises(FitFileError, match="not a FIT file"):
         read_fit(b"hello world, not fit", "x.fit")
+
+
+def test_an_undated_activity_stays_undated_through_fit() -> None:
+    # a CSV of relative times only starts at the Unix epoch: before FIT's, so its times go out
+    # as FIT's relative system time (on main they wrapped to 2106-02-07)
+    undated = read_csv(b"t,hr\n0,120\n1,121\n90,150\n", "undated.csv")
+    assert undated.start == 0.0
+    back = read_fit(encode_activity(undated))
+    assert back.start == 0.0
+    assert [(r.t, r.hr) for r in back.records] == [(0.0, 120), (1.0, 121), (90.0, 150)]
+    assert fit_time(undated.start + 90) == 90
+
+
+def test_a_dated_activity_keeps_its_date_through_fit() -> None:
+    dated = read_fit(encode_activity(step_up()))
+    assert dated.start == START
+    assert fit_time(START) == START - FIT_EPOCH_UNIX

@@ -44,8 +44,12 @@ from pacer.recording.summary import Stat, Summary, activity_summary, iter_lap_su
 from pacer.workout.model import Intensity, Sport
 from pacer.workout.resolve import Metric
 
-#: FIT timestamps count seconds from 1989-12-31T00:00:00Z.
+#: FIT timestamps count seconds from 1989-12-31T00:00:00Z ...
 FIT_EPOCH_UNIX = 631065600
+#: ... and one under this is no date but FIT's relative "system time" (seconds from a
+#: device's power-on, the FIT profile's ``date_time``): what an undated activity (a CSV with
+#: relative times only, which starts at the Unix epoch) is written as and read back to.
+FIT_MIN_DATE = 0x10000000
 
 FIT_SPORT = {
     Sport.RUN: ("running", "generic"),
@@ -78,7 +82,19 @@ HRV_PER_MESSAGE = 5
 
 
 def fit_time(unix: float) -> int:
+    """FIT's ``date_time`` of a Unix time; an undated activity's (before FIT's epoch: seconds
+    from its start) as relative system time, never a date that wraps past 2106."""
+    if unix < FIT_EPOCH_UNIX:
+        return max(0, min(round(unix), FIT_MIN_DATE - 1))
     return round(unix) - FIT_EPOCH_UNIX
+
+
+def unix_time(fit_date: float) -> float:
+    """The Unix time of FIT's ``date_time`` (seconds from FIT's epoch); relative system time
+    (an undated activity) stays relative, as :func:`fit_time` wrote it."""
+    if fit_date < FIT_MIN_DATE:
+        return float(fit_date)
+    return fit_date + FIT_EPOCH_UNIX
 
 
 def per_leg(steps_per_min: float) -> tuple[int, float]:
@@ -344,9 +360,12 @@ def encode_activity(activity: Activity) -> bytes:
 
 __all__ = [
     "FIT_ALERTS",
+    "FIT_EPOCH_UNIX",
+    "FIT_MIN_DATE",
     "encode_activity",
     "fit_messages",
     "fit_time",
     "iter_fit_messages",
     "per_leg",
+    "unix_time",
 ]

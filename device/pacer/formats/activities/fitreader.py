@@ -26,6 +26,7 @@ from typing import Any, cast
 from pacer.core.errors import PacerError
 from pacer.core.files import read_limited
 from pacer.engine.events import EventType
+from pacer.formats.activities.fit import FIT_EPOCH_UNIX, unix_time
 from pacer.formats.activities.numbers import MAX_ACTIVITY_BYTES
 from pacer.recording.model import (
     Activity,
@@ -81,7 +82,7 @@ def _number(value: Any) -> float | None:
 
 def _unix(value: Any) -> float | None:
     if isinstance(value, datetime):
-        return value.timestamp()
+        return unix_time(value.timestamp() - FIT_EPOCH_UNIX)
     return None
 
 

@@ -68,6 +68,33 @@ def test_a_ramp_is_drawn_as_a_sloped_band() -> None:
     assert ys_at_end == [160, 166]
 
 
+def test_a_figure_of_many_laps_is_a_few_collections_not_an_artist_per_lap() -> None:
+    # a watch's thousand auto-laps: on main each lap was an axvline on every axis, a band
+    # and a label (10,000 laps: 52 s), and each alert searched every record for its height
+    from dataclasses import replace
+
+    from pacer.cli.reporting import LABELLED_LAPS, SEPARATED_LAPS, draw_figure
+    from pacer.recording.model import Lap
+    from pacer.workout.model import Intensity
+
+    activity = step_up(60)
+    end = activity.duration
+    n = 2 * SEPARATED_LAPS
+    step = end / n
+    target = activity.laps[2].target
+    laps = tuple(
+        Lap(k + 1, f"lap {k + 1}", Intensity.ACTIVE, k * step, (k + 1) * step, target=target)
+        for k in range(n)
+    )
+    many = draw_figure(replace(activity, laps=laps))
+    ax_hr = many.axes[0]
+    assert len(ax_hr.texts) == 0  # past LABELLED_LAPS, no names (they would smear)
+    assert len(ax_hr.collections) <= 4  # the HR line, the bands, their edges
+    assert [len(c.get_paths()) for c in ax_hr.collections].count(n) == 1  # one band a lap
+    few = draw_figure(step_up(60))
+    assert len(few.axes[0].texts) == len(step_up(60).laps) <= LABELLED_LAPS
+
+
 def test_a_plain_install_does_not_pull_matplotlib() -> None:
     """``pip install .`` (the Pi's install) takes no matplotlib: it comes only with the
     ``report`` extra, which ``.[test]`` and ``./dev`` include."""

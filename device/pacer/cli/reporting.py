@@ -11,6 +11,7 @@ object-oriented API (no pyplot state).
 from __future__ import annotations
 
 import itertools
+from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -224,9 +225,27 @@ def _robust_ylim(ax: Axes, values: list[float], *, margin: float, invert: bool =
         ax.set_ylim(lo - margin, hi + margin)
 
 
+#: Laps named on the figure (each with its share in target): past this they would overlap
+#: into a smear, so a watch's thousand auto-laps draw without names ...
+LABELLED_LAPS = 60
+#: ... and past this without separators either (they would grey the whole plot).
+SEPARATED_LAPS = 500
+
+
+def _nearest(records: Sequence[Record], times: Sequence[float], t: float) -> Record | None:
+    """The record nearest in time to ``t`` (``times``: the records' ``t``, ascending)."""
+    k = bisect_left(times, t)
+    near = [records[i] for i in (k - 1, k) if 0 <= i < len(records)]
+    return min(near, key=lambda r: abs(r.t - t), default=None)
+
+
 def _band(ax: Axes, activity: Activity, metric: Metric, convert: Any = None) -> None:
     """Each lap's target band for ``metric``, shaded in the step's colour; a ramp's band
-    slopes from where it starts to where it ends."""
+    slopes from where it starts to where it ends (one collection for all laps: a file of many
+    laps draws as fast as a file of few)."""
+    from matplotlib.collections import LineCollection, PolyCollection
+
+    shapes, colours, edges = [], [], []
     for lap in activity.laps:
         target = lap.target
         if target is None or target.metric is not metric:
@@ -235,19 +254,17 @@ def _band(ax: Axes, activity: Activity, metric: Metric, convert: Any = None) -> 
         if convert is not None:
             start = tuple(sorted((convert(start[0]), convert(start[1]))))
             end = tuple(sorted((convert(end[0]), convert(end[1]))))
-        xs = [lap.start / 60, lap.end / 60]
-        lows, highs = [start[0], end[0]], [start[1], end[1]]
-        ax.fill_between(
-            xs,
-            lows,
-            highs,
-            color=INTENSITY_COLOURS[lap.intensity],
-            alpha=0.45,
-            linewidth=0,
-            zorder=1,
-        )
-        for edge in (lows, highs):
-            ax.plot(xs, edge, color="#e6550d", linewidth=0.8, alpha=0.8, zorder=2)
+        x0, x1 = lap.start / 60, lap.end / 60
+        shapes.append([(x0, start[0]), (x1, end[0]), (x1, end[1]), (x0, start[1])])
+        colours.append(INTENSITY_COLOURS[lap.intensity])
+        edges += [[(x0, start[0]), (x1, end[0])], [(x0, start[1]), (x1, end[1])]]
+    if not shapes:
+        return
+    ax.add_collection(
+        PolyCollection(shapes, facecolors=colours, alpha=0.45, linewidths=0, zorder=1)
+    )
+    ax.add_collection(LineCollection(edges, colors="#e6550d", linewidths=0.8, alpha=0.8, zorder=2))
+    ax.autoscale_view()
 
 
 def draw_figure(activity: Activity, *, width: float = 11.0, height: float = 7.5) -> Any:
@@ -267,16 +284,26 @@ def draw_figure(activity: Activity, *, width: float = 11.0, height: float = 7.5)
     end = activity.duration / 60
 
     # step backgrounds, separators and names
+    starts = (
+        [lap.start / 60 for lap in activity.laps] if len(activity.laps) <= SEPARATED_LAPS else []
+    )
     for ax in axes:
-        for lap in activity.laps:
-            ax.axvline(lap.start / 60, color="#bbbbbb", linewidth=0.8, zorder=0)
+        if starts:
+            ax.vlines(
+                starts,
+                0,
+                1,
+                transform=ax.get_xaxis_transform(),
+                color="#bbbbbb",
+                linewidth=0.8,
+                zorder=0,
+            )
         for a, b in pause_intervals(activity.events):
             ax.axvspan(a / 60, min(b / 60, end), color="#eeeeee", zorder=0, linewidth=0)
         ax.grid(axis="y", color="#e5e5e5", linewidth=0.6)
         ax.set_axisbelow(True)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-    summaries = lap_summaries(activity)
 
     # heart rate, coloured by where it stands against the target
     _band(ax_hr, activity, Metric.HR)
@@ -303,7 +330,8 @@ def draw_figure(activity: Activity, *, width: float = 11.0, height: float = 7.5)
         ax_hr.set_ylim(lo - 8, hi + 14)
     ax_hr.set_ylabel("heart rate (bpm)")
     top = ax_hr.get_ylim()[1]
-    for lap, s in zip(activity.laps, summaries, strict=True):
+    labelled = activity.laps if len(activity.laps) <= LABELLED_LAPS else ()
+    for lap, s in zip(labelled, lap_summaries(activity) if labelled else (), strict=True):
         mid = (lap.start + lap.end) / 120
         label = lap.name if len(lap.name) <= 18 else lap.name[:17] + "…"
         share = s.share(s.in_s)
@@ -312,6 +340,7 @@ def draw_figure(activity: Activity, *, width: float = 11.0, height: float = 7.5)
         ax_hr.text(mid, top, label, ha="center", va="top", fontsize=8.5, color="#333333")
 
     # alerts where they fired, on the HR line (or at the top for other metrics)
+    times = [r.t for r in records]
     for e in activity.events:
         if e.type not in (
             EventType.ALERT_OVER,
@@ -319,7 +348,7 @@ def draw_figure(activity: Activity, *, width: float = 11.0, height: float = 7.5)
             EventType.ALERT_PREDICTED_OVER,
         ):
             continue
-        near = min(records, key=lambda r: abs(r.t - e.t), default=None)
+        near = _nearest(records, times, e.t)
         y = near.hr if near is not None and near.hr is not None else top - 10
         marker, colour = {
             EventType.ALERT_OVER: ("v", STATUS_COLOURS[TargetStatus.OVER]),

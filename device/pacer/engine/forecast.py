@@ -19,16 +19,24 @@ weight, without a rule for each kind of noise.
 
 HR wanders at a steady effort (SD ~2 bpm, a time constant of ~17 s on real bodies), and a
 15-s slope of a wandering HR is noise: the wander is measured online (the RMS of HR about its
-own ``wander_window_s`` mean, :class:`Wander`), and the trend forecasts a rise only when its
-rise over ``forecast_window_s`` is ``forecast_trend_z`` times that wander; otherwise it
-forecasts HR where it is.
+own ``wander_window_s`` mean, :class:`Wander`), and the trend's forecast (the one scored, and
+the one that lets the effort model's prior speak) carries a rise only when its rise over
+``forecast_window_s`` is ``forecast_trend_z`` times that wander; otherwise it forecasts HR
+where it is.
 
-Each forecaster's probability of a crossing is that of its normal forecast ``N(mean, sd)``
-(``sd`` at least ``forecast_min_sd_bpm``) lying above the top; the likelier of the two is
-the outlook. No outlook within
-``forecast_clean_s`` of a reading rejected as an artefact. The prior (a gain not yet
-learned from this athlete) never counts unless the trend alone also forecasts a crossing,
-and a falling HR (faster than ``predict_falling_bpm_min``) forecasts nothing.
+The chance of a crossing:
+
+* **the trend's** is what real hearts did (:mod:`pacer.engine.odds`): how often HR this far
+  under the top, whose 15-s rise would reach it this soon, crossed within a minute on the
+  shared real recordings; its ``in_s`` is the gap at today's rise and its forecast where that
+  rise leads;
+* **the effort model's** is that of its normal forecast ``N(mean, sd)`` (``sd`` at least
+  ``forecast_min_sd_bpm``) lying above the top, ``in_s`` when its first-order path gets there.
+
+The likelier of the two is the outlook. No outlook within ``forecast_clean_s`` of a reading
+rejected as an artefact. The prior (a gain not yet learned from this athlete) never counts
+unless the trend alone also forecasts a crossing, and a falling HR (faster than
+``predict_falling_bpm_min``) forecasts nothing.
 """
 
 from __future__ import annotations
@@ -219,8 +227,6 @@ class Forecast:
             return None
         if self._t - self._drop_t < p.forecast_clean_s:
             return None  # an artefact just now: the seconds around it are no evidence
-        # (forecast at the horizon, its error, source, the steady state it approaches, tau)
-        parts: list[tuple[float, float, str, float, float]] = []
         best: Outlook | None = None
         trend = self._trend_at(hr, slope)
         if trend is not None:
@@ -233,20 +239,17 @@ class Forecast:
             path = min(hr + slope / 60.0 * self._reach, self.max_hr)
             best = Outlook(chance, path, sd, in_s, "hr")
         by_effort = self._effort_at(hr, effort)
-        if by_effort is not None and effort is not None:
-            agrees = effort.learned or (trend is not None and trend > high)
-            if agrees:
-                steady = min(effort.steady_bpm, self.max_hr)
-                parts.append((by_effort, self.effort.sd, "effort", steady, effort.tau_s))
-        # each forecaster judged by its own error; the likelier one speaks (a surge of effort
-        # is seen before the trend turns, a drift by the trend whatever the effort says)
-        for mean, own_sd, source, steady, tau in parts:
-            sd = max(own_sd, p.forecast_min_sd_bpm)
-            chance = normal_above(mean, sd, high)
+        agrees = effort is not None and (effort.learned or (trend is not None and trend > high))
+        if by_effort is not None and effort is not None and agrees:
+            # judged by its own learned error; the likelier one speaks (a surge of effort is
+            # seen before the trend turns, a drift by the trend whatever the effort says)
+            sd = max(self.effort.sd, p.forecast_min_sd_bpm)
+            chance = normal_above(by_effort, sd, high)
             # when the forecast path itself reaches the top
-            in_s = first_order_eta(hr, steady, high, max(tau, 1.0))
+            steady = min(effort.steady_bpm, self.max_hr)
+            in_s = first_order_eta(hr, steady, high, max(effort.tau_s, 1.0))
             if best is None or chance > best.p:
-                best = Outlook(chance, mean, sd, in_s, source)
+                best = Outlook(chance, by_effort, sd, in_s, "effort")
         return best
 
 

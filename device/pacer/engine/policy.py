@@ -240,8 +240,10 @@ class AlertPolicy:
     #: ... each deviation counted at most this many wanders (an interval or a hill moves HR
     #: far more and is no wander).
     wander_clip_sd: float = ranged(1, 10, "", 2.0)
-    #: The trend forecasts a rise only when its rise over ``forecast_window_s`` is this many
-    #: times the measured wander: a 15-s slope of a wandering HR is noise, not a drift.
+    #: The trend's forecast (the one its error is learned from, and the one that lets the
+    #: effort model's prior speak) carries a rise only when its rise over
+    #: ``forecast_window_s`` is this many times the measured wander: a 15-s slope of a
+    #: wandering HR is noise, not a drift. (The trend's chance is the real-body odds.)
     forecast_trend_z: float = ranged(0, 10, "", 2.5)
     #: No forecast within this many seconds of a heart-rate reading rejected as an artefact:
     #: the seconds around a spike are no evidence of a trend.

@@ -46,7 +46,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "device"), str(REPO / "benchmarks")]
 
-from guidance_real import AHEAD_S, MIN_LEAD_S, crossings, setup, smoothed  # noqa: E402
+from guidance_real import (  # noqa: E402
+    AHEAD_S,
+    Alerts,
+    Crossing,
+    Tally,
+    crossings,
+    score,
+    setup,
+    smoothed,
+)
 from pacer.engine.odds import REAL_CROSSING_ODDS  # noqa: E402
 from pacer.engine.policy import least_squares_slope  # noqa: E402
 
@@ -82,7 +91,7 @@ class Recording:
     name: str
     sport: str
     seconds: tuple[Second, ...]
-    crossings: tuple[int, ...]
+    crossings: tuple[Crossing, ...]
 
 
 def measure(path: Path) -> Recording:
@@ -91,7 +100,8 @@ def measure(path: Path) -> Recording:
     end = max(hr) if hr else 0
     truth = smoothed(hr, end)
     steps = tuple((a, min(b, end + 1), lo, hi) for a, b, lo, hi in s.steps)
-    cross = [c.t for c in crossings(truth, steps)]
+    truths = tuple(crossings(truth, steps))
+    cross = [c.t for c in truths]
     out: list[Second] = []
     k = 0
     for start, stop, _low, high in steps:
@@ -118,7 +128,7 @@ def measure(path: Path) -> Recording:
                     slope * 60.0,
                 )
             )
-    return Recording(s.name, s.sport.value, tuple(out), tuple(cross))
+    return Recording(s.name, s.sport.value, tuple(out), truths)
 
 
 Counts = dict[tuple[int, int], list[int]]
@@ -191,14 +201,10 @@ def frontier(recs: Sequence[Recording]) -> None:
         def due(x: Second, g0: float = g0, g: float = g, s: float = s) -> bool:
             return g0 < x.gap <= g and x.slope >= s
 
-        warned = [first_of_approach(r, due) for r in recs]
-        n = true = hit = 0
-        for r, ws in zip(recs, warned, strict=True):
-            n += len(ws)
-            true += sum(1 for w in ws if any(0 < y - w <= AHEAD_S for y in r.crossings))
-            hit += sum(1 for y in r.crossings if any(MIN_LEAD_S <= y - w <= AHEAD_S for w in ws))
+        _runs, _rides, pooled = judge(recs, [first_of_approach(r, due) for r in recs])
         rule = f"{g0:g}-{g:g} bpm under, rising >= {s:g} bpm/min"
-        rows.append((true / max(n, 1), hit / max(crossed, 1), (n - true) / hours, rule))
+        false_h = (pooled.warnings - pooled.true_warnings) / hours
+        rows.append((share(pooled.true_warnings, pooled.warnings), recall(pooled), false_h, rule))
     print(f"\n{len(rows)} rules 'G0-G bpm under the top, rising >= S bpm/min', first warning:")
     print(f"  ({crossed} crossings in {hours:.1f} h scored: {crossed / hours:.1f} an hour)")
     for floor in (0.5, 0.6, 0.7):
@@ -220,23 +226,31 @@ def frontier(recs: Sequence[Recording]) -> None:
     )
 
 
-def judged(recs: Sequence[Recording], warned: Sequence[list[int]]) -> str:
-    w = t = c = hit = 0
-    by: dict[str, list[int]] = {}
+def judge(recs: Sequence[Recording], warned: Sequence[list[int]]) -> tuple[Tally, Tally, Tally]:
+    """Runs', rides' and the pooled tally of these warnings, scored as ``bench_guidance --real``
+    scores them (:func:`guidance_real.score`)."""
+    runs, rides, pooled = Tally(), Tally(), Tally()
     for rec, ws in zip(recs, warned, strict=True):
-        w += len(ws)
-        t += sum(1 for x in ws if any(0 < y - x <= AHEAD_S for y in rec.crossings))
-        for y in rec.crossings:
-            ok = any(MIN_LEAD_S <= y - x <= AHEAD_S for x in ws)
-            c += 1
-            hit += ok
-            s = by.setdefault(rec.sport, [0, 0])
-            s[0] += 1
-            s[1] += ok
-    runs, rides = by.get("run", [0, 0]), by.get("bike", [0, 0])
+        t = score(Alerts(warnings=[float(w) for w in ws]), rec.crossings, len(rec.seconds) / 3600)
+        (runs if rec.sport == "run" else rides).add(t)
+        pooled.add(t)
+    return runs, rides, pooled
+
+
+def share(a: int, b: int) -> float:
+    return a / b if b else 0.0
+
+
+def recall(t: Tally) -> float:
+    return share(t.warned, t.crossings)
+
+
+def judged(recs: Sequence[Recording], warned: Sequence[list[int]]) -> str:
+    runs, rides, pooled = judge(recs, warned)
     return (
-        f"precision {t / max(w, 1):.2f} ({t}/{w}), recall runs {runs[1] / max(runs[0], 1):.2f}"
-        f" / rides {rides[1] / max(rides[0], 1):.2f} ({hit}/{c})"
+        f"precision {share(pooled.true_warnings, pooled.warnings):.2f} "
+        f"({pooled.true_warnings}/{pooled.warnings}), recall runs {recall(runs):.2f}"
+        f" / rides {recall(rides):.2f} ({pooled.warned}/{pooled.crossings})"
     )
 
 

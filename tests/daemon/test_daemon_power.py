@@ -7,100 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL.Image import Image
 
 from pacer.config.file import Config, DisplayConfig, PowerConfig, load_config
 from pacer.core.actions import ButtonAction
 from pacer.core.errors import InputErrors
-from pacer.daemon import EXIT_OK, Daemon, DaemonOptions
+from pacer.daemon import EXIT_OK
 from pacer.daemon.idle import DIM_BEFORE_OFF_S
-from pacer.devices.bundle import Hardware, SensorScanner
 from pacer.devices.power import RecordedPower, SystemPower, rfkill_event
-from pacer.haptics.player import HapticRecorder
-from pacer.sim.clock import SimClock
-from pacer.sim.device import SimulatedButtons, SimulatedSensors
 from pacer.storage.store import ActivityStatus, Store
-from tests.support.daemon_rig import started
+from tests.support.clocked_daemon import clocked_daemon
 
 IDLE_S = 15 * 60.0
-
-
-@dataclass
-class ContrastLog:
-    """A display that remembers when (on the clock) its contrast changed."""
-
-    clock: SimClock
-    size: tuple[int, int] = (128, 64)
-    levels: list[tuple[float, int]] = field(default_factory=list)
-    is_off: bool = False
-
-    def show(self, image: Image) -> None:
-        self.is_off = False
-
-    def contrast(self, level: int) -> None:
-        self.levels.append((self.clock.monotonic(), level))
-
-    def off(self) -> None:
-        self.is_off = True
-
-
-@dataclass
-class Rig:
-    daemon: Daemon
-    clock: SimClock
-    power: RecordedPower
-    display: ContrastLog
-    buttons: SimulatedButtons
-    task: asyncio.Task[int]
-
-    async def advance(self, seconds: float, step: float = 5.0) -> None:
-        """Move the clock ``seconds`` on, letting every task run at each due moment."""
-        end = self.clock.monotonic() + seconds
-        while self.clock.monotonic() < end and not self.task.done():
-            await self.clock.advance_to(min(end, self.clock.monotonic() + step))
-            for _ in range(5):
-                await asyncio.sleep(0)
-
-    async def until(self, predicate: object, within_s: float = 20.0) -> None:
-        """Real time, as a safety net only: the condition comes from the daemon's own tasks
-        (a writer thread, the serial link), not from the clock."""
-        assert callable(predicate)
-        async with asyncio.timeout(within_s):
-            while not predicate():  # noqa: ASYNC110  # the daemon's state, no event to await
-                await asyncio.sleep(0.01)
-
-
-@asynccontextmanager
-async def device(
-    store: Store,
-    config: Config | None = None,
-    serial_port: str | None = None,
-    scanner: SensorScanner | None = None,
-) -> AsyncIterator[Rig]:
-    clock = SimClock(0.0)
-    buttons = SimulatedButtons()
-    display = ContrastLog(clock)
-    power = RecordedPower(clock.monotonic)
-    hw = Hardware(
-        clock=clock,
-        display=display,
-        haptics=HapticRecorder(clock.monotonic),
-        buttons=buttons,
-        sensors=SimulatedSensors(clock, press=buttons.press),
-        serial_port=serial_port,
-        power=power,
-        scanner=scanner,
-    )
-    d = Daemon(hw, config or Config(), store, DaemonOptions(device_id="test-device"))
-    async with started(d) as task:
-        yield Rig(d, clock, power, display, buttons, task)
 
 
 def power_offs(power: RecordedPower) -> list[float]:
@@ -109,7 +30,7 @@ def power_offs(power: RecordedPower) -> list[float]:
 
 async def test_switches_off_after_the_idle_time_display_dimmed_first(store: Store) -> None:
     config = Config(display=Config().display.__class__(dim_after_s=0))  # only the idle-off dims
-    async with device(store, config) as rig:
+    async with clocked_daemon(store, config) as rig:
         await rig.advance(IDLE_S - 10)
         assert not rig.power.powered_off
         assert rig.display.levels == [(0.0, 255)], "not dimmed yet"
@@ -125,7 +46,7 @@ async def test_switches_off_after_the_idle_time_display_dimmed_first(store: Stor
 
 
 async def test_a_press_while_dimmed_keeps_it_on(store: Store) -> None:
-    async with device(store) as rig:
+    async with clocked_daemon(store) as rig:
         await rig.advance(IDLE_S + 5)
         rig.buttons.press(ButtonAction.LAP)
         await rig.advance(DIM_BEFORE_OFF_S + 10)
@@ -149,7 +70,7 @@ async def test_never_during_a_run_wifi_off_while_it_runs_store_flushed_before(
             seen["status"] = fresh.execute("SELECT status FROM activities").fetchall()
             seen["samples"] = fresh.execute("SELECT count(*) FROM samples").fetchone()[0]
 
-    async with device(store) as rig:
+    async with clocked_daemon(store) as rig:
         rig.power.on_power_off = inspect_store
         assert rig.power.wifi_on is True, "idle: Wi-Fi as [power] wifi_when_idle says"
         rig.buttons.press(ButtonAction.START_PAUSE)
@@ -176,7 +97,7 @@ async def test_never_while_the_host_talks_on_the_serial_link(store: Store) -> No
     from pacer.link.host import DeviceClient
 
     with PtyCable() as cable:
-        async with device(store, serial_port=cable.device_path) as rig:
+        async with clocked_daemon(store, serial_port=cable.device_path) as rig:
             with DeviceClient(cable.host_path, timeout=10) as host:
                 for _ in range(3):  # a request every 10 minutes for half an hour
                     await rig.advance(10 * 60)
@@ -215,7 +136,7 @@ async def test_a_request_in_flight_keeps_it_on_however_long_it_takes(store: Stor
     config = Config(power=PowerConfig(idle_off_min=2), display=DisplayConfig(dim_after_s=0))
     scanner = HeldScan()
     with PtyCable() as cable:
-        async with device(store, config, cable.device_path, scanner) as rig:
+        async with clocked_daemon(store, config, cable.device_path, scanner) as rig:
             with DeviceClient(cable.host_path, timeout=60) as host:
                 reply = asyncio.ensure_future(
                     asyncio.to_thread(host.request, Op.SENSORS_SCAN, {"seconds": 5})
@@ -245,7 +166,7 @@ def test_idle_off_min_has_a_sane_minimum(minutes: float) -> None:
 
 async def test_zero_never_switches_off(store: Store) -> None:
     config = Config(power=PowerConfig(idle_off_min=0, wifi_when_idle=False))
-    async with device(store, config) as rig:
+    async with clocked_daemon(store, config) as rig:
         assert rig.power.wifi_on is False
         await rig.advance(3 * IDLE_S, step=30.0)
         assert not rig.power.powered_off

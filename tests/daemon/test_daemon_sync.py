@@ -15,26 +15,20 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from pacer.config.file import Config, PowerConfig
-from pacer.daemon import Daemon, DaemonOptions
-from pacer.devices.bundle import Hardware
-from pacer.devices.power import RecordedPower
-from pacer.haptics.player import HapticRecorder
-from pacer.sim.clock import SimClock
-from pacer.sim.device import SimulatedButtons, SimulatedSensors
+from pacer.daemon import DaemonOptions
 from pacer.storage.store import ActivityStatus, Store
 from pacer.sync.on_device import Gate, Outcome, store_job, sync_when_idle
 from pacer.sync.port import ICU_EVENT_ORIGIN, SyncDevice
 from pacer.sync.when import read_state
-from tests.daemon.test_daemon_power import ContrastLog
-from tests.support.daemon_rig import STEP_UP, started
+from tests.support.clocked_daemon import ClockedRig, clocked_daemon
+from tests.support.daemon_rig import STEP_UP
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -76,61 +70,33 @@ class PlannedSync:
                 self.sent[activity.id] = device.activity_fit(activity.id)
 
 
-@dataclass
-class Rig:
-    daemon: Daemon
-    clock: SimClock
-    power: RecordedPower
-    store: Store
-    runtime: Path
-    task: asyncio.Task[int]
-
-    async def advance(self, seconds: float, step: float = 5.0) -> None:
-        """Move the clock ``seconds`` on, letting every task run at each due moment."""
-        end = self.clock.monotonic() + seconds
-        while self.clock.monotonic() < end and not self.task.done():
-            await self.clock.advance_to(min(end, self.clock.monotonic() + step))
-            for _ in range(5):
-                await asyncio.sleep(0)
-
-    async def until_said(self, said: list[str], text: str, within_s: float = 20.0) -> None:
-        """Real time, as a safety net only: the line comes from the runner once the job's
-        worker thread has returned."""
-        async with asyncio.timeout(within_s):
-            while not any(text in line for line in said):  # noqa: ASYNC110  # no event to await
-                await asyncio.sleep(0.01)
-
-    def gate(self, *, wifi_up: bool | None = None) -> Gate:
-        """The policy as the sync reads it; the Wi-Fi interface is up when the daemon last
-        switched it on (``wifi_up`` overrides: an interface down by itself)."""
-
-        def wifi() -> bool:
-            return bool(self.power.wifi_on) if wifi_up is None else wifi_up
-
-        return Gate(self.runtime, self.clock, wifi, lambda: True, settle_s=SETTLE_S)
-
-    def job(self, sync: PlannedSync, gate: Gate) -> object:
-        return store_job(self.store.path.parent, sync, running=gate.running, clock=self.clock)
+def runtime(rig: ClockedRig) -> Path:
+    """Where the daemon publishes its sync state (``device`` gives it one)."""
+    where = rig.daemon.options.runtime_dir
+    assert where is not None
+    return where
 
 
-@asynccontextmanager
-async def device(tmp_path: Path, store: Store, config: Config | None = None) -> AsyncIterator[Rig]:
-    clock = SimClock(0.0)
-    buttons = SimulatedButtons()
-    power = RecordedPower(clock.monotonic)
-    hw = Hardware(
-        clock=clock,
-        display=ContrastLog(clock),
-        haptics=HapticRecorder(clock.monotonic),
-        buttons=buttons,
-        sensors=SimulatedSensors(clock, press=buttons.press),
-        power=power,
-    )
-    runtime = tmp_path / "run"
-    options = DaemonOptions(device_id="test-device", runtime_dir=runtime)
-    d = Daemon(hw, config or Config(), store, options)
-    async with started(d) as task:
-        yield Rig(d, clock, power, store, runtime, task)
+def gate_of(rig: ClockedRig, *, wifi_up: bool | None = None) -> Gate:
+    """The policy as the sync reads it; the Wi-Fi interface is up when the daemon last
+    switched it on (``wifi_up`` overrides: an interface down by itself)."""
+
+    def wifi() -> bool:
+        return bool(rig.power.wifi_on) if wifi_up is None else wifi_up
+
+    return Gate(runtime(rig), rig.clock, wifi, lambda: True, settle_s=SETTLE_S)
+
+
+def job(rig: ClockedRig, sync: PlannedSync, gate: Gate) -> object:
+    return store_job(rig.store.path.parent, sync, running=gate.running, clock=rig.clock)
+
+
+def device(
+    tmp_path: Path, store: Store, config: Config | None = None
+) -> AbstractAsyncContextManager[ClockedRig]:
+    """The clocked daemon, publishing its sync state under ``tmp_path``."""
+    options = DaemonOptions(device_id="test-device", runtime_dir=tmp_path / "run")
+    return clocked_daemon(store, config, options=options)
 
 
 async def finish(task: asyncio.Task[Outcome]) -> Outcome:
@@ -144,9 +110,9 @@ async def test_idle_with_wifi_up_it_syncs_and_the_idle_screen_shows_it(
     said: list[str] = []
     sync = PlannedSync()
     async with device(tmp_path, store) as rig:
-        gate = rig.gate()
+        gate = gate_of(rig)
         runner = asyncio.create_task(
-            sync_when_idle(gate, rig.job(sync, gate), wait_s=600, poll_s=30, say=said.append)
+            sync_when_idle(gate, job(rig, sync, gate), wait_s=600, poll_s=30, say=said.append)
         )
         await rig.advance(SETTLE_S - 10)
         assert not runner.done(), "not before the device settled"
@@ -172,19 +138,19 @@ async def test_a_run_stops_the_sync_between_items_it_waits_then_does_the_rest(
     said: list[str] = []
     sync = PlannedSync(pause_after=1)
     async with device(tmp_path, store) as rig:
-        gate = rig.gate()
+        gate = gate_of(rig)
         runner = asyncio.create_task(
-            sync_when_idle(gate, rig.job(sync, gate), wait_s=3600, poll_s=30, say=said.append)
+            sync_when_idle(gate, job(rig, sync, gate), wait_s=3600, poll_s=30, say=said.append)
         )
         await rig.advance(SETTLE_S + 5)
         assert await asyncio.to_thread(sync.reached.wait, 20), "the sync never started"
         # the athlete starts a workout while the first item is in
         await rig.daemon.start_workout("step-up-run", STEP_UP)
-        state = read_state(rig.runtime)
+        state = read_state(runtime(rig))
         assert state is not None
         assert state.running == "step-up-run"
         sync.go_on.set()
-        await rig.until_said(said, "waiting: a workout is running")
+        await rig.until(lambda: any("waiting: a workout is running" in line for line in said))
         assert said[-2:] == [
             "sync stopped between two items: a workout is running (step-up-run)",
             "waiting: a workout is running (step-up-run)",
@@ -216,9 +182,9 @@ async def test_wifi_off_when_idle_it_does_not_run(tmp_path: Path, store: Store) 
     config = Config(power=PowerConfig(wifi_when_idle=False))
     async with device(tmp_path, store, config) as rig:
         await rig.advance(SETTLE_S * 3)
-        gate = rig.gate()
+        gate = gate_of(rig)
         outcome = await sync_when_idle(
-            gate, rig.job(sync, gate), wait_s=600, poll_s=30, say=said.append
+            gate, job(rig, sync, gate), wait_s=600, poll_s=30, say=said.append
         )
         assert outcome is Outcome.SKIPPED
         assert said == ["not syncing: Wi-Fi stays off when idle ([power] wifi_when_idle = false)"]
@@ -232,9 +198,9 @@ async def test_wifi_down_by_itself_it_does_not_run(tmp_path: Path, store: Store)
     sync = PlannedSync()
     async with device(tmp_path, store) as rig:
         await rig.advance(SETTLE_S * 3)
-        gate = rig.gate(wifi_up=False)  # no network in range: the interface is down
+        gate = gate_of(rig, wifi_up=False)  # no network in range: the interface is down
         outcome = await sync_when_idle(
-            gate, rig.job(sync, gate), wait_s=600, poll_s=30, say=said.append
+            gate, job(rig, sync, gate), wait_s=600, poll_s=30, say=said.append
         )
         assert outcome is Outcome.SKIPPED
         assert said == ["not syncing: Wi-Fi is not up (the sync never switches it on)"]
@@ -244,8 +210,8 @@ async def test_wifi_down_by_itself_it_does_not_run(tmp_path: Path, store: Store)
 
 async def test_a_stopped_daemon_publishes_nothing(tmp_path: Path, store: Store) -> None:
     async with device(tmp_path, store) as rig:
-        state = read_state(rig.runtime)
+        state = read_state(runtime(rig))
         assert state is not None
         assert state.running is None
         assert state.wifi_when_idle
-    assert read_state(rig.runtime) is None
+    assert read_state(runtime(rig)) is None

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pacer.cli import main
+from pacer.engine.policy import AlertPolicy
 from pacer.formats.activities.jsonfile import encode_json
 from tests.support.paths import EXAMPLES, REPO, require_fit_fixtures
 from tests.support.sim_recording import recorded_step_up
@@ -88,6 +89,26 @@ def test_replay_a_watch_recording_writes_sim_style_events(
         "reason": "start",
     }
     assert lines[-1]["type"] == "workout_done"
+
+
+def test_replay_events_give_each_warning_its_probability(tmp_path: Path) -> None:
+    # issue 19: `pacer replay --events` shows each warning's chance (and when it said the
+    # crossing would come); HR flat at 130, then rising 30 bpm/min into a 140-150 band's top
+    rows = [f"{t},{130 if t < 300 else min(160, 130 + (t - 300) / 2)}" for t in range(600)]
+    csv = tmp_path / "rise.csv"
+    csv.write_text("t,hr\n" + "\n".join(rows) + "\n")
+    workout = tmp_path / "one.yaml"
+    workout.write_text("name: one\nsteps:\n  - active: 10m\n    target: 140-150 bpm\n")
+    events = tmp_path / "events.jsonl"
+    main(["replay", str(csv), "--workout", str(workout), "--events", str(events), "--quiet"])
+    lines = [json.loads(line) for line in events.read_text().splitlines()]
+    warnings = [e for e in lines if e["type"] == "alert_predicted_over"]
+    assert warnings
+    for w in warnings:
+        assert AlertPolicy().predict_probability <= w["p"] <= 1.0
+        assert w["in_s"] >= AlertPolicy().predict_min_lead_s
+        crossed = 300 + 2 * (150 - 130)  # when the rise passes the top
+        assert w["t"] < crossed
 
 
 def test_replay_of_a_recording_shorter_than_the_workout_exits_1(
